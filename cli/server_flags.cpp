@@ -1,0 +1,66 @@
+// Server flags: CLI11 options mapped onto ServerOptions, plus log set-up.
+#include "cli/server_flags.hpp"
+
+#include <fcntl.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstring>
+#include <stdexcept>
+
+namespace updraft {
+
+namespace {
+void add_seconds(CLI::App& app, const std::string& name, Timeouts::seconds& value, const std::string& what) {
+  app.add_option_function<double>(
+         name, [&value](double s) { value = Timeouts::seconds(s); }, what + " (seconds)")
+      ->default_str(std::to_string(value.count()))
+      ->check(CLI::PositiveNumber);
+}
+}  // namespace
+
+void add_server_flags(CLI::App& app, ServerFlags& flags) {
+  ServerOptions& o = flags.server;
+  app.add_option("--address", o.address, "address to listen on")->capture_default_str();
+  app.add_option("-p,--port", o.port, "port to listen on (0 picks a free one)")->capture_default_str();
+  app.add_option("--threads", o.threads, "event-loop threads sharing the port")->capture_default_str()->check(
+      CLI::Range(1, 256));
+  app.add_option("--max-request-line", o.limits.max_request_line, "longest request line (414 past it)")
+      ->capture_default_str();
+  app.add_option("--max-header-count", o.limits.max_header_count, "most header fields (431 past it)")
+      ->capture_default_str();
+  app.add_option("--max-header-field-size", o.limits.max_header_field_size, "largest header field (431 past it)")
+      ->capture_default_str();
+  app.add_option("--max-header-bytes", o.limits.max_header_bytes, "all header fields together (431 past it)")
+      ->capture_default_str();
+  app.add_option("--max-body-size", o.limits.max_body_size, "largest request body in bytes (413 past it)")
+      ->capture_default_str();
+  add_seconds(app, "--header-timeout", o.timeouts.header, "time allowed to receive a request head");
+  add_seconds(app, "--body-timeout", o.timeouts.body, "longest pause while receiving a body");
+  add_seconds(app, "--idle-timeout", o.timeouts.idle, "how long an idle keep-alive connection stays open");
+  add_seconds(app, "--write-timeout", o.timeouts.write, "longest pause while the client takes a response");
+  add_seconds(app, "--graceful-timeout", o.timeouts.graceful, "on SIGTERM/SIGINT, time for in-flight requests");
+  app.add_option("--access-log", flags.access_log, "access log: '-' for stdout or a file path (default off)");
+  app.add_option("--log-level", flags.log_level, "error log level: debug, info, warning, error, critical")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warning", "error", "critical"}));
+}
+
+void apply_log_flags(ServerFlags& flags) {
+  auto logger = spdlog::stderr_logger_mt("updraft");
+  logger->set_pattern("[%Y-%m-%d %H:%M:%S %z] [%P] [%l] %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(flags.log_level == "warning" ? "warn" : flags.log_level));
+  if (flags.access_log.empty()) {
+    flags.server.access_log_fd = -1;
+  } else if (flags.access_log == "-") {
+    flags.server.access_log_fd = 1;
+  } else {
+    int fd = ::open(flags.access_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error("cannot open access log " + flags.access_log + ": " + std::strerror(errno));
+    flags.server.access_log_fd = fd;
+  }
+}
+
+}  // namespace updraft

@@ -1,0 +1,25 @@
+// Command-line flags shared by every updraft executable: address, threads, limits, timeouts, logs.
+#pragma once
+
+#include <string>
+
+#include "core/server.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace updraft {
+
+struct ServerFlags {
+  ServerOptions server;
+  std::string access_log;        // "" (off), "-" (stdout) or a path
+  std::string log_level = "info";
+};
+
+// Registers --port, --address, --threads, the limits, the timeouts and the log flags.
+void add_server_flags(CLI::App& app, ServerFlags& flags);
+// Opens the logs and applies the log level; throws std::runtime_error on failure.
+void apply_log_flags(ServerFlags& flags);
+
+}  // namespace updraft

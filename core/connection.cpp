@@ -1,0 +1,378 @@
+// Connection: the per-connection state machine (read, parse, dispatch, write, time out, close) on one loop.
+#include "core/connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <cstring>
+
+#include "core/loop_impl.hpp"
+
+namespace updraft {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+constexpr std::size_t kHighWatermark = 64 * 1024;
+constexpr std::chrono::seconds kLingerTime{2};
+}  // namespace
+
+Connection::Connection(LoopContext& ctx, asio::ip::tcp::socket socket)
+    : ctx_(ctx), socket_(std::move(socket)), parser_(ctx.config.limits, *this) {
+  next = ctx_.connections;
+  if (next) next->prev = this;
+  ctx_.connections = this;
+  ++ctx_.connection_count;
+}
+
+Connection::~Connection() {
+  if (prev) prev->next = next;
+  else ctx_.connections = next;
+  if (next) next->prev = prev;
+  --ctx_.connection_count;
+}
+
+void Connection::start() {
+  error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) remote_address_ = ep.address().to_string();
+  set_deadline(ctx_.config.timeouts.header);
+  wait_readable();
+}
+
+void Connection::set_deadline(std::chrono::duration<double> d) {
+  deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(d);
+}
+
+std::string& Connection::out() {
+  if (!out_) out_ = ctx_.write_buffers.acquire();
+  return *out_;
+}
+
+void Connection::wait_readable() {
+  if (reading_ || closed_ || peer_eof_) return;
+  reading_ = true;
+  ++pending_;
+  socket_.async_wait(asio::socket_base::wait_read, [this](const error_code& ec) {
+    reading_ = false;
+    --pending_;
+    if (closed_) return finalize();
+    if (ec) return close_now("wait for read failed");
+    on_readable();
+  });
+}
+
+void Connection::on_readable() {
+  if (!in_) in_ = ctx_.read_buffers.acquire();
+  ReadBuffer& b = *in_;
+  if (b.begin == b.end) b.begin = b.end = 0;
+  if (b.end == ReadBuffer::capacity && b.begin > 0) {
+    std::memmove(b.data, b.data + b.begin, b.end - b.begin);
+    b.end -= b.begin;
+    b.begin = 0;
+  }
+  error_code ec;
+  std::size_t n = socket_.read_some(asio::buffer(b.data + b.end, ReadBuffer::capacity - b.end), ec);
+  if (ec == asio::error::would_block) return wait_readable();
+  if (phase_ == Phase::lingering) {
+    if (ec) return close_now(nullptr);
+    in_->begin = in_->end = 0;
+    return wait_readable();
+  }
+  if (ec == asio::error::eof) {
+    peer_eof_ = true;
+  } else if (ec) {
+    return close_now(nullptr);
+  }
+  b.end += n;
+  if (phase_ == Phase::body) set_deadline(ctx_.config.timeouts.body);
+  process_input();
+}
+
+void Connection::process_input() {
+  processing_ = true;
+  while (!closed_ && !close_after_flush_ && phase_ != Phase::handling && phase_ != Phase::lingering && in_ &&
+         in_->begin < in_->end) {
+    if (phase_ == Phase::idle) {
+      head_ = ctx_.heads.acquire();
+      head_->remote_address = remote_address_;
+      parser_.set_head(head_.get());
+      phase_ = Phase::head;
+      request_start_ = Clock::now();
+      set_deadline(ctx_.config.timeouts.header);
+    }
+    RequestParser::Result r = parser_.feed(in_->pending());
+    in_->begin += r.consumed;
+    if (r.outcome == RequestParser::Outcome::error) {
+      processing_ = false;
+      return reject(r.status, r.reason);
+    }
+    if (r.outcome == RequestParser::Outcome::need_more) break;
+    phase_ = Phase::handling;
+    if (delegate_) delegate_->finish();
+    if (response_finished_) complete_request();
+  }
+  processing_ = false;
+  if (closed_) return;
+  flush();
+  if (closed_ || writing_) return;
+  if (peer_eof_) {
+    if (phase_ == Phase::head || phase_ == Phase::body) return close_now(nullptr);  // request cut short
+    if (phase_ == Phase::idle) return linger();
+    return;  // answer the request in flight, then close
+  }
+  if (phase_ == Phase::handling || close_after_flush_) return;
+  if (phase_ == Phase::idle) release_idle_buffers();
+  wait_readable();
+}
+
+int Connection::on_head(RequestHead& head) {
+  const ServerConfig& cfg = ctx_.config;
+  delegate_ = cfg.factory->start_request(head, *this);
+  body_received_ = 0;
+  body_limit_ = delegate_->max_body_size().value_or(cfg.limits.max_body_size);
+  if (head.content_length && *head.content_length > body_limit_) return 413;
+  if (auto expect = head.headers.get("expect")) {
+    if (!iequals(*expect, "100-continue")) return 417;
+    if (head.has_body() && head.version_minor == 1) {
+      out().append("HTTP/1.1 100 Continue\r\n\r\n");
+      flush();
+    }
+  }
+  if (head.has_body()) {
+    phase_ = Phase::body;
+    set_deadline(cfg.timeouts.body);
+  }
+  delegate_->headers_received();
+  return 0;
+}
+
+int Connection::on_body(std::string_view chunk) {
+  body_received_ += chunk.size();
+  if (body_received_ > body_limit_) return 413;
+  if (delegate_) delegate_->data_received(chunk);
+  return 0;
+}
+
+void Connection::write_head(int status, const HeaderList& headers) {
+  if (closed_ || response_started_) return;
+  response_started_ = true;
+  status_ = status;
+  body_sent_ = 0;
+  plan_ = plan_response(*head_, status, headers, ctx_.draining || peer_eof_);
+  encode_head(out(), *head_, status, headers, plan_, ctx_.loop.date_header());
+  if (!processing_) flush();
+}
+
+void Connection::write(std::string_view chunk, Ready ready) {
+  if (closed_ || response_finished_) return;
+  if (!response_started_) write_head(200, HeaderList());
+  switch (plan_.framing) {
+    case BodyFraming::none:
+      chunk = {};
+      break;
+    case BodyFraming::content_length:
+      if (body_sent_ + chunk.size() > plan_.length) {
+        spdlog::error("response body longer than its Content-Length ({}): truncated, connection closed", plan_.length);
+        chunk = chunk.substr(0, plan_.length - body_sent_);
+        close_after_flush_ = true;
+      }
+      out().append(chunk);
+      break;
+    case BodyFraming::chunked:
+      encode_chunk(out(), chunk);
+      break;
+    case BodyFraming::until_close:
+      out().append(chunk);
+      break;
+  }
+  body_sent_ += chunk.size();
+  if (ready) {
+    if (out().size() - out_off_ < kHighWatermark) {
+      ++pending_;
+      asio::post(ctx_.loop.impl().io, [this, ready = std::move(ready)] {
+        --pending_;
+        if (closed_) return finalize();
+        ready();
+      });
+    } else {
+      ready_ = std::move(ready);
+    }
+  }
+  if (!processing_) flush();
+}
+
+void Connection::finish() {
+  if (closed_ || response_finished_) return;
+  if (!response_started_) write_head(200, HeaderList());
+  if (plan_.framing == BodyFraming::chunked) encode_last_chunk(out());
+  if (plan_.framing == BodyFraming::content_length && body_sent_ < plan_.length) {
+    spdlog::error("response body shorter than its Content-Length ({} of {}): connection closed", body_sent_,
+                  plan_.length);
+    close_after_flush_ = true;
+  }
+  if (!plan_.keep_alive || plan_.framing == BodyFraming::until_close) close_after_flush_ = true;
+  response_finished_ = true;
+  if (processing_ || phase_ != Phase::handling || resume_posted_) return;
+  // Finished from outside a connection call (a coroutine, a timer): continue on a fresh stack.
+  resume_posted_ = true;
+  ++pending_;
+  asio::post(ctx_.loop.impl().io, [this] {
+    --pending_;
+    resume_posted_ = false;
+    if (closed_) return finalize();
+    complete_request();
+    process_input();
+  });
+}
+
+void Connection::complete_request() {
+  if (ctx_.access_log.enabled()) {
+    ctx_.access_log.record({remote_address_, head_->method, head_->target, head_->version_minor, status_, body_sent_,
+                            Clock::now() - request_start_});
+  }
+  delegate_.reset();
+  head_->clear();
+  ctx_.heads.release(std::move(head_));
+  parser_.next_message();
+  phase_ = Phase::idle;
+  response_started_ = response_finished_ = false;
+  if (ctx_.draining) close_after_flush_ = true;
+  set_deadline(ctx_.config.timeouts.idle);
+}
+
+void Connection::flush() {
+  if (writing_ || closed_) return;
+  while (out_ && out_off_ < out_->size()) {
+    error_code ec;
+    std::size_t n = socket_.write_some(asio::buffer(out_->data() + out_off_, out_->size() - out_off_), ec);
+    if (ec == asio::error::would_block) return wait_writable();
+    if (ec) return close_now(nullptr);
+    out_off_ += n;
+  }
+  if (out_) {
+    out_->clear();
+    out_off_ = 0;
+  }
+  if (ready_) {
+    Ready ready = std::move(ready_);
+    ready_ = nullptr;
+    ready();
+  }
+  if (close_after_flush_ && phase_ == Phase::idle) linger();
+}
+
+void Connection::wait_writable() {
+  writing_ = true;
+  ++pending_;
+  write_deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(ctx_.config.timeouts.write);
+  socket_.async_wait(asio::socket_base::wait_write, [this](const error_code& ec) {
+    writing_ = false;
+    --pending_;
+    if (closed_) return finalize();
+    if (ec) return close_now(nullptr);
+    flush();
+    if (!closed_ && !writing_ && phase_ != Phase::handling && phase_ != Phase::lingering) process_input();
+  });
+}
+
+void Connection::reject(int status, std::string_view reason) {
+  spdlog::debug("{}: rejecting request with {}: {}", remote_address_, status, reason);
+  if (response_started_) return close_now("error after the response started");
+  if (delegate_) {
+    delegate_->on_connection_close();
+    delegate_.reset();
+  }
+  if (ctx_.access_log.enabled()) {
+    ctx_.access_log.record({remote_address_, head_ ? head_->method : std::string_view(),
+                            head_ ? std::string_view(head_->target) : std::string_view(),
+                            head_ ? head_->version_minor : 1, status, 0, Clock::now() - request_start_});
+  }
+  if (out_) out_->clear();
+  out_off_ = 0;
+  encode_error(out(), status, reason, ctx_.loop.date_header());
+  close_after_flush_ = true;
+  phase_ = Phase::idle;
+  flush();
+}
+
+void Connection::linger() {
+  // Half-close and drain what the client still sends, so it reads our last response
+  // instead of a reset (nginx's lingering close).
+  if (closed_ || phase_ == Phase::lingering) return;
+  phase_ = Phase::lingering;
+  error_code ec;
+  socket_.shutdown(asio::socket_base::shutdown_send, ec);
+  if (ec || peer_eof_) return close_now(nullptr);
+  deadline_ = Clock::now() + kLingerTime;
+  wait_readable();
+}
+
+void Connection::close_now(const char* why) {
+  if (closed_) return;
+  if (why) spdlog::debug("{}: connection aborted: {}", remote_address_, why);
+  closed_ = true;
+  error_code ec;
+  socket_.close(ec);
+  ++pending_;
+  asio::post(ctx_.loop.impl().io, [this] {
+    --pending_;
+    if (delegate_) {
+      delegate_->on_connection_close();
+      delegate_.reset();
+    }
+    finalize();
+  });
+}
+
+void Connection::finalize() {
+  if (pending_ != 0) return;
+  if (head_) {
+    head_->clear();
+    ctx_.heads.release(std::move(head_));
+  }
+  release_idle_buffers();
+  delete this;
+}
+
+void Connection::release_idle_buffers() {
+  if (in_ && in_->begin == in_->end) {
+    in_->begin = in_->end = 0;
+    ctx_.read_buffers.release(std::move(in_));
+  }
+  if (out_ && out_off_ == out_->size()) {
+    out_->clear();
+    out_off_ = 0;
+    ctx_.write_buffers.release(std::move(out_));
+  }
+}
+
+void Connection::on_tick(Clock::time_point now) {
+  if (closed_) return;
+  if (writing_ && now > write_deadline_) return close_now("write timeout");
+  if (now <= deadline_) return;
+  switch (phase_) {
+    case Phase::idle:
+      if (!writing_) close_now(nullptr);
+      break;
+    case Phase::head:
+    case Phase::body:
+      reject(408, "timed out reading the request");
+      break;
+    case Phase::lingering:
+      close_now(nullptr);
+      break;
+    case Phase::handling:
+      break;
+  }
+}
+
+void Connection::drain() {
+  if (closed_) return;
+  if (phase_ == Phase::idle && !writing_ && !(in_ && in_->begin < in_->end)) close_now(nullptr);
+}
+
+}  // namespace updraft

@@ -1,0 +1,93 @@
+// Connection: one HTTP/1.1 connection on its loop: reads, parses, dispatches to a delegate, writes, times out.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "core/delegate.hpp"
+#include "core/loop_context.hpp"
+#include "core/request_parser.hpp"
+#include "core/response_encoder.hpp"
+
+namespace updraft {
+
+class Connection final : public ResponseWriter, private ParserListener {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Connection(LoopContext& ctx, boost::asio::ip::tcp::socket socket);
+  ~Connection() override;
+  void start();
+  // Called by the loop's tick: applies the timeouts.
+  void on_tick(Clock::time_point now);
+  // Graceful shutdown: close now if idle, else after the response in flight.
+  void drain();
+  // Graceful timeout passed: close whatever is still open.
+  void drain_hard() { close_now("graceful timeout"); }
+
+  // ResponseWriter
+  void write_head(int status, const HeaderList& headers) override;
+  void write(std::string_view chunk, Ready ready) override;
+  void finish() override;
+  void abort() override { close_now("response aborted by its handler"); }
+  bool closed() const override { return closed_; }
+  Loop& loop() override { return ctx_.loop; }
+
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+
+ private:
+  enum class Phase : unsigned char { idle, head, body, handling, lingering };
+
+  // ParserListener
+  int on_head(RequestHead& head) override;
+  int on_body(std::string_view chunk) override;
+
+  void wait_readable();
+  void on_readable();
+  void process_input();
+  void complete_request();
+  void flush();
+  void wait_writable();
+  void reject(int status, std::string_view reason);
+  void linger();
+  void close_now(const char* why);
+  void finalize();
+  void release_idle_buffers();
+  std::string& out();
+  void set_deadline(std::chrono::duration<double> d);
+
+  LoopContext& ctx_;
+  boost::asio::ip::tcp::socket socket_;
+  RequestParser parser_;
+  std::unique_ptr<RequestDelegate> delegate_;
+  std::unique_ptr<RequestHead> head_;
+  std::unique_ptr<ReadBuffer> in_;
+  std::unique_ptr<std::string> out_;
+  std::size_t out_off_ = 0;
+  Ready ready_;
+  ResponsePlan plan_;
+  std::uint64_t body_received_ = 0;
+  std::uint64_t body_limit_ = 0;
+  std::uint64_t body_sent_ = 0;
+  Clock::time_point deadline_;
+  Clock::time_point write_deadline_;
+  Clock::time_point request_start_;
+  std::string remote_address_;
+  int status_ = 0;
+  unsigned pending_ = 0;  // async operations and posted calls still referring to this
+  Phase phase_ = Phase::idle;
+  bool processing_ = false;
+  bool response_started_ = false;
+  bool response_finished_ = false;
+  bool close_after_flush_ = false;
+  bool peer_eof_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool resume_posted_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace updraft

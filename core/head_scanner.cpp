@@ -1,0 +1,55 @@
+// HeadScanner: strict line framing and size limits for request heads, checked byte by byte.
+#include "core/head_scanner.hpp"
+
+namespace updraft {
+
+void HeadScanner::reset() { *this = HeadScanner(*limits_); }
+
+HeadScanner::Result HeadScanner::fail(std::size_t at, int status, const char* reason) {
+  return {at, false, status, reason};
+}
+
+HeadScanner::Result HeadScanner::scan(std::string_view data) {
+  if (done_) return {0, true, 0, ""};
+  if (!data.empty()) started_ = true;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const auto c = static_cast<unsigned char>(data[i]);
+    if (cr_pending_) {
+      if (c != '\n') return fail(i, 400, "bare CR in request head");
+      cr_pending_ = false;
+      if (line_len_ == 0) {
+        if (line_no_ > 0) {
+          done_ = true;
+          return {i + 1, true, 0, ""};
+        }
+        if (++leading_empty_lines_ > 1) return fail(i, 400, "empty lines before the request line");
+        continue;
+      }
+      if (line_no_ > 0 && ++field_count_ > limits_->max_header_count)
+        return fail(i, 431, "too many header fields");
+      ++line_no_;
+      line_len_ = 0;
+      continue;
+    }
+    if (c == '\r') {
+      cr_pending_ = true;
+      continue;
+    }
+    if (c == '\n') return fail(i, 400, "bare LF in request head");
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return fail(i, 400, "control character in request head");
+    ++line_len_;
+    if (line_no_ == 0) {
+      if (line_len_ > limits_->max_request_line) return fail(i, 414, "request line too long");
+      continue;
+    }
+    if (line_len_ == 1) {
+      if (c == ' ' || c == '\t') return fail(i, 400, "obsolete line folding in header");
+      if (c == ':') return fail(i, 400, "empty header field name");
+    }
+    if (line_len_ > limits_->max_header_field_size) return fail(i, 431, "header field too large");
+    if (++header_bytes_ > limits_->max_header_bytes) return fail(i, 431, "request headers too large");
+  }
+  return {data.size(), false, 0, ""};
+}
+
+}  // namespace updraft

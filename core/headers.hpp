@@ -1,0 +1,69 @@
+// HeaderList: an ordered list of HTTP fields stored in one buffer, with case-insensitive lookup.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace updraft {
+
+bool iequals(std::string_view a, std::string_view b);
+
+class HeaderList {
+ public:
+  struct Field {
+    std::string_view name;
+    std::string_view value;
+  };
+
+  void add(std::string_view name, std::string_view value);
+  // Replaces every field called name with one field (or adds it).
+  void set(std::string_view name, std::string_view value);
+  void remove(std::string_view name);
+  void clear();
+
+  // The first value of name, if present.
+  std::optional<std::string_view> get(std::string_view name) const;
+  // Every value of name joined with ", " (RFC 9110 list semantics).
+  std::optional<std::string> get_joined(std::string_view name) const;
+  std::size_t count(std::string_view name) const;
+  bool contains(std::string_view name) const { return count(name) != 0; }
+
+  std::size_t size() const { return fields_.size(); }
+  bool empty() const { return fields_.empty(); }
+  Field operator[](std::size_t i) const;
+
+  class const_iterator {
+   public:
+    const_iterator(const HeaderList* list, std::size_t i) : list_(list), i_(i) {}
+    Field operator*() const { return (*list_)[i_]; }
+    const_iterator& operator++() { ++i_; return *this; }
+    bool operator!=(const const_iterator& o) const { return i_ != o.i_; }
+    bool operator==(const const_iterator& o) const { return i_ == o.i_; }
+
+   private:
+    const HeaderList* list_;
+    std::size_t i_;
+  };
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, fields_.size()}; }
+
+  // Incremental building, for the parser: bytes arrive in pieces.
+  void begin_field();
+  void append_name(std::string_view piece);
+  void append_value(std::string_view piece);
+  // Trims optional whitespace around the last field's value.
+  void end_field();
+  std::size_t storage_bytes() const { return storage_.size(); }
+
+ private:
+  struct Slot {
+    std::uint32_t name_off, name_len, value_off, value_len;
+  };
+  std::string storage_;
+  std::vector<Slot> fields_;
+};
+
+}  // namespace updraft

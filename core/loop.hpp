@@ -1,0 +1,73 @@
+// The event loop: one per thread, owning every connection, parser and timer it runs.
+//
+// Thread-safety notes. Each loop thread owns its connections: sockets, parsers,
+// timers and connection state are touched only on their own loop thread. The loop
+// thread never takes the GIL and never touches a PyObject. WSGI worker threads hold
+// the GIL only while running Python, and wait for body data or response room with it
+// released. The one object that crosses threads is the exchange between a connection
+// and a WSGI worker; everything else crosses only as a closure handed to
+// Loop::post(), the one cross-thread call (like Tornado's IOLoop.add_callback).
+// Native handlers run on the loop and must not block it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <thread>
+
+namespace updraft {
+
+class Loop;
+
+// A pending call_later(); cancelling (or destroying) it guarantees the callback will not run.
+class TimerHandle {
+ public:
+  TimerHandle() = default;
+  TimerHandle(TimerHandle&&) noexcept;
+  TimerHandle& operator=(TimerHandle&&) noexcept;
+  ~TimerHandle();
+  void cancel();
+
+ private:
+  friend class Loop;
+  struct State;
+  explicit TimerHandle(std::shared_ptr<State> state);
+  std::shared_ptr<State> state_;
+};
+
+class Loop {
+ public:
+  Loop();
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  // Runs fn on this loop's thread; safe to call from any thread.
+  void post(std::function<void()> fn);
+  // Runs fn on this loop after delay; call on the loop thread.
+  [[nodiscard]] TimerHandle call_later(std::chrono::steady_clock::duration delay, std::function<void()> fn);
+
+  // Runs the loop on the calling thread until stop().
+  void run();
+  void stop();
+
+  bool in_loop_thread() const { return std::this_thread::get_id() == thread_id_; }
+  // Fails fast (abort with a message) when called off the loop thread in debug builds.
+  void assert_in_loop_thread(const char* what) const;
+
+  // "Date: ...\r\n", refreshed once a second by the owner of the loop.
+  std::string_view date_header() const { return {date_line_, date_len_}; }
+  void refresh_date();
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  std::thread::id thread_id_;
+  char date_line_[64] = {};
+  std::size_t date_len_ = 0;
+};
+
+}  // namespace updraft

@@ -1,0 +1,69 @@
+// LoopContext: what one loop's connections share: configuration, buffer pools, the connection list, the access log.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/access_log.hpp"
+#include "core/delegate.hpp"
+#include "core/limits.hpp"
+#include "core/loop.hpp"
+#include "core/request_head.hpp"
+
+namespace updraft {
+
+class Connection;
+
+struct ServerConfig {
+  Limits limits;
+  Timeouts timeouts;
+  HandlerFactory* factory = nullptr;
+  int access_log_fd = -1;
+};
+
+// Free objects kept for reuse so that busy connections do not allocate per request
+// and idle ones hold nothing.
+template <class T>
+class Pool {
+ public:
+  explicit Pool(std::size_t keep) : keep_(keep) {}
+  std::unique_ptr<T> acquire() {
+    if (free_.empty()) return std::make_unique<T>();
+    auto item = std::move(free_.back());
+    free_.pop_back();
+    return item;
+  }
+  void release(std::unique_ptr<T> item) {
+    if (item && free_.size() < keep_) free_.push_back(std::move(item));
+  }
+
+ private:
+  std::size_t keep_;
+  std::vector<std::unique_ptr<T>> free_;
+};
+
+struct ReadBuffer {
+  static constexpr std::size_t capacity = 16 * 1024;
+  char data[capacity];
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::string_view pending() const { return {data + begin, end - begin}; }
+};
+
+struct LoopContext {
+  LoopContext(Loop& l, const ServerConfig& c) : loop(l), config(c), access_log(c.access_log_fd) {}
+  Loop& loop;
+  const ServerConfig& config;
+  Pool<ReadBuffer> read_buffers{256};
+  Pool<std::string> write_buffers{256};
+  Pool<RequestHead> heads{256};
+  AccessLog access_log;
+  Connection* connections = nullptr;  // intrusive list
+  std::size_t connection_count = 0;
+  bool draining = false;
+};
+
+}  // namespace updraft

@@ -1,0 +1,128 @@
+// Application: routes requests to RequestHandler classes (Tornado's tornado.web.Application).
+//
+//   struct Hello : RequestHandler { void get() { write("Hello, World!"); } };
+//   Application app;
+//   app.add<Hello>("/");
+//   app.add<User>("/user/([0-9]+)", {.name = "user"});
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "core/delegate.hpp"
+#include "native/request_handler.hpp"
+#include "native/router.hpp"
+
+namespace updraft {
+
+struct RouteOptions {
+  std::string name;                             // for reverse_url
+  std::optional<std::uint64_t> max_body_size;  // overrides the server's limit for this route
+};
+
+namespace detail {
+template <class F>
+Task call_method(F&& f) {
+  if constexpr (std::is_void_v<decltype(f())>) {
+    f();
+    return {};
+  } else {
+    return f();
+  }
+}
+
+// Implements RequestHandler::invoke for H from the methods H declares.
+template <class H>
+class Bound final : public H {
+ public:
+  static constexpr bool has_get = requires(H& h) { h.get(); };
+  static constexpr bool has_head = requires(H& h) { h.head(); };
+  static constexpr bool has_post = requires(H& h) { h.post(); };
+  static constexpr bool has_put = requires(H& h) { h.put(); };
+  static constexpr bool has_patch = requires(H& h) { h.patch(); };
+  static constexpr bool has_delete = requires(H& h) { h.delete_(); };
+  static constexpr bool has_options = requires(H& h) { h.options(); };
+  static constexpr unsigned methods =
+      (has_get ? unsigned(Method::get) | unsigned(Method::head) : 0u) | (has_head ? unsigned(Method::head) : 0u) |
+      (has_post ? unsigned(Method::post) : 0u) | (has_put ? unsigned(Method::put) : 0u) |
+      (has_patch ? unsigned(Method::patch) : 0u) | (has_delete ? unsigned(Method::delete_) : 0u) |
+      (has_options ? unsigned(Method::options) : 0u);
+
+ protected:
+  Task invoke(Method m) override {
+    switch (m) {
+      case Method::get:
+        if constexpr (has_get) return call_method([this] { return this->get(); });
+        break;
+      case Method::head:
+        if constexpr (has_head) return call_method([this] { return this->head(); });
+        else if constexpr (has_get) return call_method([this] { return this->get(); });
+        break;
+      case Method::post:
+        if constexpr (has_post) return call_method([this] { return this->post(); });
+        break;
+      case Method::put:
+        if constexpr (has_put) return call_method([this] { return this->put(); });
+        break;
+      case Method::patch:
+        if constexpr (has_patch) return call_method([this] { return this->patch(); });
+        break;
+      case Method::delete_:
+        if constexpr (has_delete) return call_method([this] { return this->delete_(); });
+        break;
+      case Method::options:
+        if constexpr (has_options) return call_method([this] { return this->options(); });
+        break;
+    }
+    throw HTTPError(405);
+  }
+};
+}  // namespace detail
+
+class Application : public HandlerFactory {
+ public:
+  using Factory = std::function<std::unique_ptr<RequestHandler>()>;
+
+  Application();
+  ~Application() override;
+
+  template <class H>
+  Application& add(std::string_view pattern, RouteOptions options = {}) {
+    static_assert(std::is_base_of_v<RequestHandler, H>, "route targets derive from RequestHandler");
+    return add_route(pattern, std::move(options), [] { return std::make_unique<detail::Bound<H>>(); },
+                     detail::Bound<H>::methods);
+  }
+  // A handler for paths no route matches (default: 404).
+  template <class H>
+  Application& set_default_handler() {
+    fallback_ = Target{[] { return std::make_unique<detail::Bound<H>>(); }, detail::Bound<H>::methods, {}};
+    return *this;
+  }
+
+  std::string reverse_url(std::string_view name, std::initializer_list<std::string_view> args = {}) const {
+    return router_.reverse(name, args);
+  }
+
+  std::unique_ptr<RequestDelegate> start_request(const RequestHead& head, ResponseWriter& writer) override;
+
+ private:
+  struct Target {
+    Factory make;
+    unsigned methods;
+    std::optional<std::uint64_t> max_body_size;
+  };
+  Application& add_route(std::string_view pattern, RouteOptions options, Factory make, unsigned methods);
+
+  Router router_;
+  std::vector<Target> targets_;
+  std::optional<Target> fallback_;
+};
+
+}  // namespace updraft

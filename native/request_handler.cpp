@@ -1,0 +1,241 @@
+// RequestHandler: runs prepare/method/on_finish, buffers the response, turns HTTPError into error pages.
+#include "native/request_handler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "core/response_encoder.hpp"
+
+namespace updraft {
+
+std::optional<Method> parse_method(std::string_view name) {
+  if (name == "GET") return Method::get;
+  if (name == "HEAD") return Method::head;
+  if (name == "POST") return Method::post;
+  if (name == "PUT") return Method::put;
+  if (name == "PATCH") return Method::patch;
+  if (name == "DELETE") return Method::delete_;
+  if (name == "OPTIONS") return Method::options;
+  return std::nullopt;
+}
+
+namespace {
+std::string allow_header(unsigned methods) {
+  static const std::pair<Method, const char*> names[] = {
+      {Method::get, "GET"},     {Method::head, "HEAD"},       {Method::post, "POST"},       {Method::put, "PUT"},
+      {Method::patch, "PATCH"}, {Method::delete_, "DELETE"}, {Method::options, "OPTIONS"}};
+  std::string allow;
+  for (auto [m, name] : names) {
+    if (!(methods & static_cast<unsigned>(m))) continue;
+    if (!allow.empty()) allow.append(", ");
+    allow.append(name);
+  }
+  return allow;
+}
+
+bool status_without_body(int status) { return status < 200 || status == 204 || status == 304; }
+}  // namespace
+
+RequestHandler::~RequestHandler() = default;
+
+void RequestHandler::attach(const Application& app, const RequestHead& head, ResponseWriter& writer,
+                            std::vector<std::string> args, unsigned allowed_methods) {
+  app_ = &app;
+  head_ = &head;
+  writer_ = &writer;
+  path_args_ = std::move(args);
+  allowed_methods_ = allowed_methods;
+  headers_.add("Content-Type", "text/html; charset=UTF-8");
+}
+
+void RequestHandler::request_complete() {
+  try {
+    execute();
+  } catch (...) {
+    handle_exception(std::current_exception());
+  }
+}
+
+void RequestHandler::execute() {
+  auto method = parse_method(head_->method);
+  if (!method || !(allowed_methods_ & static_cast<unsigned>(*method))) {
+    set_header("Allow", allow_header(allowed_methods_));
+    throw HTTPError(405);
+  }
+  prepare();
+  if (finished_) return;
+  task_ = invoke(*method);
+  if (task_.done()) return after_method();
+  task_.on_done([this] {
+    try {
+      after_method();
+    } catch (...) {
+      handle_exception(std::current_exception());
+    }
+  });
+}
+
+void RequestHandler::after_method() {
+  task_.rethrow_if_failed();
+  if (!finished_) finish();
+}
+
+void RequestHandler::handle_exception(std::exception_ptr error) {
+  int status = 500;
+  try {
+    std::rethrow_exception(error);
+  } catch (const HTTPError& e) {
+    status = e.status();
+    if (status >= 500) spdlog::error("{} {}: {}", head_->method, head_->target, e.what());
+  } catch (const std::exception& e) {
+    spdlog::error("uncaught exception in {} {}: {}", head_->method, head_->target, e.what());
+  } catch (...) {
+    spdlog::error("uncaught non-standard exception in {} {}", head_->method, head_->target);
+  }
+  if (headers_written_) {
+    // Too late for an error page: the client must not take this for a complete response.
+    finished_ = true;
+    writer_->abort();
+    return;
+  }
+  if (!finished_) send_error(status);
+}
+
+void RequestHandler::write_error(int status) {
+  std::string code = std::to_string(status);
+  std::string_view reason = reason_phrase(status);
+  buffer_.clear();
+  buffer_.append("<html><title>").append(code).append(": ").append(reason).append("</title><body>");
+  buffer_.append(code).append(": ").append(reason).append("</body></html>");
+}
+
+void RequestHandler::send_error(int status) {
+  if (headers_written_) {
+    spdlog::error("cannot send error {}: response already started", status);
+    if (!finished_) finish();
+    return;
+  }
+  buffer_.clear();
+  std::optional<std::string> allow;
+  if (status == 405) {
+    if (auto a = headers_.get("Allow")) allow.emplace(*a);
+  }
+  headers_.clear();
+  headers_.add("Content-Type", "text/html; charset=UTF-8");
+  if (allow) headers_.add("Allow", *allow);
+  set_status(status);
+  try {
+    write_error(status);
+  } catch (const std::exception& e) {
+    spdlog::error("exception in write_error: {}", e.what());
+  }
+  if (!finished_) finish();
+}
+
+std::string RequestHandler::get_argument(std::string_view name) {
+  auto values = get_arguments(name);
+  if (values.empty()) throw HTTPError(400, "Missing argument " + std::string(name));
+  return values.back();
+}
+
+std::string RequestHandler::get_argument(std::string_view name, std::string_view default_value) {
+  auto values = get_arguments(name);
+  return values.empty() ? std::string(default_value) : values.back();
+}
+
+std::vector<std::string> RequestHandler::get_arguments(std::string_view name) {
+  parse_arguments();
+  std::vector<std::string> values;
+  for (auto& [k, v] : arguments_)
+    if (k == name) values.push_back(v);
+  return values;
+}
+
+void RequestHandler::parse_arguments() {
+  if (arguments_parsed_) return;
+  arguments_parsed_ = true;
+  parse_query(head_->query(), arguments_);
+  auto type = head_->headers.get("content-type");
+  if (type && type->substr(0, 33) == "application/x-www-form-urlencoded") parse_query(body_, arguments_);
+}
+
+void RequestHandler::set_status(int status) {
+  if (status < 100 || status > 599) throw std::invalid_argument("invalid HTTP status " + std::to_string(status));
+  status_ = status;
+}
+
+void RequestHandler::set_header(std::string_view name, std::string_view value) {
+  if (value.find_first_of("\r\n") != std::string_view::npos || name.find_first_of("\r\n:") != std::string_view::npos)
+    throw std::invalid_argument("unsafe header " + std::string(name));
+  headers_.set(name, value);
+}
+
+void RequestHandler::add_header(std::string_view name, std::string_view value) {
+  if (value.find_first_of("\r\n") != std::string_view::npos || name.find_first_of("\r\n:") != std::string_view::npos)
+    throw std::invalid_argument("unsafe header " + std::string(name));
+  headers_.add(name, value);
+}
+
+void RequestHandler::clear_header(std::string_view name) { headers_.remove(name); }
+
+void RequestHandler::write(std::string_view chunk) {
+  if (finished_) throw std::logic_error("write() after finish()");
+  buffer_.append(chunk);
+}
+
+void RequestHandler::write(const boost::json::value& json) {
+  set_header("Content-Type", "application/json; charset=UTF-8");
+  write(boost::json::serialize(json));
+}
+
+void RequestHandler::send_head() {
+  headers_written_ = true;
+  writer_->write_head(status_, headers_);
+}
+
+void RequestHandler::finish(std::string_view chunk) {
+  if (finished_) throw std::logic_error("finish() called twice");
+  buffer_.append(chunk);
+  if (!headers_written_) {
+    if (status_without_body(status_)) {
+      buffer_.clear();
+      headers_.remove("Content-Type");
+    } else {
+      headers_.set("Content-Length", std::to_string(buffer_.size()));
+    }
+    send_head();
+  }
+  finished_ = true;
+  if (!buffer_.empty()) writer_->write(buffer_);
+  buffer_.clear();
+  writer_->finish();
+  on_finish();
+}
+
+RequestHandler::FlushAwaiter RequestHandler::flush() {
+  if (!headers_written_) send_head();
+  if (buffer_.empty()) return {this, false};
+  writer_->write(buffer_, [this] {
+    if (auto waiter = std::exchange(flush_waiter_, {})) waiter.resume();
+  });
+  buffer_.clear();
+  return {this, true};
+}
+
+bool RequestHandler::FlushAwaiter::await_ready() const noexcept { return !pending || handler->writer_->closed(); }
+void RequestHandler::FlushAwaiter::await_suspend(std::coroutine_handle<> h) { handler->flush_waiter_ = h; }
+
+void RequestHandler::SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
+  timer = loop.call_later(delay, [h] { h.resume(); });
+}
+
+void RequestHandler::redirect(std::string_view url, bool permanent) {
+  if (headers_written_) throw std::logic_error("cannot redirect after headers have been written");
+  set_status(permanent ? 301 : 302);
+  set_header("Location", url);
+  finish();
+}
+
+}  // namespace updraft

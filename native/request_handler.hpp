@@ -1,0 +1,136 @@
+// RequestHandler: the base of native handlers, Tornado's tornado.web.RequestHandler in C++.
+//
+// Derive from it and declare any of get(), head(), post(), put(), patch(), delete_(),
+// options(), returning void (a synchronous handler) or Task (a coroutine that may
+// co_await sleep() or other tasks). Methods you do not declare answer 405 with Allow.
+#pragma once
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+#include "core/delegate.hpp"
+#include "core/loop.hpp"
+#include "native/http_error.hpp"
+#include "native/task.hpp"
+#include "native/url.hpp"
+
+namespace updraft {
+
+class Application;
+
+enum class Method : unsigned { get = 1, head = 2, post = 4, put = 8, patch = 16, delete_ = 32, options = 64 };
+std::optional<Method> parse_method(std::string_view name);
+
+// Bridges the connection's RequestDelegate::finish() (request complete) to the handler,
+// leaving the name finish() free for Tornado's meaning (finish the response).
+class HandlerDelegate : public RequestDelegate {
+ public:
+  void finish() final { request_complete(); }
+
+ protected:
+  virtual void request_complete() = 0;
+};
+
+class RequestHandler : public HandlerDelegate {
+ public:
+  ~RequestHandler() override;
+
+  // Hooks, as in Tornado.
+  virtual void prepare() {}
+  virtual void on_finish() {}
+  void on_connection_close() override {}
+  // Writes the body of an error page; override for custom error pages.
+  virtual void write_error(int status);
+
+  // The request.
+  const RequestHead& request() const { return *head_; }
+  std::string_view method() const { return head_->method; }
+  std::string_view path() const { return head_->path(); }
+  const std::string& body() const { return body_; }
+  std::optional<std::string_view> header(std::string_view name) const { return head_->headers.get(name); }
+  const std::vector<std::string>& path_args() const { return path_args_; }
+  // Query and form-body arguments (last value wins); a missing one is a 400.
+  std::string get_argument(std::string_view name);
+  std::string get_argument(std::string_view name, std::string_view default_value);
+  std::vector<std::string> get_arguments(std::string_view name);
+
+  // The response.
+  void set_status(int status);
+  int get_status() const { return status_; }
+  void set_header(std::string_view name, std::string_view value);
+  void add_header(std::string_view name, std::string_view value);
+  void clear_header(std::string_view name);
+  void write(std::string_view chunk);
+  // Writes JSON and sets Content-Type: application/json.
+  void write(const boost::json::value& json);
+  // Finishes the response (with a last chunk); handlers that do not call it are finished for them.
+  void finish(std::string_view chunk = {});
+  // Sends the headers and what was written so far; co_await it to wait until the client took it.
+  struct FlushAwaiter {
+    RequestHandler* handler;
+    bool pending;  // a write is waiting for room
+    bool await_ready() const noexcept;
+    void await_suspend(std::coroutine_handle<> h);
+    void await_resume() const noexcept {}
+  };
+  FlushAwaiter flush();
+  void redirect(std::string_view url, bool permanent = false);
+  // Answers with status and the error page from write_error().
+  void send_error(int status);
+  bool finished() const { return finished_; }
+
+  // Waiting without blocking the loop: co_await sleep(100ms).
+  struct SleepAwaiter {
+    Loop& loop;
+    std::chrono::steady_clock::duration delay;
+    TimerHandle timer;
+    bool await_ready() const noexcept { return delay <= std::chrono::steady_clock::duration::zero(); }
+    void await_suspend(std::coroutine_handle<> h);
+    void await_resume() const noexcept {}
+  };
+  SleepAwaiter sleep(std::chrono::steady_clock::duration delay) { return {loop(), delay, {}}; }
+  Loop& loop() { return writer_->loop(); }
+  const Application& application() const { return *app_; }
+
+  // Wiring, done by Application.
+  void attach(const Application& app, const RequestHead& head, ResponseWriter& writer, std::vector<std::string> args,
+              unsigned allowed_methods);
+
+ protected:
+  // Generated for each handler class by Application::add<H>(): calls the method H declares.
+  virtual Task invoke(Method method) = 0;
+
+ private:
+  void data_received(std::string_view chunk) final { body_.append(chunk); }
+  void request_complete() final;
+  void execute();
+  void after_method();
+  void handle_exception(std::exception_ptr error);
+  void send_head();
+  void parse_arguments();
+
+  const Application* app_ = nullptr;
+  const RequestHead* head_ = nullptr;
+  ResponseWriter* writer_ = nullptr;
+  std::vector<std::string> path_args_;
+  unsigned allowed_methods_ = 0;
+  std::string body_;
+  int status_ = 200;
+  HeaderList headers_;
+  std::string buffer_;
+  Arguments arguments_;
+  bool arguments_parsed_ = false;
+  bool headers_written_ = false;
+  bool finished_ = false;
+  std::coroutine_handle<> flush_waiter_;
+  Task task_;
+};
+
+}  // namespace updraft

@@ -1,0 +1,59 @@
+// hello: the native sample; "Hello, World!", a coroutine sleep that never blocks the loop, and an echo.
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+#include "cli/server_flags.hpp"
+#include "native/application.hpp"
+
+using namespace updraft;
+
+struct HelloHandler : RequestHandler {
+  void get() {
+    set_header("Content-Type", "text/plain");
+    write("Hello, World!");
+  }
+};
+
+struct SleepHandler : RequestHandler {
+  Task get() {
+    std::string ms_text = get_argument("ms", "0");
+    long ms = 0;
+    auto r = std::from_chars(ms_text.data(), ms_text.data() + ms_text.size(), ms);
+    if (r.ec != std::errc() || ms < 0 || ms > 3'600'000) throw HTTPError(400, "bad ms: " + ms_text);
+    co_await sleep(std::chrono::milliseconds(ms));
+    set_header("Content-Type", "text/plain");
+    write("slept " + std::to_string(ms) + " ms");
+  }
+};
+
+struct EchoHandler : RequestHandler {
+  void post() {
+    set_header("Content-Type", std::string(header("Content-Type").value_or("application/octet-stream")));
+    write(body());
+  }
+};
+
+int main(int argc, char** argv) {
+  CLI::App cli{"updraft native sample: GET /, GET /sleep?ms=N, POST /echo"};
+  ServerFlags flags;
+  flags.server.port = 8888;
+  add_server_flags(cli, flags);
+  CLI11_PARSE(cli, argc, argv);
+  try {
+    apply_log_flags(flags);
+    Application app;
+    app.add<HelloHandler>("/");
+    app.add<SleepHandler>("/sleep");
+    app.add<EchoHandler>("/echo");
+    Server server(flags.server, app);
+    std::uint16_t port = server.bind();
+    std::printf("hello listening on http://%s:%u/\n", flags.server.address.c_str(), port);
+    std::fflush(stdout);
+    return server.run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hello: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages updraft needs to build, test and benchmark; idempotent, does nothing when all are present.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  node-llhttp libre2-dev libssl-dev zlib1g-dev
+  libcli11-dev libspdlog-dev libfmt-dev
+  python3-dev python3-flask python3-django
+  catch2 python3-pytest python3-requests python3-websockets
+  curl procps
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  PACKAGES+=(wrk gunicorn uwsgi-core uwsgi-plugin-python3 python3-tornado nginx-light python3-waitress util-linux)
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
