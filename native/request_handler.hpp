@@ -68,6 +68,8 @@ class RequestHandler : public HandlerDelegate {
   void add_header(std::string_view name, std::string_view value);
   void clear_header(std::string_view name);
   void write(std::string_view chunk);
+  void write(const char* chunk) { write(std::string_view(chunk)); }
+  void write(const std::string& chunk) { write(std::string_view(chunk)); }
   // Writes JSON and sets Content-Type: application/json.
   void write(const boost::json::value& json);
   // Finishes the response (with a last chunk); handlers that do not call it are finished for them.

@@ -1,0 +1,134 @@
+"""Shared pytest fixtures: start an updraft executable on a free port and talk to it over real sockets."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+BIN_DIR = os.environ.get("UPDRAFT_BIN_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin"))
+LISTENING = re.compile(rb"listening on http://[^:]+:(\d+)/")
+
+
+class ServerProcess:
+    """A server started from build/bin, with its port parsed from its 'listening on' line."""
+
+    def __init__(self, args, env=None, cwd=None):
+        self.args = args
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
+        self.port = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            m = LISTENING.search(line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if self.port is None:
+            self.proc.kill()
+            out, err = self.proc.communicate()
+            raise RuntimeError(f"{args[0]} did not start: {err.decode(errors='replace')}")
+        self.host = "127.0.0.1"
+
+    @property
+    def url(self):
+        return f"http://{self.host}:{self.port}"
+
+    def connect(self, timeout=5):
+        s = socket.create_connection((self.host, self.port), timeout=timeout)
+        return s
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        out, err = self.proc.communicate()
+        return self.proc.returncode, out, err
+
+
+def start_server(name, *flags, **kwargs):
+    return ServerProcess([os.path.join(BIN_DIR, name), "--port", "0", "--address", "127.0.0.1", *flags], **kwargs)
+
+
+@pytest.fixture
+def server_factory():
+    started = []
+
+    def factory(name, *flags, **kwargs):
+        s = start_server(name, *flags, **kwargs)
+        started.append(s)
+        return s
+
+    yield factory
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+def hello(server_factory):
+    return server_factory("hello")
+
+
+def recv_all(sock, timeout=5):
+    """Reads until the peer closes (or the timeout passes); returns the bytes."""
+    sock.settimeout(timeout)
+    chunks = []
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    except socket.timeout:
+        pass
+    except ConnectionResetError:
+        pass
+    return b"".join(chunks)
+
+
+def read_response(sock, timeout=5):
+    """Reads one HTTP/1.1 response with Content-Length or chunked framing; returns (status, headers, body)."""
+    sock.settimeout(timeout)
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        data = sock.recv(65536)
+        if not data:
+            raise ConnectionError(f"closed before a full head: {buf!r}")
+        buf += data
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(b":")
+        headers[k.strip().lower().decode()] = v.strip().decode()
+    if "content-length" in headers:
+        n = int(headers["content-length"])
+        while len(rest) < n:
+            data = sock.recv(65536)
+            if not data:
+                break
+            rest += data
+        return status, headers, rest[:n]
+    if headers.get("transfer-encoding") == "chunked":
+        body = b""
+        while True:
+            while b"\r\n" not in rest:
+                rest += sock.recv(65536)
+            size_line, _, rest = rest.partition(b"\r\n")
+            size = int(size_line.split(b";")[0], 16)
+            while len(rest) < size + 2:
+                rest += sock.recv(65536)
+            body += rest[:size]
+            rest = rest[size + 2:]
+            if size == 0:
+                return status, headers, body
+    return status, headers, rest
