@@ -53,7 +53,7 @@ std::string& Connection::out() {
 }
 
 void Connection::wait_readable() {
-  if (reading_ || closed_ || peer_eof_) return;
+  if (reading_ || closed_ || peer_eof_ || read_paused_) return;
   reading_ = true;
   ++pending_;
   socket_.async_wait(asio::socket_base::wait_read, [this](const error_code& ec) {
@@ -61,7 +61,7 @@ void Connection::wait_readable() {
     --pending_;
     if (closed_) return finalize();
     if (ec) return close_now("wait for read failed");
-    on_readable();
+    if (!read_paused_) on_readable();
   });
 }
 
@@ -350,9 +350,23 @@ void Connection::release_idle_buffers() {
   }
 }
 
+void Connection::resume_reading() {
+  if (!read_paused_ || closed_) return;
+  read_paused_ = false;
+  if (phase_ == Phase::body) set_deadline(ctx_.config.timeouts.body);
+  // On a fresh stack: the caller may be the delegate that process_input() could destroy.
+  ++pending_;
+  asio::post(ctx_.loop.impl().io, [this] {
+    --pending_;
+    if (closed_) return finalize();
+    if (!processing_ && !writing_) process_input();
+  });
+}
+
 void Connection::on_tick(Clock::time_point now) {
   if (closed_) return;
   if (writing_ && now > write_deadline_) return close_now("write timeout");
+  if (read_paused_ && phase_ == Phase::body) return;  // our consumer is slow, not the client
   if (now <= deadline_) return;
   switch (phase_) {
     case Phase::idle:

@@ -32,6 +32,8 @@ class Connection final : public ResponseWriter, private ParserListener {
   void write(std::string_view chunk, Ready ready) override;
   void finish() override;
   void abort() override { close_now("response aborted by its handler"); }
+  void pause_reading() override { read_paused_ = true; }
+  void resume_reading() override;
   bool closed() const override { return closed_; }
   Loop& loop() override { return ctx_.loop; }
 
@@ -87,6 +89,7 @@ class Connection final : public ResponseWriter, private ParserListener {
   bool reading_ = false;
   bool writing_ = false;
   bool resume_posted_ = false;
+  bool read_paused_ = false;
   bool closed_ = false;
 };
 

@@ -31,6 +31,10 @@ class ResponseWriter {
   // Gives up on the response: the connection closes so the client cannot take a
   // partial response for a complete one.
   virtual void abort() = 0;
+  // Request-body flow control: stop reading from the socket until resume_reading(),
+  // for a delegate whose consumer is slower than the client.
+  virtual void pause_reading() = 0;
+  virtual void resume_reading() = 0;
   // True once the client has gone or the connection was aborted: further writes are dropped.
   virtual bool closed() const = 0;
   virtual Loop& loop() = 0;
