@@ -25,6 +25,7 @@ HeadScanner::Result HeadScanner::scan(std::string_view data) {
         if (++leading_empty_lines_ > 1) return fail(i, 400, "empty lines before the request line");
         continue;
       }
+      if (line_no_ == 0 && request_line_spaces_ != 2) return fail(i, 400, "malformed request line (HTTP/0.9?)");
       if (line_no_ > 0 && ++field_count_ > limits_->max_header_count)
         return fail(i, 431, "too many header fields");
       ++line_no_;
@@ -39,6 +40,7 @@ HeadScanner::Result HeadScanner::scan(std::string_view data) {
     if ((c < 0x20 && c != '\t') || c == 0x7f) return fail(i, 400, "control character in request head");
     ++line_len_;
     if (line_no_ == 0) {
+      request_line_spaces_ += c == ' ' ? 1 : 0;
       if (line_len_ > limits_->max_request_line) return fail(i, 414, "request line too long");
       continue;
     }

@@ -9,8 +9,9 @@
 namespace updraft {
 
 // Rejects bare CR/LF line ends (so "\r\n\n" and "\r\n\r" + byte), obs-fold, empty field
-// names, control characters in fields and more than one empty line before the request
-// line, and applies the request-line (414) and header (431) limits as bytes arrive.
+// names, control characters in fields, more than one empty line before the request line
+// and a request line without exactly two spaces (HTTP/0.9, loose spacing), and applies
+// the request-line (414) and header (431) limits as bytes arrive.
 class HeadScanner {
  public:
   struct Result {
@@ -31,6 +32,7 @@ class HeadScanner {
   const Limits* limits_;
   std::size_t line_no_ = 0;
   std::size_t line_len_ = 0;
+  std::size_t request_line_spaces_ = 0;
   std::size_t header_bytes_ = 0;
   std::size_t field_count_ = 0;
   std::size_t leading_empty_lines_ = 0;

@@ -39,6 +39,15 @@ int check_transfer_coding(std::string_view list) {
   // Codings we do not implement are 501 (RFC 9112 6.1); a list not ending in one chunked is 400.
   return (unknown && chunked_last) ? 501 : 400;
 }
+
+// 505 for a well-formed but unsupported version (llhttp's "Invalid HTTP version", unlike
+// "Invalid major version" or "Expected dot") and for the HTTP/2 preface; 400 otherwise.
+int status_for(llhttp_errno_t err, const llhttp_t& p) {
+  if (err == HPE_PAUSED_H2_UPGRADE) return 505;
+  if (err == HPE_INVALID_VERSION && std::string_view(llhttp_get_error_reason(&p)) == "Invalid HTTP version")
+    return 505;
+  return 400;
+}
 }  // namespace
 
 struct RequestParser::Callbacks {
@@ -170,6 +179,7 @@ void RequestParser::next_message() {
   field_open_ = false;
   trailer_bytes_ = 0;
   chunk_extension_bytes_ = 0;
+  error_status_ = 0;
 }
 
 RequestParser::Result RequestParser::feed(std::string_view data) {
@@ -199,8 +209,9 @@ RequestParser::Result RequestParser::feed(std::string_view data) {
       off += used;
       continue;
     }
-    if (err == HPE_USER) return {off + used, Outcome::error, error_status_, error_reason_};
-    return {off + used, Outcome::error, 400, llhttp_errno_name(err)};
+    // One of our callbacks failed (llhttp reports HPE_USER or HPE_CB_*): the status is ours.
+    if (error_status_) return {off + used, Outcome::error, error_status_, error_reason_};
+    return {off + used, Outcome::error, status_for(err, p), llhttp_errno_name(err)};
   }
   return {off, message_done_ ? Outcome::message_done : Outcome::need_more, 0, {}};
 }
