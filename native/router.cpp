@@ -10,7 +10,8 @@
 namespace updraft {
 
 struct Router::Pattern {
-  Pattern(std::size_t i, std::string_view source) : index(i), re(std::string(source)) {}
+  // Quiet: a bad pattern is reported once, by the exception add() throws.
+  Pattern(std::size_t i, std::string_view source) : index(i), re(std::string(source), RE2::Quiet) {}
   std::size_t index;
   RE2 re;
 };
@@ -33,8 +34,11 @@ Router::Router(Router&&) noexcept = default;
 Router& Router::operator=(Router&&) noexcept = default;
 
 std::size_t Router::add(std::string_view pattern, std::string_view name) {
+  // Every check comes before any change, so a route that throws is not half-added.
   std::size_t index = count_;
   std::string_view body = strip_anchors(pattern);
+  if (!name.empty() && named_.contains(std::string(name)))
+    throw std::invalid_argument("route name '" + std::string(name) + "' used twice");
   if (is_plain_path(body)) {
     exact_.emplace(std::string(body), index);
   } else {
@@ -43,8 +47,7 @@ std::size_t Router::add(std::string_view pattern, std::string_view name) {
       throw std::invalid_argument("bad route pattern '" + std::string(pattern) + "': " + p->re.error());
     patterns_.push_back(std::move(p));
   }
-  if (!name.empty() && !named_.emplace(std::string(name), std::string(body)).second)
-    throw std::invalid_argument("route name '" + std::string(name) + "' used twice");
+  if (!name.empty()) named_.emplace(std::string(name), std::string(body));
   return count_++;
 }
 
