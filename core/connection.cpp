@@ -4,6 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <cstring>
 
 #include "core/loop_impl.hpp"
@@ -18,7 +23,7 @@ constexpr std::size_t kHighWatermark = 64 * 1024;
 constexpr std::chrono::seconds kLingerTime{2};
 }  // namespace
 
-Connection::Connection(LoopContext& ctx, asio::ip::tcp::socket socket)
+Connection::Connection(LoopContext& ctx, asio::generic::stream_protocol::socket socket)
     : ctx_(ctx), socket_(std::move(socket)), parser_(ctx.config.limits, *this) {
   next = ctx_.connections;
   if (next) next->prev = this;
@@ -36,11 +41,31 @@ Connection::~Connection() {
 void Connection::start() {
   error_code ec;
   socket_.non_blocking(true, ec);
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec) remote_address_ = ep.address().to_string();
+  describe_peer();
   set_deadline(ctx_.config.timeouts.header);
   wait_readable();
+}
+
+void Connection::describe_peer() {
+  sockaddr_storage peer{};
+  socklen_t len = sizeof peer;
+  int fd = socket_.native_handle();
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) return;
+  char text[INET6_ADDRSTRLEN] = {};
+  int one = 1;
+  if (peer.ss_family == AF_INET) {
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&peer);
+    ::inet_ntop(AF_INET, &in4->sin_addr, text, sizeof text);
+    remote_port_ = ntohs(in4->sin_port);
+  } else if (peer.ss_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&peer);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    remote_port_ = ntohs(in6->sin6_port);
+  } else {
+    return;  // unix socket: no address
+  }
+  remote_address_ = text;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 void Connection::set_deadline(std::chrono::duration<double> d) {
@@ -99,6 +124,7 @@ void Connection::process_input() {
     if (phase_ == Phase::idle) {
       head_ = ctx_.heads.acquire();
       head_->remote_address = remote_address_;
+      head_->remote_port = remote_port_;
       parser_.set_head(head_.get());
       phase_ = Phase::head;
       request_start_ = Clock::now();

@@ -1,7 +1,7 @@
 // Connection: one HTTP/1.1 connection on its loop: reads, parses, dispatches to a delegate, writes, times out.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -17,7 +17,7 @@ class Connection final : public ResponseWriter, private ParserListener {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Connection(LoopContext& ctx, boost::asio::ip::tcp::socket socket);
+  Connection(LoopContext& ctx, boost::asio::generic::stream_protocol::socket socket);
   ~Connection() override;
   void start();
   // Called by the loop's tick: applies the timeouts.
@@ -47,6 +47,7 @@ class Connection final : public ResponseWriter, private ParserListener {
   int on_head(RequestHead& head) override;
   int on_body(std::string_view chunk) override;
 
+  void describe_peer();
   void wait_readable();
   void on_readable();
   void process_input();
@@ -62,7 +63,7 @@ class Connection final : public ResponseWriter, private ParserListener {
   void set_deadline(std::chrono::duration<double> d);
 
   LoopContext& ctx_;
-  boost::asio::ip::tcp::socket socket_;
+  boost::asio::generic::stream_protocol::socket socket_;
   RequestParser parser_;
   std::unique_ptr<RequestDelegate> delegate_;
   std::unique_ptr<RequestHead> head_;
@@ -78,6 +79,7 @@ class Connection final : public ResponseWriter, private ParserListener {
   Clock::time_point write_deadline_;
   Clock::time_point request_start_;
   std::string remote_address_;
+  std::uint16_t remote_port_ = 0;
   int status_ = 0;
   unsigned pending_ = 0;  // async operations and posted calls still referring to this
   Phase phase_ = Phase::idle;

@@ -1,76 +1,86 @@
-// Server: listeners, loop threads, the per-loop tick (timeouts, Date header, access log) and graceful shutdown.
+// Server: listener sockets, loop threads, the per-loop tick (timeouts, Date header, access log), graceful shutdown.
 #include "core/server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <list>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "core/connection.hpp"
+#include "core/listener.hpp"
 #include "core/loop_context.hpp"
 #include "core/loop_impl.hpp"
 
 namespace updraft {
 
 namespace asio = boost::asio;
-using asio::ip::tcp;
+using Protocol = asio::generic::stream_protocol;
+using Acceptor = asio::basic_socket_acceptor<Protocol>;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 constexpr auto kTick = std::chrono::milliseconds(250);
-using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+Protocol protocol_of(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  return Protocol(addr.ss_family, addr.ss_family == AF_UNIX ? 0 : IPPROTO_TCP);
+}
 }  // namespace
 
-// One loop thread: its io_context, acceptor, connections and tick timer.
+// One loop thread: its io_context, acceptors, connections and tick timer.
 struct LoopWorker {
-  LoopWorker(const ServerConfig& config) : context(loop, config), acceptor(loop.impl().io), tick(loop.impl().io) {}
+  explicit LoopWorker(const ServerConfig& config) : context(loop, config), tick(loop.impl().io) {}
 
-  void open(const tcp::endpoint& endpoint) {
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(tcp::acceptor::reuse_address(true));
-    acceptor.set_option(reuse_port(true));
-    acceptor.bind(endpoint);
-    acceptor.listen(asio::socket_base::max_listen_connections);
+  void adopt(int fd) {
+    auto& acceptor = acceptors.emplace_back(loop.impl().io);
+    acceptor.assign(protocol_of(fd), ::dup(fd));
   }
 
   void start() {
-    accept();
+    for (auto& a : acceptors) accept(a);
     schedule_tick();
   }
 
-  void accept() {
-    acceptor.async_accept(loop.impl().io, [this](const error_code& ec, tcp::socket socket) {
+  void accept(Acceptor& acceptor) {
+    acceptor.async_accept(loop.impl().io, [this, &acceptor](const error_code& ec, Protocol::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (ec) {
         // Out of descriptors or similar: back off briefly instead of spinning.
         spdlog::warn("accept failed: {}", ec.message());
-        retry = loop.call_later(std::chrono::milliseconds(100), [this] { accept(); });
+        retries.push_back(loop.call_later(std::chrono::milliseconds(100), [this, &acceptor] { accept(acceptor); }));
         return;
       }
       (new Connection(context, std::move(socket)))->start();
-      accept();
+      accept(acceptor);
     });
   }
 
   void schedule_tick() {
     tick.expires_after(kTick);
     tick.async_wait([this](const error_code& ec) {
-      if (ec) return;
-      on_tick();
+      if (!ec) on_tick();
     });
   }
 
   void on_tick() {
     auto now = Clock::now();
     loop.refresh_date();
+    retries.clear();
     for (Connection* c = context.connections; c;) {
       Connection* next = c->next;
       if (context.draining && now > drain_deadline) c->drain_hard();
@@ -89,8 +99,8 @@ struct LoopWorker {
     drain_deadline = deadline;
     context.draining = true;
     error_code ec;
-    acceptor.close(ec);
-    retry.cancel();
+    for (auto& a : acceptors) a.close(ec);
+    retries.clear();
     for (Connection* c = context.connections; c;) {
       Connection* next = c->next;
       c->drain();
@@ -100,52 +110,78 @@ struct LoopWorker {
 
   Loop loop;
   LoopContext context;
-  tcp::acceptor acceptor;
+  std::list<Acceptor> acceptors;  // stable addresses: pending accepts refer to them
   asio::steady_timer tick;
-  TimerHandle retry;
+  std::vector<TimerHandle> retries;
   Clock::time_point drain_deadline;
 };
 
 struct Server::Impl {
   ServerOptions options;
   ServerConfig config;
+  std::vector<ListenSpec> specs;
+  std::vector<std::vector<int>> fds;  // per listener: one fd per loop (TCP) or one shared (unix)
   std::vector<std::unique_ptr<LoopWorker>> workers;
+  std::mutex workers_mutex;
   std::atomic<bool> stopping{false};
+
+  ~Impl() {
+    for (auto& list : fds)
+      for (int fd : list) ::close(fd);
+    for (auto& spec : specs)
+      if (spec.is_unix()) ::unlink(spec.unix_path.c_str());
+  }
 };
 
-Server::Server(ServerOptions options, HandlerFactory& factory) : impl_(std::make_unique<Impl>()) {
+Server::Server(ServerOptions options, HandlerFactory* factory) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->config.limits = impl_->options.limits;
   impl_->config.timeouts = impl_->options.timeouts;
-  impl_->config.factory = &factory;
+  impl_->config.factory = factory;
   impl_->config.access_log_fd = impl_->options.access_log_fd;
 }
 
 Server::~Server() = default;
 
+void Server::set_factory(HandlerFactory& factory) { impl_->config.factory = &factory; }
+
 std::uint16_t Server::bind() {
   const ServerOptions& o = impl_->options;
-  error_code ec;
-  auto address = asio::ip::make_address(o.address, ec);
-  if (ec) throw std::runtime_error("invalid address '" + o.address + "': " + ec.message());
-  tcp::endpoint endpoint(address, o.port);
-  int threads = std::max(1, o.threads);
-  for (int i = 0; i < threads; ++i) {
-    auto worker = std::make_unique<LoopWorker>(impl_->config);
-    try {
-      worker->open(endpoint);
-    } catch (const boost::system::system_error& e) {
-      throw std::runtime_error("cannot listen on " + o.address + ":" + std::to_string(endpoint.port()) + ": " +
-                               e.code().message());
-    }
-    endpoint.port(worker->acceptor.local_endpoint().port());
-    impl_->workers.push_back(std::move(worker));
+  if (o.binds.empty()) {
+    ListenSpec spec;
+    spec.host = o.address;
+    spec.port = o.port;
+    impl_->specs.push_back(spec);
+  } else {
+    for (auto& b : o.binds) impl_->specs.push_back(ListenSpec::parse(b));
   }
-  return endpoint.port();
+  int loops = std::max(1, o.threads);
+  for (auto& spec : impl_->specs) {
+    auto& list = impl_->fds.emplace_back();
+    int count = spec.is_unix() ? 1 : loops;
+    for (int i = 0; i < count; ++i) list.push_back(open_listener(spec, count > 1));
+  }
+  return impl_->specs.front().port;
+}
+
+std::vector<std::string> Server::describe_listeners() const {
+  std::vector<std::string> out;
+  for (auto& spec : impl_->specs) out.push_back(spec.describe());
+  return out;
 }
 
 int Server::run() {
-  if (impl_->workers.empty()) bind();
+  if (!impl_->config.factory) throw std::logic_error("Server::run() without a handler factory");
+  if (impl_->specs.empty()) bind();
+  int loops = std::max(1, impl_->options.threads);
+  {
+    std::lock_guard lock(impl_->workers_mutex);
+    for (int i = 0; i < loops; ++i) {
+      auto worker = std::make_unique<LoopWorker>(impl_->config);
+      for (auto& list : impl_->fds) worker->adopt(list[static_cast<std::size_t>(i) % list.size()]);
+      impl_->workers.push_back(std::move(worker));
+    }
+  }
   auto& first = *impl_->workers.front();
   asio::signal_set signals(first.loop.impl().io, SIGINT, SIGTERM);
   signals.async_wait([this](const error_code& ec, int signo) {
@@ -155,6 +191,7 @@ int Server::run() {
   });
   std::signal(SIGPIPE, SIG_IGN);
   for (auto& w : impl_->workers) asio::post(w->loop.impl().io, [&w = *w] { w.start(); });
+  if (impl_->stopping) shutdown_now();
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl_->workers.size(); ++i)
     threads.emplace_back([&w = *impl_->workers[i]] { w.loop.run(); });
@@ -167,6 +204,11 @@ int Server::run() {
 
 void Server::shutdown() {
   if (impl_->stopping.exchange(true)) return;
+  shutdown_now();
+}
+
+void Server::shutdown_now() {
+  std::lock_guard lock(impl_->workers_mutex);
   auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(impl_->options.timeouts.graceful);
   for (auto& w : impl_->workers) w->loop.post([&w = *w, deadline] { w.begin_drain(deadline); });
 }

@@ -1,9 +1,10 @@
-// Server: binds the listeners, runs one loop per thread (SO_REUSEPORT), shuts down gracefully on SIGINT/SIGTERM.
+// Server: opens the listeners, runs one loop per thread (SO_REUSEPORT), shuts down gracefully on SIGINT/SIGTERM.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/delegate.hpp"
 #include "core/limits.hpp"
@@ -13,7 +14,8 @@ namespace updraft {
 struct ServerOptions {
   std::string address = "0.0.0.0";
   std::uint16_t port = 8888;
-  int threads = 1;
+  std::vector<std::string> binds;  // gunicorn-style; when set, replaces address/port
+  int threads = 1;                 // event-loop threads
   Limits limits;
   Timeouts timeouts;
   int access_log_fd = -1;  // -1: no access log; 1: stdout
@@ -21,14 +23,18 @@ struct ServerOptions {
 
 class Server {
  public:
-  Server(ServerOptions options, HandlerFactory& factory);
+  explicit Server(ServerOptions options, HandlerFactory* factory = nullptr);
+  Server(ServerOptions options, HandlerFactory& factory) : Server(std::move(options), &factory) {}
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Opens the listening sockets; throws std::runtime_error with a clear reason on failure.
-  // Returns the bound port (useful with port 0).
+  void set_factory(HandlerFactory& factory);
+  // Opens the listening sockets (before any fork); throws std::runtime_error with a clear
+  // reason on failure. Returns the first listener's port (useful with port 0).
   std::uint16_t bind();
+  // "http://HOST:PORT/" or "unix:PATH" for each listener.
+  std::vector<std::string> describe_listeners() const;
   // Serves until shutdown() or SIGINT/SIGTERM, then drains in-flight requests for up to
   // the graceful timeout. Returns the process exit code.
   int run();
@@ -36,6 +42,7 @@ class Server {
   void shutdown();
 
  private:
+  void shutdown_now();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

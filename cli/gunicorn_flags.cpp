@@ -1,0 +1,115 @@
+// gunicorn-compatible flags for the updraft command, with --help examples.
+#include "cli/gunicorn_flags.hpp"
+
+#include <fcntl.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstring>
+#include <stdexcept>
+
+#include "core/listener.hpp"
+
+namespace updraft {
+
+namespace {
+const char* kExamples = R"(
+Examples:
+  updraft mysite.wsgi:application
+  updraft -w 4 --threads 8 -b 0.0.0.0:8000 mysite.wsgi:application
+  updraft -b unix:/run/app.sock --chdir /srv/app 'app:create_app()'
+  updraft --virtualenv /srv/venv --access-logfile - hello:app
+)";
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    auto comma = s.find(',', start);
+    std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+}  // namespace
+
+void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
+  app.footer(kExamples);
+  app.set_version_flag("-v,--version", "updraft 0.1.0");
+  app.add_option("APP_MODULE", f.app, "the WSGI app, MODULE:CALLABLE or MODULE:factory()")->required();
+  app.add_option("-b,--bind", f.binds, "address to listen on: HOST:PORT or unix:PATH (repeatable; default 127.0.0.1:8000)");
+  app.add_option("-w,--workers", f.workers, "worker processes")->capture_default_str()->check(CLI::Range(1, 256));
+  app.add_option("--threads", f.threads, "WSGI worker threads per process")->capture_default_str()->check(CLI::Range(1, 1024));
+  app.add_option("--loops", f.loops, "event-loop threads per process")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--max-queue", f.max_queue, "requests waiting for a WSGI thread before 503")->capture_default_str();
+  app.add_option("--chdir", f.runtime.chdir, "change to this directory before loading the app");
+  app.add_option_function<std::string>(
+      "--pythonpath", [&f](const std::string& s) { f.runtime.pythonpath = split_commas(s); },
+      "comma-separated directories to add to sys.path");
+  app.add_option("--virtualenv", f.runtime.virtualenv, "a virtualenv (made from Debian's python3) to use");
+  app.add_option("--graceful-timeout", f.graceful_timeout, "seconds to finish in-flight requests on SIGTERM")
+      ->capture_default_str();
+  app.add_option("--keep-alive", f.keep_alive, "seconds to keep an idle connection open")->capture_default_str();
+  app.add_option("--access-logfile", f.access_logfile, "access log file ('-' for stdout; default off)");
+  app.add_option("--access-logformat", f.access_logformat, "access log format in gunicorn's %(h)s atoms");
+  app.add_option("--error-logfile,--log-file", f.error_logfile, "error log file ('-' for stderr)")->capture_default_str();
+  app.add_option("--log-level", f.log_level, "debug, info, warning, error, critical")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warning", "error", "critical"}));
+  app.add_option("--limit-request-line", f.limit_request_line, "longest request line (414 past it)")->capture_default_str();
+  app.add_option("--limit-request-fields", f.limit_request_fields, "most header fields (431 past it)")->capture_default_str();
+  app.add_option("--limit-request-field_size,--limit-request-field-size", f.limit_request_field_size,
+                 "largest header field (431 past it)")
+      ->capture_default_str();
+  app.add_option("--max-body-size", f.max_body_size, "largest request body in bytes (413 past it)")->capture_default_str();
+  app.add_option("--script-name", f.script_name, "SCRIPT_NAME the app is mounted at");
+  app.add_flag("--check-config", f.check_config, "load the app, check the configuration, and exit");
+}
+
+ServerOptions GunicornFlags::server_options() const {
+  ServerOptions o;
+  o.binds = binds.empty() ? std::vector<std::string>{"127.0.0.1:8000"} : binds;
+  o.threads = loops;
+  o.limits.max_request_line = limit_request_line;
+  o.limits.max_header_count = limit_request_fields;
+  o.limits.max_header_field_size = limit_request_field_size;
+  o.limits.max_body_size = max_body_size;
+  o.timeouts.idle = Timeouts::seconds(keep_alive);
+  o.timeouts.graceful = Timeouts::seconds(graceful_timeout);
+  o.access_log_fd = access_log_fd;
+  return o;
+}
+
+py::ServerIdentity GunicornFlags::identity() const {
+  py::ServerIdentity id;
+  ListenSpec first = ListenSpec::parse(binds.empty() ? "127.0.0.1:8000" : binds.front());
+  id.server_name = first.is_unix() ? "localhost" : first.host;
+  id.server_port = std::to_string(first.port);
+  id.script_name = script_name;
+  id.multiprocess = workers > 1;
+  return id;
+}
+
+void apply_gunicorn_log_flags(GunicornFlags& f) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (f.error_logfile.empty() || f.error_logfile == "-") logger = spdlog::stderr_logger_mt("updraft");
+  else logger = spdlog::basic_logger_mt("updraft", f.error_logfile);
+  logger->set_pattern("[%Y-%m-%d %H:%M:%S %z] [%P] [%l] %v");
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(f.log_level == "warning" ? "warn" : f.log_level));
+  if (f.access_logfile.empty()) return;
+  if (f.access_logfile == "-") {
+    f.access_log_fd = 1;
+    return;
+  }
+  f.access_log_fd = ::open(f.access_logfile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (f.access_log_fd < 0)
+    throw std::runtime_error("cannot open access log " + f.access_logfile + ": " + std::strerror(errno));
+}
+
+}  // namespace updraft

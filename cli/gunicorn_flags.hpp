@@ -1,0 +1,47 @@
+// The updraft command's flags: gunicorn's names and meanings, mapped onto the server, the pool and the interpreter.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/server.hpp"
+#include "wsgi/environ.hpp"
+#include "wsgi/python_runtime.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace updraft {
+
+struct GunicornFlags {
+  std::string app;                  // MODULE:CALLABLE
+  std::vector<std::string> binds;   // -b/--bind, repeatable
+  int workers = 1;                  // -w/--workers: processes
+  int threads = 1;                  // --threads: WSGI worker threads per process
+  int loops = 1;                    // --loops: event-loop threads per process
+  std::size_t max_queue = 1024;     // requests waiting for a WSGI thread before 503
+  py::RuntimeOptions runtime;       // --chdir, --pythonpath, --virtualenv
+  double graceful_timeout = 30;
+  double keep_alive = 2;
+  std::string access_logfile;       // "-" for stdout
+  std::string access_logformat;
+  std::string error_logfile = "-";
+  std::string log_level = "info";
+  std::size_t limit_request_line = 4094;
+  std::size_t limit_request_fields = 100;
+  std::size_t limit_request_field_size = 8190;
+  std::uint64_t max_body_size = 100u << 20;
+  std::string script_name;          // SCRIPT_NAME prefix
+  bool check_config = false;
+
+  ServerOptions server_options() const;
+  py::ServerIdentity identity() const;
+  int access_log_fd = -1;
+};
+
+void add_gunicorn_flags(CLI::App& app, GunicornFlags& flags);
+// Opens the error and access logs; throws std::runtime_error on failure.
+void apply_gunicorn_log_flags(GunicornFlags& flags);
+
+}  // namespace updraft

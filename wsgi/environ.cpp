@@ -1,0 +1,164 @@
+// Environ: CGI and wsgi.* keys, PATH_INFO percent-decoded then latin-1, headers with '_' in their name dropped.
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "wsgi/environ.hpp"
+
+#include <unordered_map>
+
+namespace updraft::py {
+
+namespace {
+struct Keys {
+  PyObject *request_method, *script_name, *path_info, *query_string, *server_protocol, *remote_addr, *remote_port,
+      *content_type, *content_length, *server_name, *server_port, *wsgi_input, *http_host;
+};
+Keys keys;
+std::unordered_map<std::string, PyObject*> header_keys;  // guarded by the GIL
+constexpr std::size_t kMaxCachedHeaderKeys = 512;
+
+PyObject* intern(const char* s) { return PyUnicode_InternFromString(s); }
+
+PyObject* latin1(std::string_view s) {
+  return PyUnicode_DecodeLatin1(s.data(), static_cast<Py_ssize_t>(s.size()), nullptr);
+}
+
+void set(PyObject* dict, PyObject* key, PyObject* value) {
+  PyDict_SetItem(dict, key, value);
+  Py_DECREF(value);
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// Host header "name:port" or "[v6]:port" into SERVER_NAME / SERVER_PORT.
+void split_host(std::string_view host, std::string_view& name, std::string_view& port) {
+  auto colon = host.rfind(':');
+  if (colon != std::string_view::npos && host.find(']', colon) == std::string_view::npos) {
+    name = host.substr(0, colon);
+    port = host.substr(colon + 1);
+  } else {
+    name = host;
+  }
+}
+}  // namespace
+
+EnvironBuilder::EnvironBuilder(const ServerIdentity& identity) : identity_(identity) {
+  if (!keys.request_method) {
+    keys = Keys{intern("REQUEST_METHOD"), intern("SCRIPT_NAME"),    intern("PATH_INFO"),    intern("QUERY_STRING"),
+                intern("SERVER_PROTOCOL"), intern("REMOTE_ADDR"),   intern("REMOTE_PORT"),  intern("CONTENT_TYPE"),
+                intern("CONTENT_LENGTH"),  intern("SERVER_NAME"),   intern("SERVER_PORT"),  intern("wsgi.input"),
+                intern("HTTP_HOST")};
+  }
+  template_ = PyDict_New();
+  PyObject* sys_stderr = PySys_GetObject("stderr");
+  set(template_, intern("wsgi.version"), Py_BuildValue("(ii)", 1, 0));
+  set(template_, intern("wsgi.url_scheme"), PyUnicode_FromString(identity_.url_scheme.c_str()));
+  PyDict_SetItemString(template_, "wsgi.errors", sys_stderr ? sys_stderr : Py_None);
+  PyDict_SetItemString(template_, "wsgi.multithread", Py_True);
+  PyDict_SetItemString(template_, "wsgi.multiprocess", identity_.multiprocess ? Py_True : Py_False);
+  PyDict_SetItemString(template_, "wsgi.run_once", Py_False);
+  PyDict_SetItemString(template_, "wsgi.input_terminated", Py_True);
+  set(template_, intern("SERVER_SOFTWARE"), PyUnicode_FromString("updraft"));
+  set(template_, keys.script_name, latin1(identity_.script_name));
+  set(template_, keys.server_name, latin1(identity_.server_name));
+  set(template_, keys.server_port, latin1(identity_.server_port));
+  set(template_, keys.query_string, PyUnicode_FromString(""));
+  PyObject* file_wrapper = nullptr;
+  if (PyObject* module = PyImport_ImportModule("wsgiref.util")) {
+    file_wrapper = PyObject_GetAttrString(module, "FileWrapper");
+    Py_DECREF(module);
+  }
+  if (file_wrapper) set(template_, intern("wsgi.file_wrapper"), file_wrapper);
+  PyErr_Clear();
+}
+
+PyObject* EnvironBuilder::header_key(std::string_view name) {
+  std::string key(name);
+  if (auto it = header_keys.find(key); it != header_keys.end()) {
+    Py_INCREF(it->second);
+    return it->second;
+  }
+  std::string cgi = "HTTP_";
+  for (char c : name) cgi.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  PyObject* k = PyUnicode_FromStringAndSize(cgi.data(), static_cast<Py_ssize_t>(cgi.size()));
+  if (header_keys.size() < kMaxCachedHeaderKeys) {
+    PyUnicode_InternInPlace(&k);
+    Py_INCREF(k);
+    header_keys.emplace(std::move(key), k);
+  }
+  return k;
+}
+
+PyObject* EnvironBuilder::build(const WsgiRequestInfo& r, PyObject* input) {
+  PyObject* env = PyDict_Copy(template_);
+  std::string_view target(r.target);
+  auto q = target.find('?');
+  std::string path = percent_decode(target.substr(0, q));
+  std::string_view path_info(path);
+  if (!identity_.script_name.empty() && path_info.substr(0, identity_.script_name.size()) == identity_.script_name)
+    path_info.remove_prefix(identity_.script_name.size());
+  set(env, keys.request_method, latin1(r.method));
+  set(env, keys.path_info, latin1(path_info));
+  if (q != std::string_view::npos) set(env, keys.query_string, latin1(target.substr(q + 1)));
+  set(env, keys.server_protocol, PyUnicode_FromString(r.version_minor ? "HTTP/1.1" : "HTTP/1.0"));
+  set(env, keys.remote_addr, latin1(r.remote_address));
+  set(env, keys.remote_port, PyUnicode_FromString(std::to_string(r.remote_port).c_str()));
+  PyDict_SetItem(env, keys.wsgi_input, input);
+
+  for (std::size_t i = 0; i < r.headers.size(); ++i) {
+    auto f = r.headers[i];
+    if (f.name.find('_') != std::string_view::npos) continue;  // never alias HTTP_X_FORWARDED_FOR & co
+    PyObject* key;
+    if (iequals(f.name, "content-type")) {
+      key = keys.content_type;
+      Py_INCREF(key);
+    } else if (iequals(f.name, "content-length")) {
+      if (r.chunked) continue;
+      key = keys.content_length;
+      Py_INCREF(key);
+    } else {
+      key = header_key(f.name);
+    }
+    PyObject* value = latin1(f.value);
+    if (PyObject* existing = PyDict_GetItem(env, key)) {  // a repeated field: join with ','
+      PyObject* comma = PyUnicode_FromString(",");
+      PyObject* joined = PyUnicode_Concat(existing, comma);
+      PyObject* both = PyUnicode_Concat(joined, value);
+      Py_DECREF(comma);
+      Py_DECREF(joined);
+      Py_DECREF(value);
+      value = both;
+    }
+    PyDict_SetItem(env, key, value);
+    Py_DECREF(key);
+    Py_DECREF(value);
+  }
+  if (auto host = r.headers.get("host")) {
+    std::string_view name, port;
+    split_host(*host, name, port);
+    set(env, keys.server_name, latin1(name));
+    if (!port.empty()) set(env, keys.server_port, latin1(port));
+  }
+  return env;
+}
+
+}  // namespace updraft::py

@@ -1,0 +1,34 @@
+// Environ: builds the PEP 3333 environ dict for a request from a per-process template with interned keys.
+#pragma once
+
+#include <string>
+
+#include "wsgi/exchange.hpp"
+
+typedef struct _object PyObject;
+
+namespace updraft::py {
+
+struct ServerIdentity {
+  std::string server_name = "localhost";
+  std::string server_port = "80";
+  std::string script_name;  // SCRIPT_NAME prefix mounted at; stripped from PATH_INFO
+  std::string url_scheme = "http";
+  bool multiprocess = false;
+};
+
+class EnvironBuilder {
+ public:
+  // GIL held.
+  explicit EnvironBuilder(const ServerIdentity& identity);
+  // A new environ dict (new reference) with input as wsgi.input; GIL held.
+  PyObject* build(const WsgiRequestInfo& request, PyObject* input);
+
+ private:
+  PyObject* header_key(std::string_view name);
+
+  ServerIdentity identity_;
+  PyObject* template_ = nullptr;
+};
+
+}  // namespace updraft::py

@@ -1,0 +1,101 @@
+// Exchange: the one object that crosses the loop/worker boundary: request head, bounded body channel in,
+// bounded response channel out, and a cancel flag. No Python here: workers release the GIL around its waits.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/headers.hpp"
+#include "core/loop.hpp"
+
+namespace updraft {
+
+// What a worker needs of the request, copied off the loop's buffers.
+struct WsgiRequestInfo {
+  std::string method;
+  std::string target;
+  int version_minor = 1;
+  HeaderList headers;
+  std::string remote_address;
+  std::uint16_t remote_port = 0;
+  std::optional<std::uint64_t> content_length;
+  bool chunked = false;
+};
+
+// Loop-side receiver of a worker's output; called on the loop thread only.
+class ExchangeSink {
+ public:
+  virtual ~ExchangeSink() = default;
+  virtual void on_response_head(int status, const HeaderList& headers) = 0;
+  // data may be empty; `last` ends the response (complete when !aborted).
+  virtual void on_response_data(std::string_view data, bool last, bool aborted) = 0;
+  virtual void on_body_room() = 0;  // the worker drained the body channel: resume reading
+};
+
+class Exchange : public std::enable_shared_from_this<Exchange> {
+ public:
+  static constexpr std::size_t kBodyHighMark = 256 * 1024;
+  static constexpr std::size_t kOutHighMark = 256 * 1024;
+
+  Exchange(Loop& loop, WsgiRequestInfo info) : loop_(loop), info_(std::move(info)) {}
+  const WsgiRequestInfo& info() const { return info_; }
+
+  // --- loop thread ---
+  void attach(ExchangeSink* sink) { sink_ = sink; }
+  void detach() { sink_ = nullptr; cancel(); }
+  // Appends body bytes; returns false when the channel is over its mark (pause reading).
+  bool push_body(std::string_view chunk);
+  void end_body();
+  // The writer took the last batch: the worker may produce more.
+  void output_taken();
+
+  // --- worker thread (blocking calls: release the GIL around them) ---
+  // Copies up to max body bytes into dst; 0 means end of body (or cancelled).
+  std::size_t read_body(char* dst, std::size_t max);
+  void send_head(int status, HeaderList headers);
+  // Queues data, waiting while the channel is over its mark; false if cancelled.
+  bool send_data(std::string_view data);
+  // Queues data if the channel has room now; false if it would wait (or was cancelled).
+  bool try_send_data(std::string_view data);
+  void finish(bool aborted);
+
+  // --- any thread ---
+  void cancel();
+  bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
+
+ private:
+  void notify_loop_locked();
+  void deliver();
+
+  Loop& loop_;
+  const WsgiRequestInfo info_;
+  ExchangeSink* sink_ = nullptr;  // loop thread only
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::atomic<bool> cancelled_{false};
+  // body channel
+  std::deque<std::string> body_;
+  std::size_t body_bytes_ = 0;
+  std::size_t body_offset_ = 0;  // consumed bytes of body_.front()
+  bool body_ended_ = false;
+  bool body_paused_ = false;
+  bool body_discard_ = false;  // the app has answered: further body bytes are dropped
+  // response channel
+  std::optional<std::pair<int, HeaderList>> head_;
+  std::string out_;
+  bool out_last_ = false;
+  bool out_aborted_ = false;
+  bool out_in_writer_ = false;  // the loop's writer is still busy with the previous batch
+  bool post_pending_ = false;
+};
+
+}  // namespace updraft

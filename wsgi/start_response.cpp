@@ -1,0 +1,195 @@
+// start_response: validates status and headers (no CR/LF/NUL, no hop-by-hop fields), enforces exc_info semantics.
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "wsgi/start_response.hpp"
+
+#include <cctype>
+#include <string>
+
+#include "wsgi/python_runtime.hpp"
+
+namespace updraft::py {
+
+namespace {
+struct StartResponse {
+  PyObject_HEAD
+  std::shared_ptr<ResponseState>* state;
+};
+
+PyTypeObject* start_response_type = nullptr;
+
+bool is_tchar(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+bool is_hop_by_hop(std::string_view name) {
+  for (std::string_view h : {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+                             "trailers", "transfer-encoding", "upgrade"})
+    if (iequals(name, h)) return true;
+  return false;
+}
+
+// latin-1 text of a str, or nullopt with a Python error set.
+bool latin1(PyObject* obj, const char* what, std::string& out) {
+  if (!PyUnicode_Check(obj)) {
+    PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", what, Py_TYPE(obj)->tp_name);
+    return false;
+  }
+  PyObject* bytes = PyUnicode_AsLatin1String(obj);
+  if (!bytes) return false;
+  out.assign(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes)));
+  Py_DECREF(bytes);
+  return true;
+}
+
+bool parse_status(PyObject* obj, int& status) {
+  std::string text;
+  if (!latin1(obj, "status", text)) return false;
+  bool ok = text.size() >= 4 && text[3] == ' ' && std::isdigit(static_cast<unsigned char>(text[0])) &&
+            std::isdigit(static_cast<unsigned char>(text[1])) && std::isdigit(static_cast<unsigned char>(text[2])) &&
+            text[0] != '0' && text.find_first_of("\r\n\0", 0, 3) == std::string::npos;
+  if (!ok) {
+    PyErr_Format(PyExc_ValueError, "invalid status %R: it must look like '200 OK'", obj);
+    return false;
+  }
+  status = std::stoi(text.substr(0, 3));
+  return true;
+}
+
+bool parse_headers(PyObject* obj, HeaderList& headers) {
+  if (!PyList_Check(obj)) {
+    PyErr_Format(PyExc_TypeError, "response headers must be a list, not %.100s", Py_TYPE(obj)->tp_name);
+    return false;
+  }
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(obj); ++i) {
+    PyObject* item = PyList_GET_ITEM(obj, i);
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+      PyErr_Format(PyExc_TypeError, "response header %R must be a (name, value) tuple", item);
+      return false;
+    }
+    std::string name, value;
+    if (!latin1(PyTuple_GET_ITEM(item, 0), "header name", name) ||
+        !latin1(PyTuple_GET_ITEM(item, 1), "header value", value))
+      return false;
+    bool name_ok = !name.empty();
+    for (unsigned char c : name) name_ok = name_ok && is_tchar(c);
+    if (!name_ok) {
+      PyErr_Format(PyExc_ValueError, "invalid response header name %R", PyTuple_GET_ITEM(item, 0));
+      return false;
+    }
+    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      PyErr_Format(PyExc_ValueError, "response header %s has CR, LF or NUL in its value", name.c_str());
+      return false;
+    }
+    if (is_hop_by_hop(name)) {
+      PyErr_Format(PyExc_ValueError, "hop-by-hop header %s is not allowed in a WSGI response", name.c_str());
+      return false;
+    }
+    headers.add(name, value);
+  }
+  return true;
+}
+
+PyObject* start_response_call(StartResponse* self, PyObject* args, PyObject* kwargs) {
+  static const char* keywords[] = {"status", "headers", "exc_info", nullptr};
+  PyObject *status_obj, *headers_obj, *exc_info = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O:start_response", const_cast<char**>(keywords), &status_obj,
+                                   &headers_obj, &exc_info))
+    return nullptr;
+  ResponseState& state = **self->state;
+  if (exc_info != Py_None) {
+    if (!PyTuple_Check(exc_info) || PyTuple_GET_SIZE(exc_info) != 3) {
+      PyErr_SetString(PyExc_TypeError, "exc_info must be a (type, value, traceback) tuple");
+      return nullptr;
+    }
+    if (state.head_sent) {
+      // PEP 3333: too late to change the response; re-raise the app's error.
+      PyObject* type = PyTuple_GET_ITEM(exc_info, 0);
+      PyObject* value = PyTuple_GET_ITEM(exc_info, 1);
+      PyObject* tb = PyTuple_GET_ITEM(exc_info, 2);
+      Py_INCREF(type);
+      Py_INCREF(value);
+      Py_XINCREF(tb == Py_None ? nullptr : tb);
+      PyErr_Restore(type, value, tb == Py_None ? nullptr : tb);
+      return nullptr;
+    }
+  } else if (state.started) {
+    PyErr_SetString(PyExc_AssertionError, "start_response() called a second time without exc_info");
+    return nullptr;
+  }
+  int status = 0;
+  HeaderList headers;
+  if (!parse_status(status_obj, status) || !parse_headers(headers_obj, headers)) return nullptr;
+  state.status = status;
+  state.headers = std::move(headers);
+  state.started = true;
+  return PyObject_GetAttrString(reinterpret_cast<PyObject*>(self), "write");
+}
+
+PyObject* write_method(StartResponse* self, PyObject* data) {
+  ResponseState& state = **self->state;
+  if (!state.started) {
+    PyErr_SetString(PyExc_AssertionError, "write() called before start_response()");
+    return nullptr;
+  }
+  if (!PyBytes_Check(data)) {
+    PyErr_Format(PyExc_TypeError, "write() takes bytes, not %.100s", Py_TYPE(data)->tp_name);
+    return nullptr;
+  }
+  state.wrote = true;
+  if (!emit(state, {PyBytes_AS_STRING(data), static_cast<std::size_t>(PyBytes_GET_SIZE(data))})) {
+    PyErr_SetString(PyExc_OSError, "client disconnected");
+    return nullptr;
+  }
+  Py_RETURN_NONE;
+}
+
+void start_response_dealloc(StartResponse* self) {
+  delete self->state;
+  PyTypeObject* type = Py_TYPE(self);
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+PyMethodDef start_response_methods[] = {
+    {"write", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(write_method)), METH_O,
+     "write(data): the PEP 3333 write() callable"},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyType_Slot start_response_slots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(start_response_dealloc)},
+    {Py_tp_call, reinterpret_cast<void*>(start_response_call)},
+    {Py_tp_methods, start_response_methods},
+    {Py_tp_doc, const_cast<char*>("start_response(status, headers, exc_info=None)")},
+    {0, nullptr}};
+
+PyType_Spec start_response_spec = {"updraft.StartResponse", sizeof(StartResponse), 0, Py_TPFLAGS_DEFAULT,
+                                   start_response_slots};
+}  // namespace
+
+void init_start_response_type() {
+  start_response_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&start_response_spec));
+}
+
+PyObject* make_start_response(std::shared_ptr<ResponseState> state) {
+  StartResponse* self = PyObject_New(StartResponse, start_response_type);
+  if (!self) return nullptr;
+  self->state = new std::shared_ptr<ResponseState>(std::move(state));
+  return reinterpret_cast<PyObject*>(self);
+}
+
+bool emit(ResponseState& state, std::string_view data) {
+  Exchange& ex = *state.exchange;
+  if (!state.head_sent) {
+    state.head_sent = true;
+    ex.send_head(state.status, state.headers);
+  }
+  if (data.empty()) return !ex.cancelled();
+  if (ex.try_send_data(data)) return true;
+  GilRelease release;
+  return ex.send_data(data);
+}
+
+}  // namespace updraft::py
