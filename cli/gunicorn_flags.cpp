@@ -81,6 +81,7 @@ ServerOptions GunicornFlags::server_options() const {
   o.timeouts.idle = Timeouts::seconds(keep_alive);
   o.timeouts.graceful = Timeouts::seconds(graceful_timeout);
   o.access_log_fd = access_log_fd;
+  o.access_log_format = access_logformat;
   return o;
 }
 

@@ -258,7 +258,7 @@ void Connection::finish() {
 void Connection::complete_request() {
   if (ctx_.access_log.enabled()) {
     ctx_.access_log.record({remote_address_, head_->method, head_->target, head_->version_minor, status_, body_sent_,
-                            Clock::now() - request_start_});
+                            Clock::now() - request_start_, &head_->headers});
   }
   delegate_.reset();
   head_->clear();
@@ -315,7 +315,8 @@ void Connection::reject(int status, std::string_view reason) {
   if (ctx_.access_log.enabled()) {
     ctx_.access_log.record({remote_address_, head_ ? head_->method : std::string_view(),
                             head_ ? std::string_view(head_->target) : std::string_view(),
-                            head_ ? head_->version_minor : 1, status, 0, Clock::now() - request_start_});
+                            head_ ? head_->version_minor : 1, status, 0, Clock::now() - request_start_,
+                            head_ ? &head_->headers : nullptr});
   }
   if (out_) out_->clear();
   out_off_ = 0;

@@ -22,6 +22,7 @@ struct ServerConfig {
   Timeouts timeouts;
   HandlerFactory* factory = nullptr;
   int access_log_fd = -1;
+  std::string access_log_format{AccessLog::kDefaultFormat};
 };
 
 // Free objects kept for reuse so that busy connections do not allocate per request
@@ -54,7 +55,7 @@ struct ReadBuffer {
 };
 
 struct LoopContext {
-  LoopContext(Loop& l, const ServerConfig& c) : loop(l), config(c), access_log(c.access_log_fd) {}
+  LoopContext(Loop& l, const ServerConfig& c) : loop(l), config(c), access_log(c.access_log_fd, c.access_log_format) {}
   Loop& loop;
   const ServerConfig& config;
   Pool<ReadBuffer> read_buffers{256};

@@ -19,6 +19,7 @@ struct ServerOptions {
   Limits limits;
   Timeouts timeouts;
   int access_log_fd = -1;  // -1: no access log; 1: stdout
+  std::string access_log_format;  // gunicorn atoms; empty for the default
 };
 
 class Server {
