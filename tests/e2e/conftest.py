@@ -58,6 +58,31 @@ def start_server(name, *flags, **kwargs):
     return ServerProcess([os.path.join(BIN_DIR, name), "--port", "0", "--address", "127.0.0.1", *flags], **kwargs)
 
 
+def start_updraft(app_spec, *flags, chdir=None, env=None):
+    """Starts the `updraft` command serving the WSGI app MODULE:CALLABLE on a free loopback port.
+
+    env holds extra environment variables, laid over this process's environment."""
+    args = [os.path.join(BIN_DIR, "updraft"), "-b", "127.0.0.1:0", *flags]
+    if chdir is not None:
+        args += ["--chdir", str(chdir)]
+    return ServerProcess([*args, app_spec], env={**os.environ, **env} if env else None)
+
+
+@pytest.fixture
+def updraft_server():
+    """start_updraft as a fixture: the servers it starts are stopped when the test ends."""
+    started = []
+
+    def factory(app_spec, *flags, **kwargs):
+        s = start_updraft(app_spec, *flags, **kwargs)
+        started.append(s)
+        return s
+
+    yield factory
+    for s in started:
+        s.stop()
+
+
 @pytest.fixture
 def server_factory():
     started = []
