@@ -52,7 +52,7 @@ void initialize(const RuntimeOptions& options) {
 
   PyObject* args = PyList_New(0);
   std::vector<std::string> front = options.pythonpath;
-  front.insert(front.begin(), options.chdir.empty() ? std::string(".") : options.chdir);
+  front.insert(front.begin(), std::string("."));  // the working directory, which is --chdir by now
   for (auto& p : front) {
     PyObject* s = PyUnicode_DecodeFSDefault(p.c_str());
     PyList_Append(args, s);

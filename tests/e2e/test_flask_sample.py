@@ -48,7 +48,8 @@ def vm_rss(pid):
 
 @pytest.fixture(scope="module")
 def flask_app():
-    server = start_updraft("app:app", "--threads", "4", chdir=FLASK_DIR)
+    # A relative --chdir, as in the README's one-liner: the app must still import.
+    server = start_updraft("app:app", "--threads", "4", chdir=os.path.relpath(FLASK_DIR))
     yield server
     code, _, err = server.stop()
     assert code == 0, err.decode(errors="replace")
