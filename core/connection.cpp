@@ -318,8 +318,7 @@ void Connection::reject(int status, std::string_view reason) {
                             head_ ? head_->version_minor : 1, status, 0, Clock::now() - request_start_,
                             head_ ? &head_->headers : nullptr});
   }
-  if (out_) out_->clear();
-  out_off_ = 0;
+  // Responses still queued for earlier pipelined requests go out first.
   encode_error(out(), status, reason, ctx_.loop.date_header());
   close_after_flush_ = true;
   phase_ = Phase::idle;
