@@ -57,3 +57,56 @@ def split_responses(data):
         responses.append((status, headers, rest[:length]))
         data = rest[length:]
     return responses
+
+
+class Reader:
+    """Reads responses one at a time from a socket, keeping bytes that belong to the next one."""
+
+    def __init__(self, sock, timeout=5):
+        self.sock = sock
+        self.timeout = timeout
+        self.buf = b""
+
+    def _fill(self):
+        self.sock.settimeout(self.timeout)
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError(f"closed with {self.buf!r} pending")
+        self.buf += data
+
+    def _take_line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        return line
+
+    def _take(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def response(self, head_request=False):
+        """Returns (status, headers, body) of the next response; headers are lower-cased names."""
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower().decode()] = value.strip().decode()
+        if head_request or status < 200 or status in (204, 304):
+            return status, headers, b""
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = b""
+            while True:
+                size = int(self._take_line().split(b";")[0], 16)
+                if size == 0:
+                    while self._take_line():
+                        pass
+                    return status, headers, body
+                body += self._take(size)
+                assert self._take(2) == b"\r\n"
+        return status, headers, self._take(int(headers.get("content-length", "0")))

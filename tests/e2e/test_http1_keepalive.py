@@ -1,0 +1,122 @@
+"""Persistent connections: HTTP/1.1 keep-alive, HTTP/1.0 close and keep-alive, Connection: close, HEAD, Date."""
+import email.utils
+import time
+
+from conftest import read_response
+from http1_client import GET, is_open, read_until_closed
+
+
+def test_several_requests_on_one_connection(hello):
+    s = hello.connect()
+    for i in range(5):
+        s.sendall(GET)
+        status, headers, body = read_response(s)
+        assert (status, body) == (200, b"Hello, World!")
+        assert headers["content-length"] == "13"
+        assert "connection" not in headers
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello")
+    assert read_response(s)[::2] == (200, b"hello")
+    assert is_open(s)
+
+
+def test_http10_closes_by_default(hello):
+    s = hello.connect()
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n" + GET)
+    data = read_until_closed(s)
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nConnection: close\r\n" in data
+    assert data.endswith(b"\r\n\r\nHello, World!")
+    assert data.count(b"HTTP/1.1 ") == 1
+
+
+def test_http10_keep_alive_is_honoured(hello):
+    s = hello.connect()
+    for _ in range(3):
+        s.sendall(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        status, headers, body = read_response(s)
+        assert (status, body) == (200, b"Hello, World!")
+        assert headers["connection"].lower() == "keep-alive"
+    assert is_open(s)
+    s.sendall(GET)
+    assert read_response(s)[::2] == (200, b"Hello, World!")
+
+
+def test_connection_close_is_honoured(hello):
+    s = hello.connect()
+    s.sendall(b"GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n" + GET)
+    data = read_until_closed(s)
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nConnection: close\r\n" in data
+    assert data.count(b"HTTP/1.1 ") == 1
+
+
+def test_connection_close_among_other_tokens(hello):
+    s = hello.connect()
+    s.sendall(b"GET / HTTP/1.1\r\nHost: test\r\nConnection: TE, close\r\nTE: trailers\r\n\r\n")
+    data = read_until_closed(s)
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nConnection: close\r\n" in data
+
+
+def test_head_sends_content_length_and_no_body(hello):
+    s = hello.connect()
+    # A GET right behind the HEAD: any body bytes after the HEAD response would corrupt it.
+    s.sendall(b"HEAD / HTTP/1.1\r\nHost: test\r\n\r\n" + GET)
+    s.settimeout(5)
+    data = b""
+    while data.count(b"Hello, World!") < 1:
+        chunk = s.recv(65536)
+        assert chunk, f"closed early: {data!r}"
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nContent-Length: 13" in head
+    assert rest.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert rest.endswith(b"\r\n\r\nHello, World!")
+
+
+def test_head_on_http10_closes_without_a_body(hello):
+    s = hello.connect()
+    s.sendall(b"HEAD / HTTP/1.0\r\n\r\n")
+    data = read_until_closed(s)
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert data.endswith(b"\r\n\r\n")
+    assert b"Content-Length: 13\r\n" in data
+
+
+def test_one_leading_crlf_is_tolerated(hello):
+    s = hello.connect()
+    s.sendall(b"\r\n" + GET)
+    assert read_response(s)[::2] == (200, b"Hello, World!")
+    s.sendall(b"\r\n" + GET)
+    assert read_response(s)[::2] == (200, b"Hello, World!")
+
+
+def test_date_header_is_present_and_current(hello):
+    s = hello.connect()
+    s.sendall(GET)
+    _, headers, _ = read_response(s)
+    assert headers["date"].endswith(" GMT")
+    date = email.utils.parsedate_to_datetime(headers["date"])
+    assert abs(date.timestamp() - time.time()) < 5
+
+
+def test_date_header_on_error_responses(hello):
+    s = hello.connect()
+    s.sendall(b"GET / HTTP/1.1\r\n\r\n")
+    data = read_until_closed(s)
+    assert data.startswith(b"HTTP/1.1 400 ")
+    assert b"\r\nDate: " in data
+
+
+def test_body_split_across_many_sends(hello):
+    s = hello.connect()
+    body = b"x" * 100_000
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 100000\r\n\r\n")
+    for i in range(0, len(body), 7_000):
+        s.sendall(body[i:i + 7_000])
+    status, headers, echoed = read_response(s)
+    assert status == 200
+    assert echoed == body
+    s.sendall(GET)
+    assert read_response(s)[::2] == (200, b"Hello, World!")
