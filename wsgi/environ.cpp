@@ -91,6 +91,8 @@ EnvironBuilder::EnvironBuilder(const ServerIdentity& identity) : identity_(ident
   PyErr_Clear();
 }
 
+EnvironBuilder::~EnvironBuilder() { Py_XDECREF(template_); }
+
 PyObject* EnvironBuilder::header_key(std::string_view name) {
   std::string key(name);
   if (auto it = header_keys.find(key); it != header_keys.end()) {
@@ -114,8 +116,11 @@ PyObject* EnvironBuilder::build(const WsgiRequestInfo& r, PyObject* input) {
   auto q = target.find('?');
   std::string path = percent_decode(target.substr(0, q));
   std::string_view path_info(path);
-  if (!identity_.script_name.empty() && path_info.substr(0, identity_.script_name.size()) == identity_.script_name)
-    path_info.remove_prefix(identity_.script_name.size());
+  std::string_view prefix(identity_.script_name);
+  bool mounted = !prefix.empty() && path_info.substr(0, prefix.size()) == prefix &&
+                 (path_info.size() == prefix.size() || path_info[prefix.size()] == '/');  // whole segments only
+  if (mounted) path_info.remove_prefix(prefix.size());
+  if (!mounted && !prefix.empty()) set(env, keys.script_name, PyUnicode_FromString(""));  // outside the mount
   set(env, keys.request_method, latin1(r.method));
   set(env, keys.path_info, latin1(path_info));
   if (q != std::string_view::npos) set(env, keys.query_string, latin1(target.substr(q + 1)));

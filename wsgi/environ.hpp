@@ -21,6 +21,9 @@ class EnvironBuilder {
  public:
   // GIL held.
   explicit EnvironBuilder(const ServerIdentity& identity);
+  ~EnvironBuilder();  // GIL held
+  EnvironBuilder(const EnvironBuilder&) = delete;
+  EnvironBuilder& operator=(const EnvironBuilder&) = delete;
   // A new environ dict (new reference) with input as wsgi.input; GIL held.
   PyObject* build(const WsgiRequestInfo& request, PyObject* input);
 

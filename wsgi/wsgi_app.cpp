@@ -159,6 +159,11 @@ WsgiApp::~WsgiApp() {
   environ_.reset();
 }
 
+void WsgiApp::set_identity(const ServerIdentity& identity) {
+  Gil gil;
+  environ_ = std::make_unique<EnvironBuilder>(identity);
+}
+
 void WsgiApp::handle(const std::shared_ptr<Exchange>& exchange) {
   Gil gil;
   run(exchange);

@@ -21,6 +21,9 @@ class WsgiApp {
   WsgiApp(const WsgiApp&) = delete;
   WsgiApp& operator=(const WsgiApp&) = delete;
 
+  // Replaces the SERVER_* defaults, e.g. with the real port once the listeners are bound (GIL not held).
+  void set_identity(const ServerIdentity& identity);
+
   // Runs the app for one exchange on the calling thread, taking the GIL only for Python.
   void handle(const std::shared_ptr<Exchange>& exchange);
 
