@@ -79,6 +79,12 @@ void send_error_500(ResponseState& state) {
 
 bool has_content_length(const ResponseState& state) { return state.headers.contains("content-length"); }
 
+// A HEAD answer with no body says nothing about the GET's length (werkzeug returns () for HEAD): add none.
+bool may_add_length(const ResponseState& state, std::size_t total) {
+  if (state.head_sent || state.wrote || has_content_length(state)) return false;
+  return total > 0 || state.exchange->info().method != "HEAD";
+}
+
 // Sends a list or tuple of bytes in one piece, with a Content-Length when the app gave none.
 bool send_sequence(ResponseState& state, PyObject* seq) {
   Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
@@ -91,8 +97,7 @@ bool send_sequence(ResponseState& state, PyObject* seq) {
     }
     total += static_cast<std::size_t>(PyBytes_GET_SIZE(items[i]));
   }
-  if (!state.head_sent && !state.wrote && !has_content_length(state))
-    state.headers.add("Content-Length", std::to_string(total));
+  if (may_add_length(state, total)) state.headers.add("Content-Length", std::to_string(total));
   if (n == 1) return emit(state, {PyBytes_AS_STRING(items[0]), total});
   std::string body;
   body.reserve(total);
@@ -199,7 +204,7 @@ void WsgiApp::run(const std::shared_ptr<Exchange>& exchange) {
     spdlog::error("error handling {} {}:\n{}", info.method, info.target, tb);
   }
   if (ok && !state->head_sent) {
-    if (!state->wrote && !has_content_length(*state)) state->headers.add("Content-Length", "0");
+    if (may_add_length(*state, 0)) state->headers.add("Content-Length", "0");
     emit(*state, {});
   }
   if (result) {

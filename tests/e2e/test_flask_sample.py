@@ -77,6 +77,15 @@ def test_head_has_headers_but_no_body(flask_app):
     assert int(r.headers["Content-Length"]) == len(requests.get(flask_app.url + "/").content)
 
 
+def test_head_of_a_streamed_response_claims_no_length(flask_app):
+    """Flask answers HEAD with an empty iterable: the GET is chunked, so the HEAD must not say Content-Length: 0."""
+    r = requests.head(flask_app.url + "/stream?n=3")
+    assert r.status_code == 200
+    assert r.content == b""
+    assert "Content-Length" not in r.headers
+    assert r.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
 def test_unknown_path_is_404(flask_app):
     r = requests.get(flask_app.url + "/no/such/page")
     assert r.status_code == 404
