@@ -7,7 +7,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -231,6 +233,25 @@ void Connection::write(std::string_view chunk, Ready ready) {
   if (!processing_) flush();
 }
 
+void Connection::send_file(int fd, std::uint64_t offset, std::uint64_t length, Ready done) {
+  if (closed_ || response_finished_ || file_) {
+    ::close(fd);
+    return;
+  }
+  if (!response_started_) write_head(200, HeaderList());
+  if (plan_.framing == BodyFraming::content_length) length = std::min(length, plan_.length - body_sent_);
+  if (plan_.framing == BodyFraming::none || length == 0) {
+    ::close(fd);
+    if (done) done();
+    return;
+  }
+  bool chunked = plan_.framing == BodyFraming::chunked;
+  if (chunked) encode_chunk_header(out(), length);
+  body_sent_ += length;
+  file_ = std::make_unique<FileSegment>(FileSegment{fd, offset, length, chunked, std::move(done)});
+  if (!processing_) flush();
+}
+
 void Connection::finish() {
   if (closed_ || response_finished_) return;
   if (!response_started_) write_head(200, HeaderList());
@@ -272,13 +293,16 @@ void Connection::complete_request() {
 
 void Connection::flush() {
   if (writing_ || closed_) return;
-  while (out_ && out_off_ < out_->size()) {
-    error_code ec;
-    std::size_t n = socket_.write_some(asio::buffer(out_->data() + out_off_, out_->size() - out_off_), ec);
-    if (ec == asio::error::would_block) return wait_writable();
-    if (ec) return close_now(nullptr);
-    out_off_ += n;
-  }
+  do {
+    while (out_ && out_off_ < out_->size()) {
+      error_code ec;
+      std::size_t n = socket_.write_some(asio::buffer(out_->data() + out_off_, out_->size() - out_off_), ec);
+      if (ec == asio::error::would_block) return wait_writable();
+      if (ec) return close_now(nullptr);
+      out_off_ += n;
+    }
+  } while (file_ && flush_file());
+  if (writing_ || closed_) return;
   if (out_) {
     out_->clear();
     out_off_ = 0;
@@ -289,6 +313,31 @@ void Connection::flush() {
     ready();
   }
   if (close_after_flush_ && phase_ == Phase::idle) linger();
+}
+
+// Sends the pending file; true when it is done and its trailing bytes were queued.
+bool Connection::flush_file() {
+  while (file_->remaining > 0) {
+    auto off = static_cast<off_t>(file_->offset);
+    ssize_t n = ::sendfile(socket_.native_handle(), file_->fd, &off,
+                           static_cast<std::size_t>(std::min<std::uint64_t>(file_->remaining, 1u << 20)));
+    if (n < 0 && errno == EAGAIN) {
+      wait_writable();
+      return false;
+    }
+    if (n <= 0) {
+      close_now(n == 0 ? "file shorter than announced" : "sendfile failed");
+      return false;
+    }
+    file_->offset += static_cast<std::uint64_t>(n);
+    file_->remaining -= static_cast<std::uint64_t>(n);
+  }
+  ::close(file_->fd);
+  if (file_->chunked) out().append("\r\n");
+  Ready done = std::move(file_->done);
+  file_.reset();
+  if (done) done();
+  return true;
 }
 
 void Connection::wait_writable() {
@@ -356,6 +405,7 @@ void Connection::close_now(const char* why) {
 
 void Connection::finalize() {
   if (pending_ != 0) return;
+  if (file_) ::close(file_->fd);
   if (head_) {
     head_->clear();
     ctx_.heads.release(std::move(head_));

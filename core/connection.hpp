@@ -30,6 +30,7 @@ class Connection final : public ResponseWriter, private ParserListener {
   // ResponseWriter
   void write_head(int status, const HeaderList& headers) override;
   void write(std::string_view chunk, Ready ready) override;
+  void send_file(int fd, std::uint64_t offset, std::uint64_t length, Ready done) override;
   void finish() override;
   void abort() override { close_now("response aborted by its handler"); }
   void pause_reading() override { read_paused_ = true; }
@@ -53,6 +54,7 @@ class Connection final : public ResponseWriter, private ParserListener {
   void process_input();
   void complete_request();
   void flush();
+  bool flush_file();
   void wait_writable();
   void reject(int status, std::string_view reason);
   void linger();
@@ -71,6 +73,14 @@ class Connection final : public ResponseWriter, private ParserListener {
   std::unique_ptr<std::string> out_;
   std::size_t out_off_ = 0;
   Ready ready_;
+  struct FileSegment {
+    int fd;
+    std::uint64_t offset;
+    std::uint64_t remaining;
+    bool chunked;
+    Ready done;
+  };
+  std::unique_ptr<FileSegment> file_;  // sent once out_ has drained
   ResponsePlan plan_;
   std::uint64_t body_received_ = 0;
   std::uint64_t body_limit_ = 0;

@@ -26,6 +26,9 @@ class ResponseWriter {
   virtual void write_head(int status, const HeaderList& headers) = 0;
   // Queues body bytes; `ready` runs once the queue has drained below its mark.
   virtual void write(std::string_view chunk, Ready ready = {}) = 0;
+  // Sends length bytes of fd from offset with sendfile(2) after what was written so far; the
+  // connection owns fd from now on and closes it. Write nothing more until `done` runs.
+  virtual void send_file(int fd, std::uint64_t offset, std::uint64_t length, Ready done) = 0;
   // Completes the response; the connection then moves on to the next request.
   virtual void finish() = 0;
   // Gives up on the response: the connection closes so the client cannot take a

@@ -126,10 +126,14 @@ void encode_head(std::string& out, const RequestHead& request, int status, const
   out.append("\r\n");
 }
 
+void encode_chunk_header(std::string& out, std::uint64_t size) {
+  append_number(out, size, 16);
+  out.append("\r\n");
+}
+
 void encode_chunk(std::string& out, std::string_view data) {
   if (data.empty()) return;
-  append_number(out, data.size(), 16);
-  out.append("\r\n");
+  encode_chunk_header(out, data.size());
   out.append(data);
   out.append("\r\n");
 }

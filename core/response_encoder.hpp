@@ -28,6 +28,8 @@ ResponsePlan plan_response(const RequestHead& request, int status, const HeaderL
 void encode_head(std::string& out, const RequestHead& request, int status, const HeaderList& headers,
                  const ResponsePlan& plan, std::string_view date_line);
 void encode_chunk(std::string& out, std::string_view data);
+// The size line of a chunk whose data is sent separately (then "\r\n").
+void encode_chunk_header(std::string& out, std::uint64_t size);
 void encode_last_chunk(std::string& out);
 
 // A complete error response (text/plain body, Connection: close) for the connection's own errors.

@@ -26,12 +26,16 @@ class EnvironBuilder {
   EnvironBuilder& operator=(const EnvironBuilder&) = delete;
   // A new environ dict (new reference) with input as wsgi.input; GIL held.
   PyObject* build(const WsgiRequestInfo& request, PyObject* input);
+  // The wsgi.file_wrapper class (borrowed reference).
+  PyObject* file_wrapper() const { return file_wrapper_; }
 
  private:
   PyObject* header_key(std::string_view name);
+  static PyObject* make_file_wrapper_class();
 
   ServerIdentity identity_;
   PyObject* template_ = nullptr;
+  PyObject* file_wrapper_ = nullptr;
 };
 
 }  // namespace updraft::py

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unistd.h>
 
 namespace updraft {
 
@@ -70,6 +71,18 @@ bool Exchange::try_send_data(std::string_view data) {
   return true;
 }
 
+bool Exchange::send_file(int fd, std::uint64_t offset, std::uint64_t length) {
+  std::unique_lock lock(mutex_);
+  cv_.wait(lock, [&] { return cancelled() || !out_file_; });
+  if (cancelled()) {
+    ::close(fd);
+    return false;
+  }
+  out_file_ = FileItem{fd, offset, length};
+  notify_loop_locked();
+  return true;
+}
+
 void Exchange::finish(bool aborted) {
   std::lock_guard lock(mutex_);
   body_discard_ = true;
@@ -107,6 +120,7 @@ void Exchange::notify_loop_locked() {
 
 void Exchange::deliver() {
   std::optional<std::pair<int, HeaderList>> head;
+  std::optional<FileItem> file;
   std::string data;
   bool last, aborted;
   {
@@ -114,15 +128,32 @@ void Exchange::deliver() {
     post_pending_ = false;
     head.swap(head_);
     data.swap(out_);
-    last = out_last_;
+    file.swap(out_file_);
+    last = out_last_ && !file;  // a file must be sent before the response ends
     aborted = out_aborted_;
-    out_last_ = false;
-    out_in_writer_ = !data.empty() && !last;
+    if (last) out_last_ = false;
+    out_in_writer_ = file || (!data.empty() && !last);
     cv_.notify_all();
   }
-  if (!sink_) return;
-  if (head) sink_->on_response_head(head->first, head->second);
-  if (!data.empty() || last) sink_->on_response_data(data, last, aborted);
+  if (!sink_) {
+    if (file) ::close(file->fd);
+    return;
+  }
+  ExchangeOutput out;
+  out.head = head ? &*head : nullptr;
+  out.data = data;
+  if (file) {
+    out.file_fd = file->fd;
+    out.file_offset = file->offset;
+    out.file_length = file->length;
+  }
+  out.last = last;
+  out.aborted = aborted;
+  sink_->on_response(out);
+}
+
+Exchange::~Exchange() {
+  if (out_file_) ::close(out_file_->fd);
 }
 
 }  // namespace updraft

@@ -30,13 +30,22 @@ struct WsgiRequestInfo {
   bool chunked = false;
 };
 
+// One batch of a worker's output, in wire order: head, data, file, end.
+struct ExchangeOutput {
+  const std::pair<int, HeaderList>* head = nullptr;
+  std::string_view data;
+  int file_fd = -1;  // owned by the receiver from now on
+  std::uint64_t file_offset = 0, file_length = 0;
+  bool last = false;     // the response ends with this batch
+  bool aborted = false;  // ... and it is incomplete: abort the connection
+};
+
 // Loop-side receiver of a worker's output; called on the loop thread only.
 class ExchangeSink {
  public:
   virtual ~ExchangeSink() = default;
-  virtual void on_response_head(int status, const HeaderList& headers) = 0;
-  // data may be empty; `last` ends the response (complete when !aborted).
-  virtual void on_response_data(std::string_view data, bool last, bool aborted) = 0;
+  // Unless last, call Exchange::output_taken() once the batch has been taken by the writer.
+  virtual void on_response(const ExchangeOutput& out) = 0;
   virtual void on_body_room() = 0;  // the worker drained the body channel: resume reading
 };
 
@@ -46,6 +55,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   static constexpr std::size_t kOutHighMark = 256 * 1024;
 
   Exchange(Loop& loop, WsgiRequestInfo info) : loop_(loop), info_(std::move(info)) {}
+  ~Exchange();
   const WsgiRequestInfo& info() const { return info_; }
 
   // --- loop thread ---
@@ -65,6 +75,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool send_data(std::string_view data);
   // Queues data if the channel has room now; false if it would wait (or was cancelled).
   bool try_send_data(std::string_view data);
+  // Hands an open file to the loop for sendfile(2) (the exchange owns fd); false if cancelled.
+  bool send_file(int fd, std::uint64_t offset, std::uint64_t length);
   void finish(bool aborted);
 
   // --- any thread ---
@@ -92,6 +104,11 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // response channel
   std::optional<std::pair<int, HeaderList>> head_;
   std::string out_;
+  struct FileItem {
+    int fd;
+    std::uint64_t offset, length;
+  };
+  std::optional<FileItem> out_file_;  // goes after out_, before out_last_
   bool out_last_ = false;
   bool out_aborted_ = false;
   bool out_in_writer_ = false;  // the loop's writer is still busy with the previous batch

@@ -6,6 +6,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <stdexcept>
 
 #include "wsgi/input_stream.hpp"
@@ -135,6 +138,33 @@ bool send_iterable(ResponseState& state, PyObject* result) {
   return ok && !PyErr_Occurred();
 }
 
+// A wsgi.file_wrapper over a real file: hand a dup of its descriptor to the loop for sendfile(2).
+// Returns false (no error set) when the object has no usable descriptor, to fall back to iteration.
+bool send_with_sendfile(ResponseState& state, PyObject* wrapper) {
+  PyObject* filelike = PyObject_GetAttrString(wrapper, "filelike");
+  PyObject* fileno = filelike ? PyObject_CallMethod(filelike, "fileno", nullptr) : nullptr;
+  PyObject* tell = fileno ? PyObject_CallMethod(filelike, "tell", nullptr) : nullptr;
+  Py_XDECREF(filelike);
+  long fd = fileno ? PyLong_AsLong(fileno) : -1;
+  long long offset = tell ? PyLong_AsLongLong(tell) : -1;
+  Py_XDECREF(fileno);
+  Py_XDECREF(tell);
+  struct stat st{};
+  if (PyErr_Occurred() || fd < 0 || offset < 0 || ::fstat(static_cast<int>(fd), &st) != 0 || !S_ISREG(st.st_mode)) {
+    PyErr_Clear();
+    return false;
+  }
+  std::uint64_t length = st.st_size > offset ? static_cast<std::uint64_t>(st.st_size - offset) : 0;
+  if (!state.head_sent && !state.wrote && !has_content_length(state))
+    state.headers.add("Content-Length", std::to_string(length));
+  int copy = ::fcntl(static_cast<int>(fd), F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return false;
+  emit(state, {});
+  GilRelease release;
+  state.exchange->send_file(copy, static_cast<std::uint64_t>(offset), length);
+  return true;
+}
+
 void call_close(PyObject* result, const WsgiRequestInfo& info) {
   if (!PyObject_HasAttrString(result, "close")) return;
   PyObject* r = PyObject_CallMethod(result, "close", nullptr);
@@ -186,7 +216,10 @@ void WsgiApp::run(const std::shared_ptr<Exchange>& exchange) {
 
   bool ok = result != nullptr;
   if (ok) {
-    if (PyList_CheckExact(result) || PyTuple_CheckExact(result)) {
+    if (state->started && Py_TYPE(result) == reinterpret_cast<PyTypeObject*>(environ_->file_wrapper()) &&
+        send_with_sendfile(*state, result)) {
+      // sent by the loop
+    } else if (PyList_CheckExact(result) || PyTuple_CheckExact(result)) {
       ok = state->started ? send_sequence(*state, result) : false;
       if (!state->started)
         PyErr_SetString(PyExc_AssertionError, "the app returned without calling start_response()");

@@ -45,14 +45,20 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
   }
   void on_connection_close() override { exchange_->cancel(); }
 
-  void on_response_head(int status, const HeaderList& headers) override { writer_.write_head(status, headers); }
-  void on_response_data(std::string_view data, bool last, bool aborted) override {
-    if (aborted) return writer_.abort();
-    if (last) {
-      if (!data.empty()) writer_.write(data);
-      return writer_.finish();
+  void on_response(const ExchangeOutput& out) override {
+    if (out.head) writer_.write_head(out.head->first, out.head->second);
+    auto taken = [ex = exchange_] { ex->output_taken(); };
+    if (out.file_fd >= 0) {
+      if (!out.data.empty()) writer_.write(out.data);
+      writer_.send_file(out.file_fd, out.file_offset, out.file_length, taken);
+    } else if (!out.last) {
+      writer_.write(out.data, taken);
+    } else if (out.aborted) {
+      writer_.abort();
+    } else {
+      if (!out.data.empty()) writer_.write(out.data);
+      writer_.finish();
     }
-    writer_.write(data, [ex = exchange_] { ex->output_taken(); });
   }
   void on_body_room() override { writer_.resume_reading(); }
 
