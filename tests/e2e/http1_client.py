@@ -12,7 +12,8 @@ def read_until_closed(sock, timeout=5):
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise AssertionError(f"connection still open after {timeout}s; got {b''.join(chunks)!r}")
+            got = b"".join(chunks)
+            raise AssertionError(f"connection still open after {timeout}s; got {len(got)} bytes ending {got[-200:]!r}")
         sock.settimeout(remaining)
         try:
             data = sock.recv(65536)
