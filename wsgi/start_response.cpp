@@ -138,6 +138,7 @@ PyObject* write_method(StartResponse* self, PyObject* data) {
     PyErr_Format(PyExc_TypeError, "write() takes bytes, not %.100s", Py_TYPE(data)->tp_name);
     return nullptr;
   }
+  if (PyBytes_GET_SIZE(data) == 0) Py_RETURN_NONE;  // headers wait for the first non-empty chunk
   state.wrote = true;
   if (!emit(state, {PyBytes_AS_STRING(data), static_cast<std::size_t>(PyBytes_GET_SIZE(data))})) {
     PyErr_SetString(PyExc_OSError, "client disconnected");
