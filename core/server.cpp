@@ -183,6 +183,10 @@ int Server::run() {
       for (auto& list : impl_->fds) worker->adopt(list[static_cast<std::size_t>(i) % list.size()]);
       impl_->workers.push_back(std::move(worker));
     }
+    // The acceptors own duplicates now; without ours, closing them on drain stops the listening.
+    for (auto& list : impl_->fds)
+      for (int fd : list) ::close(fd);
+    impl_->fds.clear();
   }
   auto& first = *impl_->workers.front();
   asio::signal_set signals(first.loop.impl().io, SIGINT, SIGTERM);
