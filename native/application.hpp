@@ -22,9 +22,10 @@
 
 namespace updraft {
 
+// Default member initializers keep {.name = "user"} free of -Wmissing-field-initializers.
 struct RouteOptions {
-  std::string name;                             // for reverse_url
-  std::optional<std::uint64_t> max_body_size;  // overrides the server's limit for this route
+  std::string name{};                            // for reverse_url
+  std::optional<std::uint64_t> max_body_size{};  // overrides the server's limit for this route
 };
 
 namespace detail {

@@ -84,34 +84,37 @@ void RequestHandler::after_method() {
 
 void RequestHandler::handle_exception(std::exception_ptr error) {
   int status = 500;
+  std::string reason;
   try {
     std::rethrow_exception(error);
   } catch (const HTTPError& e) {
     status = e.status();
+    reason = e.reason();
     if (status >= 500) spdlog::error("{} {}: {}", head_->method, head_->target, e.what());
   } catch (const std::exception& e) {
     spdlog::error("uncaught exception in {} {}: {}", head_->method, head_->target, e.what());
   } catch (...) {
     spdlog::error("uncaught non-standard exception in {} {}", head_->method, head_->target);
   }
+  if (finished_) return;  // the response went out whole; the error is only logged
   if (headers_written_) {
     // Too late for an error page: the client must not take this for a complete response.
     finished_ = true;
     writer_->abort();
     return;
   }
-  if (!finished_) send_error(status);
+  send_error(status, reason);
 }
 
 void RequestHandler::write_error(int status) {
   std::string code = std::to_string(status);
-  std::string_view reason = reason_phrase(status);
+  std::string_view reason = error_reason();
   buffer_.clear();
   buffer_.append("<html><title>").append(code).append(": ").append(reason).append("</title><body>");
   buffer_.append(code).append(": ").append(reason).append("</body></html>");
 }
 
-void RequestHandler::send_error(int status) {
+void RequestHandler::send_error(int status, std::string_view reason) {
   if (headers_written_) {
     spdlog::error("cannot send error {}: response already started", status);
     if (!finished_) finish();
@@ -126,6 +129,7 @@ void RequestHandler::send_error(int status) {
   headers_.add("Content-Type", "text/html; charset=UTF-8");
   if (allow) headers_.add("Allow", *allow);
   set_status(status);
+  error_reason_ = reason.empty() ? reason_phrase(status) : reason;
   try {
     write_error(status);
   } catch (const std::exception& e) {
@@ -217,15 +221,18 @@ void RequestHandler::finish(std::string_view chunk) {
 RequestHandler::FlushAwaiter RequestHandler::flush() {
   if (!headers_written_) send_head();
   if (buffer_.empty()) return {this, false};
-  writer_->write(buffer_, [this] {
-    if (auto waiter = std::exchange(flush_waiter_, {})) waiter.resume();
-  });
+  writer_->write(buffer_);
   buffer_.clear();
   return {this, true};
 }
 
 bool RequestHandler::FlushAwaiter::await_ready() const noexcept { return !pending || handler->writer_->closed(); }
-void RequestHandler::FlushAwaiter::await_suspend(std::coroutine_handle<> h) { handler->flush_waiter_ = h; }
+
+// Asks to be woken only when a coroutine actually waits (an empty write carries the `ready`
+// completion): a flush() nobody awaits must leave no callback that could outlive the handler.
+void RequestHandler::FlushAwaiter::await_suspend(std::coroutine_handle<> h) {
+  handler->writer_->write({}, [h] { h.resume(); });
+}
 
 void RequestHandler::SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
   timer = loop.call_later(delay, [h] { h.resume(); });

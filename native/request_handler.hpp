@@ -77,15 +77,18 @@ class RequestHandler : public HandlerDelegate {
   // Sends the headers and what was written so far; co_await it to wait until the client took it.
   struct FlushAwaiter {
     RequestHandler* handler;
-    bool pending;  // a write is waiting for room
+    bool pending;  // bytes were written: awaiting waits for the connection to drain
     bool await_ready() const noexcept;
     void await_suspend(std::coroutine_handle<> h);
     void await_resume() const noexcept {}
   };
   FlushAwaiter flush();
   void redirect(std::string_view url, bool permanent = false);
-  // Answers with status and the error page from write_error().
-  void send_error(int status);
+  // Answers with status and the error page from write_error(); a reason replaces the standard
+  // phrase in the page (the status line keeps the standard one).
+  void send_error(int status, std::string_view reason = {});
+  // The reason phrase of the error being sent (HTTPError's reason, or the standard one), for write_error().
+  const std::string& error_reason() const { return error_reason_; }
   bool finished() const { return finished_; }
 
   // Waiting without blocking the loop: co_await sleep(100ms).
@@ -127,11 +130,11 @@ class RequestHandler : public HandlerDelegate {
   int status_ = 200;
   HeaderList headers_;
   std::string buffer_;
+  std::string error_reason_;
   Arguments arguments_;
   bool arguments_parsed_ = false;
   bool headers_written_ = false;
   bool finished_ = false;
-  std::coroutine_handle<> flush_waiter_;
   Task task_;
 };
 
