@@ -1,0 +1,306 @@
+"""The updraft command: load errors before binding, factories, --chdir/--pythonpath/--virtualenv, binds, logs, flags."""
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from wsgi_server import APPS_DIR, UPDRAFT, ResponseReader, Updraft, http_request, updraft  # noqa: F401
+
+PY = "%d.%d" % sys.version_info[:2]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def run(*args, cwd=None, timeout=30):
+    return subprocess.run([UPDRAFT, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+def get_json(server, target="/"):
+    r = requests.get(server.url + target, timeout=5)
+    assert r.status_code == 200
+    return r.json()
+
+
+# --- load errors ---
+
+@pytest.mark.parametrize("spec, reason", [
+    ("no_such_module_xyz:app", "ModuleNotFoundError: No module named 'no_such_module_xyz'"),
+    ("cli_app:nope", "LookupError: failed to find attribute 'nope' in 'cli_app'"),
+    ("cli_app:not_an_app", "TypeError: cli_app:not_an_app is not callable (it is 'int')"),
+    ("cli_app:create_app(x)", "arguments of create_app(...) must be Python literals"),
+    ("cli_app:create_app(42)", "TypeError: unsupported operand type(s) for +: 'int' and 'str'"),
+    ("broken_import_app:app", "RuntimeError: import failed on purpose"),
+])
+def test_load_error_exits_before_binding(spec, reason):
+    port = free_port()
+    proc = subprocess.Popen([UPDRAFT, "-b", f"127.0.0.1:{port}", "--pythonpath", APPS_DIR, spec],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if spec.startswith("broken_import_app"):
+        time.sleep(0.5)  # the import is sleeping: nothing may listen yet
+        assert port_is_free(port), "the port was bound before the app loaded"
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0
+    assert "listening" not in out
+    first = err.splitlines()[0]
+    assert first == f"updraft: cannot load WSGI app '{spec}': {reason}" or (
+        first.startswith(f"updraft: cannot load WSGI app '{spec}': ") and reason in first), err
+    assert "Traceback (most recent call last)" in err
+    assert port_is_free(port)
+
+
+def test_import_error_traceback_points_at_the_module():
+    r = run("--pythonpath", APPS_DIR, "broken_import_app:app")
+    assert r.returncode != 0
+    assert re.search(r'broken_import_app\.py", line \d+', r.stderr), r.stderr
+
+
+@pytest.mark.parametrize("spec", [":app", "cli_app:"])
+def test_malformed_spec_is_an_error_or_the_default(spec):
+    r = run("--pythonpath", APPS_DIR, "--check-config", spec)
+    if spec == "cli_app:":
+        assert r.returncode == 0, r.stderr  # gunicorn's default attribute, 'application'
+    else:
+        assert r.returncode != 0 and "cannot load WSGI app" in r.stderr
+
+
+# --- app specs ---
+
+@pytest.mark.parametrize("spec, greeting", [
+    ("cli_app:app", "plain"),
+    ("cli_app", "default name"),
+    ("cli_app:create_app()", "hello"),
+    ("cli_app:create_app('bonjour')", "bonjour"),
+    ("cli_app:create_app('hi', punctuation='!')", "hi!"),
+    ('cli_app:create_app(greeting="hey")', "hey"),
+])
+def test_app_specs(updraft, spec, greeting):
+    assert get_json(updraft(spec))["greeting"] == greeting
+
+
+# --- --chdir, --pythonpath, --virtualenv ---
+
+MODULE = '''
+import json, os, sys
+def app(environ, start_response):
+    body = json.dumps({"cwd": os.getcwd(), "file": __file__, "prefix": sys.prefix, "path": sys.path}).encode()
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [body]
+'''
+
+
+def test_chdir_absolute(updraft, tmp_path):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "chdir_mod.py").write_text(MODULE)
+    got = get_json(updraft("chdir_mod:app", "--chdir", str(tmp_path / "site"), pythonpath=None))
+    assert got["cwd"] == str(tmp_path / "site")
+    assert got["file"] == str(tmp_path / "site" / "chdir_mod.py")
+
+
+def test_chdir_relative(updraft, tmp_path):
+    (tmp_path / "rel").mkdir()
+    (tmp_path / "rel" / "chdir_rel_mod.py").write_text(MODULE)
+    got = get_json(updraft("chdir_rel_mod:app", "--chdir", "rel", pythonpath=None, cwd=str(tmp_path)))
+    assert got["cwd"] == str(tmp_path / "rel")
+
+
+def test_chdir_to_a_missing_directory_fails():
+    r = run("--chdir", "/nonexistent/updraft-dir", "cli_app:app")
+    assert r.returncode != 0
+    assert "/nonexistent/updraft-dir" in r.stderr
+
+
+def test_pythonpath_with_several_directories(updraft, tmp_path):
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    (tmp_path / "two" / "pp_mod.py").write_text(MODULE)
+    got = get_json(updraft("pp_mod:app", pythonpath=f"{tmp_path / 'one'},{tmp_path / 'two'}"))
+    assert got["file"] == str(tmp_path / "two" / "pp_mod.py")
+    assert got["path"].index(str(tmp_path / "one")) < got["path"].index(str(tmp_path / "two"))
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory):
+    root = tmp_path_factory.mktemp("venv") / "env"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(root)], check=True, timeout=120)
+    site = root / "lib" / f"python{PY}" / "site-packages"
+    (site / "venv_only_mod.py").write_text(MODULE)
+    return root
+
+
+def test_virtualenv(updraft, venv):
+    got = get_json(updraft("venv_only_mod:app", "--virtualenv", str(venv), pythonpath=None))
+    site = str(venv / "lib" / f"python{PY}" / "site-packages")
+    assert got["file"] == os.path.join(site, "venv_only_mod.py")
+    assert got["prefix"] == str(venv)
+    dist = [i for i, p in enumerate(got["path"]) if p.endswith("dist-packages")]
+    assert got["path"].index(site) < min(dist)
+
+
+def test_virtualenv_module_is_not_found_without_the_flag():
+    r = run("--check-config", "venv_only_mod:app")
+    assert r.returncode != 0 and "No module named 'venv_only_mod'" in r.stderr
+
+
+def test_bad_virtualenv_fails_before_binding(tmp_path):
+    port = free_port()
+    r = run("-b", f"127.0.0.1:{port}", "--virtualenv", str(tmp_path / "nothing"), "--pythonpath", APPS_DIR,
+            "cli_app:app")
+    assert r.returncode != 0
+    assert "site-packages" in r.stderr
+    assert "listening" not in r.stdout
+
+
+# --- --check-config, --version, --help ---
+
+def test_check_config_loads_and_exits_without_binding():
+    port = free_port()
+    r = run("-b", f"127.0.0.1:{port}", "--pythonpath", APPS_DIR, "--check-config", "cli_app:create_app()")
+    assert r.returncode == 0, r.stderr
+    assert "listening" not in r.stdout
+    assert "cli_app:create_app()" in r.stdout
+    assert port_is_free(port)
+
+
+def test_check_config_fails_for_a_broken_app():
+    r = run("--pythonpath", APPS_DIR, "--check-config", "cli_app:nope")
+    assert r.returncode != 0
+
+
+def test_version():
+    r = run("--version")
+    assert r.returncode == 0
+    assert re.fullmatch(r"updraft \d+\.\d+\.\d+\n", r.stdout)
+
+
+def test_help_lists_flags_and_examples():
+    r = run("--help")
+    assert r.returncode == 0
+    for flag in ["-b,--bind", "-w,--workers", "--threads", "--chdir", "--pythonpath", "--virtualenv",
+                 "--access-logfile", "--check-config", "--graceful-timeout"]:
+        assert flag in r.stdout, flag
+    examples = r.stdout[r.stdout.index("Examples:"):]
+    assert "updraft -w 4 --threads 8 -b 0.0.0.0:8000 mysite.wsgi:application" in examples
+    assert "unix:" in examples
+
+
+def test_unknown_flag_is_an_error():
+    r = run("--no-such-flag", "cli_app:app")
+    assert r.returncode != 0
+
+
+# --- binds ---
+
+def unix_get(path, target="/"):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(5)
+        s.connect(path)
+        http_request(s, "GET", target)
+        return ResponseReader(s).read()
+
+
+def test_unix_socket(tmp_path):
+    path = str(tmp_path / "u.sock")
+    server = Updraft("cli_app:app", binds=(f"unix:{path}",))
+    try:
+        assert server.listeners == [f"unix:{path}"]
+        r = unix_get(path, "/over-unix")
+        assert r.status == 200
+        assert json.loads(r.body)["path"] == "/over-unix"
+        curl = subprocess.run(["curl", "-s", "--unix-socket", path, "http://localhost/by-curl"],
+                              capture_output=True, text=True, timeout=10)
+        assert json.loads(curl.stdout)["path"] == "/by-curl"
+    finally:
+        assert server.stop() == 0
+    assert not os.path.exists(path), "the socket file is left behind"
+
+
+def test_two_binds_both_answer(tmp_path):
+    path = str(tmp_path / "both.sock")
+    server = Updraft("cli_app:app", binds=("127.0.0.1:0", "127.0.0.1:0", f"unix:{path}"))
+    try:
+        a, b = server.ports
+        assert a != b
+        for port in (a, b):
+            assert requests.get(f"http://127.0.0.1:{port}/p{port}", timeout=5).json()["path"] == f"/p{port}"
+        assert json.loads(unix_get(path, "/u").body)["path"] == "/u"
+    finally:
+        assert server.stop() == 0
+
+
+def test_busy_port_is_a_clear_error():
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        r = run("-b", f"127.0.0.1:{port}", "--pythonpath", APPS_DIR, "cli_app:app")
+    assert r.returncode != 0
+    assert str(port) in r.stderr
+
+
+# --- logs ---
+
+def test_access_log_to_stdout(updraft):
+    server = updraft("cli_app:app", "--access-logfile", "-")
+    for path in ["/one", "/two?x=1", "/three"]:
+        requests.get(server.url + path, timeout=5)
+    lines = server.wait_stdout(lambda ls: sum('"GET /' in l for l in ls) >= 3)
+    access = [l for l in lines if '"GET /' in l]
+    assert len(access) == 3
+    for line, request in zip(access, ["GET /one HTTP/1.1", "GET /two?x=1 HTTP/1.1", "GET /three HTTP/1.1"]):
+        assert line.startswith("127.0.0.1 - - [")
+        assert f'"{request}" 200 ' in line
+
+
+def test_access_log_format(updraft):
+    server = updraft("cli_app:app", "--access-logfile", "-", "--access-logformat", "%(m)s %(U)s %(q)s %(s)s")
+    requests.get(server.url + "/fmt?a=b", timeout=5)
+    lines = server.wait_stdout(lambda ls: any(l.startswith("GET ") for l in ls))
+    assert "GET /fmt a=b 200" in lines
+
+
+def test_no_access_log_by_default(updraft):
+    server = updraft("cli_app:app")
+    requests.get(server.url + "/quiet", timeout=5)
+    time.sleep(0.3)
+    assert "/quiet" not in server.stdout_text()
+    assert "/quiet" not in server.error_log()
+
+
+def test_error_logfile(updraft, tmp_path):
+    log = tmp_path / "error.log"
+    server = updraft("cli_app:app", "--error-logfile", str(log))
+    requests.get(server.url + "/", timeout=5)
+    assert server.stop() == 0
+    text = log.read_text()
+    assert "received signal 15" in text and "shut down" in text
+    assert server.error_log() == ""
+
+
+# --- signals ---
+
+def test_sigterm_right_after_startup_is_graceful(tmp_path):
+    """A supervisor may stop the server as soon as it says it listens: that must be a clean exit too."""
+    for i in range(5):
+        path = str(tmp_path / f"early{i}.sock")
+        server = Updraft("cli_app:app", binds=("127.0.0.1:0", f"unix:{path}"))
+        assert server.stop() == 0, f"run {i}: exit code {server.proc.returncode}"
+        assert not os.path.exists(path)
