@@ -46,6 +46,13 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.add_option("--threads", f.threads, "WSGI worker threads per process")->capture_default_str()->check(CLI::Range(1, 1024));
   app.add_option("--loops", f.loops, "event-loop threads per process")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--max-queue", f.max_queue, "requests waiting for a WSGI thread before 503")->capture_default_str();
+  app.add_option("-t,--timeout", f.timeout, "seconds a WSGI request may run before 504 and an interrupt (0: none)")
+      ->capture_default_str();
+  app.add_option("--queue-timeout", f.queue_timeout, "seconds a request may wait for a WSGI thread before 503")
+      ->capture_default_str();
+  app.add_option("--native", f.native_plugins, "a native plugin (.so with UPDRAFT_PLUGIN) whose routes come first");
+  app.add_option("--health-path", f.health_path, "serve a native liveness endpoint at this path");
+  app.add_option("--metrics-path", f.metrics_path, "serve native Prometheus metrics at this path");
   app.add_option("--chdir", f.runtime.chdir, "change to this directory before loading the app");
   app.add_option_function<std::string>(
       "--pythonpath", [&f](const std::string& s) { f.runtime.pythonpath = split_commas(s); },
@@ -82,6 +89,15 @@ ServerOptions GunicornFlags::server_options() const {
   o.timeouts.graceful = Timeouts::seconds(graceful_timeout);
   o.access_log_fd = access_log_fd;
   o.access_log_format = access_logformat;
+  return o;
+}
+
+WsgiContainerOptions GunicornFlags::container_options() const {
+  WsgiContainerOptions o;
+  o.threads = threads;
+  o.max_queue = max_queue;
+  o.queue_timeout = std::chrono::duration<double>(queue_timeout);
+  o.request_timeout = std::chrono::duration<double>(timeout);
   return o;
 }
 

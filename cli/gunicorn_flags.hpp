@@ -7,6 +7,7 @@
 #include "core/server.hpp"
 #include "wsgi/environ.hpp"
 #include "wsgi/python_runtime.hpp"
+#include "wsgi/wsgi_container.hpp"
 
 namespace CLI {
 class App;
@@ -21,6 +22,11 @@ struct GunicornFlags {
   int threads = 1;                  // --threads: WSGI worker threads per process
   int loops = 1;                    // --loops: event-loop threads per process
   std::size_t max_queue = 1024;     // requests waiting for a WSGI thread before 503
+  double queue_timeout = 10;        // seconds a request may wait for a WSGI thread before 503
+  double timeout = 30;              // seconds a WSGI request may run before 504 (0: none)
+  std::vector<std::string> native_plugins;  // --native PATH.so
+  std::string health_path;          // native liveness endpoint, e.g. /healthz
+  std::string metrics_path;         // native Prometheus endpoint, e.g. /metrics
   py::RuntimeOptions runtime;       // --chdir, --pythonpath, --virtualenv
   double graceful_timeout = 30;
   double keep_alive = 2;
@@ -37,6 +43,7 @@ struct GunicornFlags {
 
   ServerOptions server_options() const;
   py::ServerIdentity identity() const;
+  WsgiContainerOptions container_options() const;
   int access_log_fd = -1;
 };
 

@@ -20,11 +20,11 @@ void add_seconds(CLI::App& app, const std::string& name, Timeouts::seconds& valu
 }
 }  // namespace
 
-void add_server_flags(CLI::App& app, ServerFlags& flags) {
+void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag) {
   ServerOptions& o = flags.server;
   app.add_option("--address", o.address, "address to listen on")->capture_default_str();
   app.add_option("-p,--port", o.port, "port to listen on (0 picks a free one)")->capture_default_str();
-  app.add_option("--threads", o.threads, "event-loop threads sharing the port")->capture_default_str()->check(
+  app.add_option(loop_threads_flag, o.threads, "event-loop threads sharing the port")->capture_default_str()->check(
       CLI::Range(1, 256));
   app.add_option("--max-request-line", o.limits.max_request_line, "longest request line (414 past it)")
       ->capture_default_str();

@@ -17,8 +17,9 @@ struct ServerFlags {
   std::string log_level = "info";
 };
 
-// Registers --port, --address, --threads, the limits, the timeouts and the log flags.
-void add_server_flags(CLI::App& app, ServerFlags& flags);
+// Registers --port, --address, the loop-threads flag (named loop_threads_flag), the limits,
+// the timeouts and the log flags.
+void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag = "--threads");
 // Opens the logs and applies the log level; throws std::runtime_error on failure.
 void apply_log_flags(ServerFlags& flags);
 

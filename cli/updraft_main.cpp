@@ -1,25 +1,37 @@
-// updraft: the gunicorn-style command that serves a WSGI app (MODULE:CALLABLE) on the updraft core.
+// updraft: the gunicorn-style command that serves a WSGI app (MODULE:CALLABLE) on the updraft core, optionally with
+// native routes from plugins (--native) and native health/metrics endpoints in front of it.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <iostream>
+#include <filesystem>
 
 #include "cli/gunicorn_flags.hpp"
+#include "cli/native_plugin.hpp"
 #include "cli/prefork.hpp"
+#include "cli/wsgi_service.hpp"
 #include "core/server.hpp"
+#include "native/application.hpp"
+#include "native/ops_handlers.hpp"
 #include "wsgi/python_runtime.hpp"
 #include "wsgi/wsgi_app.hpp"
-#include "wsgi/wsgi_container.hpp"
 
 using namespace updraft;
 
 namespace {
-int serve(GunicornFlags& flags, py::WsgiApp& app, Server& server) {
-  WsgiContainer container(flags.threads, flags.max_queue, [&app](const auto& ex) { app.handle(ex); });
-  server.set_factory(container);
+// Native routes served on the loop, in front of the WSGI app.
+void add_native_routes(const GunicornFlags& flags, Application& routes) {
+  if (!flags.health_path.empty()) routes.add<HealthHandler>(flags.health_path);
+  if (!flags.metrics_path.empty()) routes.add<MetricsHandler>(flags.metrics_path);
+  for (auto& plugin : flags.native_plugins) load_native_plugin(std::filesystem::absolute(plugin), routes);
+}
+
+int serve(const GunicornFlags& flags, py::WsgiApp& app, Application& routes, Server& server) {
+  WsgiService wsgi(app, flags.container_options());
+  routes.set_fallback(wsgi.container());
+  server.set_factory(routes);
   int code = server.run();
-  container.pool().stop();
+  wsgi.stop();
   return code;
 }
 }  // namespace
@@ -31,6 +43,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_gunicorn_log_flags(flags);
+    Application routes;
+    add_native_routes(flags, routes);  // before --chdir: plugin paths are relative to where we started
     py::initialize(flags.runtime);
     py::WsgiApp app(flags.app, flags.identity());
     if (flags.check_config) {
@@ -38,21 +52,14 @@ int main(int argc, char** argv) {
       return 0;
     }
     Server server(flags.server_options());
-    py::ServerIdentity identity = flags.identity();
-    identity.server_port = std::to_string(server.bind());  // the real port when bound to port 0
-    app.set_identity(identity);
+    server.bind();
     for (auto& line : server.describe_listeners()) std::printf("updraft listening on %s\n", line.c_str());
     std::fflush(stdout);
-    int code;
-    if (flags.workers > 1) {
-      code = run_prefork(flags.workers, std::chrono::duration<double>(flags.graceful_timeout), [&] {
-        py::after_fork_child();
-        return serve(flags, app, server);
-      });
-    } else {
-      code = serve(flags, app, server);
-    }
-    return code;
+    if (flags.workers == 1) return serve(flags, app, routes, server);
+    return run_prefork(flags.workers, std::chrono::duration<double>(flags.graceful_timeout), [&] {
+      py::after_fork_child();
+      return serve(flags, app, routes, server);
+    });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "updraft: %s\n", e.what());
     return 1;

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "core/loop_impl.hpp"
+#include "core/metrics.hpp"
 
 namespace updraft {
 
@@ -277,6 +278,7 @@ void Connection::finish() {
 }
 
 void Connection::complete_request() {
+  Metrics::instance().count_response(status_);
   if (ctx_.access_log.enabled()) {
     ctx_.access_log.record({remote_address_, head_->method, head_->target, head_->version_minor, status_, body_sent_,
                             Clock::now() - request_start_, &head_->headers});
@@ -356,6 +358,7 @@ void Connection::wait_writable() {
 
 void Connection::reject(int status, std::string_view reason) {
   spdlog::debug("{}: rejecting request with {}: {}", remote_address_, status, reason);
+  Metrics::instance().count_response(status);
   if (response_started_) return close_now("error after the response started");
   if (delegate_) {
     delegate_->on_connection_close();

@@ -44,6 +44,7 @@ Application& Application::add_route(std::string_view pattern, RouteOptions optio
 
 std::unique_ptr<RequestDelegate> Application::start_request(const RequestHead& head, ResponseWriter& writer) {
   auto match = router_.match(head.path());
+  if (!match && fallback_factory_) return fallback_factory_->start_request(head, writer);
   const Target& target = match ? targets_[match->route] : *fallback_;
   auto handler = target.make();
   handler->attach(*this, head, writer, match ? std::move(match->args) : std::vector<std::string>{}, target.methods);

@@ -107,6 +107,12 @@ class Application : public HandlerFactory {
     return *this;
   }
 
+  // Requests no route matches go to factory (e.g. a WsgiContainer): Tornado's FallbackHandler.
+  Application& set_fallback(HandlerFactory& factory) {
+    fallback_factory_ = &factory;
+    return *this;
+  }
+
   std::string reverse_url(std::string_view name, std::initializer_list<std::string_view> args = {}) const {
     return router_.reverse(name, args);
   }
@@ -124,6 +130,7 @@ class Application : public HandlerFactory {
   Router router_;
   std::vector<Target> targets_;
   std::optional<Target> fallback_;
+  HandlerFactory* fallback_factory_ = nullptr;
 };
 
 }  // namespace updraft

@@ -48,6 +48,11 @@ std::size_t Exchange::read_body(char* dst, std::size_t max) {
   return copied;
 }
 
+bool Exchange::body_truncated() {
+  std::lock_guard lock(mutex_);
+  return !body_ended_ && body_.empty();
+}
+
 void Exchange::send_head(int status, HeaderList headers) {
   std::lock_guard lock(mutex_);
   head_.emplace(status, std::move(headers));

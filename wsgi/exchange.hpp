@@ -70,6 +70,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // --- worker thread (blocking calls: release the GIL around them) ---
   // Copies up to max body bytes into dst; 0 means end of body (or cancelled).
   std::size_t read_body(char* dst, std::size_t max);
+  // After read_body() returned 0: true if the client went away before the body ended.
+  bool body_truncated();
   void send_head(int status, HeaderList headers);
   // Queues data, waiting while the channel is over its mark; false if cancelled.
   bool send_data(std::string_view data);
@@ -79,11 +81,21 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool send_file(int fd, std::uint64_t offset, std::uint64_t length);
   void finish(bool aborted);
 
+  // Exactly one of these wins: the worker starting the request, or the loop expiring it in the queue.
+  bool start_running() { return claim(Stage::running); }
+  bool expire_in_queue() { return claim(Stage::expired); }
+  bool running() const { return stage_.load(std::memory_order_acquire) == Stage::running; }
+
   // --- any thread ---
   void cancel();
   bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
 
  private:
+  enum class Stage { queued, running, expired };
+  bool claim(Stage to) {
+    Stage expected = Stage::queued;
+    return stage_.compare_exchange_strong(expected, to, std::memory_order_acq_rel);
+  }
   void notify_loop_locked();
   void deliver();
 
@@ -94,6 +106,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::atomic<bool> cancelled_{false};
+  std::atomic<Stage> stage_{Stage::queued};
   // body channel
   std::deque<std::string> body_;
   std::size_t body_bytes_ = 0;

@@ -22,9 +22,10 @@ struct Input {
 
 PyTypeObject* input_type = nullptr;
 
-// Reads more into pending, releasing the GIL while waiting; false at end of body.
-bool fill(Input* self) {
-  if (self->eof) return false;
+// Reads more into pending, releasing the GIL while waiting; 0 at end of body, -1 with
+// OSError set when the client left before sending all of it.
+int fill(Input* self) {
+  if (self->eof) return 0;
   std::size_t old = self->pending->size();
   self->pending->resize(old + kReadBlock);
   std::size_t n;
@@ -33,8 +34,13 @@ bool fill(Input* self) {
     n = (*self->exchange)->read_body(self->pending->data() + old, kReadBlock);
   }
   self->pending->resize(old + n);
-  if (n == 0) self->eof = true;
-  return n != 0;
+  if (n != 0) return 1;
+  if ((*self->exchange)->body_truncated()) {
+    PyErr_SetString(PyExc_OSError, "client disconnected before the end of the request body");
+    return -1;
+  }
+  self->eof = true;
+  return 0;
 }
 
 PyObject* take(Input* self, std::size_t n) {
@@ -60,14 +66,10 @@ bool parse_size(PyObject* const* args, Py_ssize_t nargs, Py_ssize_t& size) {
 PyObject* input_read(Input* self, PyObject* const* args, Py_ssize_t nargs) {
   Py_ssize_t size;
   if (!parse_size(args, nargs, size)) return nullptr;
-  if (size < 0) {
-    while (fill(self)) {
-    }
-    return take(self, self->pending->size());
-  }
-  while (self->pending->size() < static_cast<std::size_t>(size) && fill(self)) {
-  }
-  return take(self, static_cast<std::size_t>(size));
+  int more = 1;
+  while (more > 0 && (size < 0 || self->pending->size() < static_cast<std::size_t>(size))) more = fill(self);
+  if (more < 0) return nullptr;
+  return take(self, size < 0 ? self->pending->size() : static_cast<std::size_t>(size));
 }
 
 PyObject* readline_impl(Input* self, Py_ssize_t size) {
@@ -81,7 +83,9 @@ PyObject* readline_impl(Input* self, Py_ssize_t size) {
     }
     if (size >= 0 && self->pending->size() >= static_cast<std::size_t>(size)) return take(self, size);
     scanned = self->pending->size();
-    if (!fill(self)) return take(self, self->pending->size());
+    int more = fill(self);
+    if (more < 0) return nullptr;
+    if (more == 0) return take(self, self->pending->size());
   }
 }
 

@@ -6,7 +6,9 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -104,7 +106,21 @@ void after_fork_child() {
   main_thread_state = PyEval_SaveThread();
 }
 
-Gil::Gil() : state_(static_cast<int>(PyGILState_Ensure())) {}
+namespace {
+std::atomic<std::uint64_t> gil_wait_ns{0};
+
+int take_gil() {
+  auto start = std::chrono::steady_clock::now();
+  int state = static_cast<int>(PyGILState_Ensure());
+  auto waited = std::chrono::steady_clock::now() - start;
+  gil_wait_ns.fetch_add(static_cast<std::uint64_t>(std::chrono::nanoseconds(waited).count()), std::memory_order_relaxed);
+  return state;
+}
+}  // namespace
+
+double gil_wait_seconds() { return static_cast<double>(gil_wait_ns.load(std::memory_order_relaxed)) / 1e9; }
+
+Gil::Gil() : state_(take_gil()) {}
 Gil::~Gil() { PyGILState_Release(static_cast<PyGILState_STATE>(state_)); }
 
 GilRelease::GilRelease() : saved_(PyEval_SaveThread()) {}

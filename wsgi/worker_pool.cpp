@@ -1,13 +1,30 @@
-// WorkerPool: a mutex-and-condition-variable queue; each thread runs one exchange at a time.
+// WorkerPool: a mutex-and-condition-variable queue; each thread runs one exchange at a time; a watchdog thread
+// delivers deadline interrupts and swaps out threads that stay stuck past the grace period.
 #include "wsgi/worker_pool.hpp"
+
+#include <Python.h>
+#include <spdlog/spdlog.h>
 
 namespace updraft {
 
-WorkerPool::WorkerPool(int threads, std::size_t max_queue, Run run) : run_(std::move(run)), max_queue_(max_queue) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+WorkerPool::WorkerPool(int threads, std::size_t max_queue, Run run, Interrupt interrupt,
+                       std::chrono::duration<double> grace)
+    : run_(std::move(run)),
+      interrupt_(std::move(interrupt)),
+      grace_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(grace)),
+      max_queue_(max_queue) {
+  std::lock_guard lock(mutex_);
+  for (int i = 0; i < threads; ++i) spawn_locked();
+  watchdog_ = std::thread([this] { watch(); });
 }
 
 WorkerPool::~WorkerPool() { stop(); }
+
+void WorkerPool::spawn_locked() {
+  auto worker = std::make_shared<Worker>();
+  workers_.push_back(worker);
+  worker->thread = std::thread([this, worker] { work(worker); });
+}
 
 bool WorkerPool::submit(std::shared_ptr<Exchange> exchange) {
   {
@@ -19,28 +36,91 @@ bool WorkerPool::submit(std::shared_ptr<Exchange> exchange) {
   return true;
 }
 
-void WorkerPool::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_ && threads_.empty()) return;
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& t : threads_) t.join();
-  threads_.clear();
+void WorkerPool::discard(const std::shared_ptr<Exchange>& exchange) {
+  std::lock_guard lock(mutex_);
+  std::erase(queue_, exchange);
 }
 
-void WorkerPool::work() {
+std::size_t WorkerPool::queue_depth() {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+void WorkerPool::interrupt(const std::shared_ptr<Exchange>& exchange) {
+  {
+    std::lock_guard lock(mutex_);
+    to_interrupt_.push_back(exchange);
+  }
+  watchdog_cv_.notify_one();
+}
+
+void WorkerPool::stop() {
+  std::vector<std::shared_ptr<Worker>> workers;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    workers = workers_;
+  }
+  cv_.notify_all();
+  watchdog_cv_.notify_all();
+  if (watchdog_.joinable()) watchdog_.join();
+  for (auto& w : workers)
+    if (w->thread.joinable()) w->thread.join();
+}
+
+void WorkerPool::work(std::shared_ptr<Worker> self) {
+  self->ident = PyThread_get_thread_ident();
   while (true) {
     std::shared_ptr<Exchange> exchange;
     {
       std::unique_lock lock(mutex_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || self->retired; });
+      if (self->retired || queue_.empty()) return;
       exchange = std::move(queue_.front());
       queue_.pop_front();
+      if (!exchange->start_running()) continue;  // expired in the queue
+      self->current = exchange;
     }
-    if (!exchange->cancelled()) run_(exchange);
+    busy_.fetch_add(1, std::memory_order_relaxed);
+    run_(exchange);
+    busy_.fetch_sub(1, std::memory_order_relaxed);
+    std::lock_guard lock(mutex_);
+    self->current.reset();
+    if (self->retired) return;
+  }
+}
+
+void WorkerPool::watch() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    watchdog_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_ || !to_interrupt_.empty(); });
+    while (!to_interrupt_.empty()) {
+      auto exchange = std::move(to_interrupt_.front());
+      to_interrupt_.pop_front();
+      for (auto& w : workers_) {
+        if (w->current != exchange) continue;
+        unsigned long ident = w->ident;
+        stuck_.push_back({w, exchange, std::chrono::steady_clock::now() + grace_});
+        lock.unlock();
+        if (interrupt_) interrupt_(ident);
+        lock.lock();
+        break;
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(stuck_, [&](Stuck& s) {
+      if (s.worker->current != s.exchange) return true;  // it unwound
+      if (now < s.deadline) return false;
+      spdlog::error("WSGI thread did not unwind {} s after its deadline: replacing it",
+                    std::chrono::duration<double>(grace_).count());
+      s.worker->retired = true;
+      s.worker->thread.detach();
+      std::erase(workers_, s.worker);
+      replaced_.fetch_add(1, std::memory_order_relaxed);
+      spawn_locked();
+      return true;
+    });
   }
 }
 

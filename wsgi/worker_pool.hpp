@@ -1,6 +1,9 @@
-// WorkerPool: WSGI worker threads fed from a bounded queue of exchanges.
+// WorkerPool: WSGI worker threads fed from a bounded queue, with a watchdog that interrupts requests past their
+// deadline and replaces threads that do not unwind.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -17,27 +20,59 @@ namespace updraft {
 class WorkerPool {
  public:
   using Run = std::function<void(const std::shared_ptr<Exchange>&)>;
+  // Interrupts the thread (by its Python thread ident) running a request past its deadline.
+  using Interrupt = std::function<void(unsigned long thread_ident)>;
 
-  WorkerPool(int threads, std::size_t max_queue, Run run);
+  WorkerPool(int threads, std::size_t max_queue, Run run, Interrupt interrupt = {},
+             std::chrono::duration<double> grace = std::chrono::seconds(5));
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Queues an exchange; false when the queue is full (answer 503).
   bool submit(std::shared_ptr<Exchange> exchange);
+  // Drops an exchange that expired while queued, so it stops taking a queue slot.
+  void discard(const std::shared_ptr<Exchange>& exchange);
+  // The exchange ran past its deadline: interrupt its thread, replace it if it does not unwind.
+  void interrupt(const std::shared_ptr<Exchange>& exchange);
   // Finishes queued work, then joins the threads.
   void stop();
 
+  std::size_t queue_depth();
+  std::size_t busy_workers() const { return busy_.load(std::memory_order_relaxed); }
+  std::uint64_t replaced_workers() const { return replaced_.load(std::memory_order_relaxed); }
+
  private:
-  void work();
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<Exchange> current;  // guarded by mutex_
+    unsigned long ident = 0;
+    bool retired = false;  // abandoned by the pool: exit after the current request
+  };
+  struct Stuck {
+    std::shared_ptr<Worker> worker;
+    std::shared_ptr<Exchange> exchange;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  void spawn_locked();
+  void work(std::shared_ptr<Worker> self);
+  void watch();
 
   Run run_;
+  Interrupt interrupt_;
+  std::chrono::steady_clock::duration grace_;
   std::size_t max_queue_;
   std::mutex mutex_;
   std::condition_variable cv_;
+  std::condition_variable watchdog_cv_;
   std::deque<std::shared_ptr<Exchange>> queue_;
+  std::vector<std::shared_ptr<Worker>> workers_;
+  std::deque<std::shared_ptr<Exchange>> to_interrupt_;
+  std::vector<Stuck> stuck_;
   bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  std::atomic<std::size_t> busy_{0};
+  std::atomic<std::uint64_t> replaced_{0};
+  std::thread watchdog_;
 };
 
 }  // namespace updraft

@@ -199,6 +199,30 @@ void WsgiApp::set_identity(const ServerIdentity& identity) {
   environ_ = std::make_unique<EnvironBuilder>(identity);
 }
 
+void WsgiApp::interrupt(unsigned long thread_ident) {
+  Gil gil;
+  std::string stack = "(no Python frame)";
+  PyObject* frames = PySys_GetObject("_current_frames") ? PyObject_CallNoArgs(PySys_GetObject("_current_frames")) : nullptr;
+  PyObject* ident = PyLong_FromUnsignedLong(thread_ident);
+  PyObject* frame = frames && ident ? PyDict_GetItemWithError(frames, ident) : nullptr;
+  if (frame) {
+    PyObject* tb = PyImport_ImportModule("traceback");
+    PyObject* lines = tb ? PyObject_CallMethod(tb, "format_stack", "O", frame) : nullptr;
+    PyObject* empty = PyUnicode_FromString("");
+    PyObject* joined = lines ? PyUnicode_Join(empty, lines) : nullptr;
+    if (const char* text = joined ? PyUnicode_AsUTF8(joined) : nullptr) stack = text;
+    Py_XDECREF(joined);
+    Py_XDECREF(empty);
+    Py_XDECREF(lines);
+    Py_XDECREF(tb);
+  }
+  PyErr_Clear();
+  Py_XDECREF(ident);
+  Py_XDECREF(frames);
+  spdlog::error("request timed out; raising TimeoutError in its thread. Stack:\n{}", stack);
+  PyThreadState_SetAsyncExc(thread_ident, PyExc_TimeoutError);
+}
+
 void WsgiApp::handle(const std::shared_ptr<Exchange>& exchange) {
   Gil gil;
   run(exchange);

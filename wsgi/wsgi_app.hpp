@@ -26,6 +26,9 @@ class WsgiApp {
 
   // Runs the app for one exchange on the calling thread, taking the GIL only for Python.
   void handle(const std::shared_ptr<Exchange>& exchange);
+  // From the pool's watchdog: logs the Python stack of the thread running a request past its
+  // deadline and raises TimeoutError inside it.
+  static void interrupt(unsigned long thread_ident);
 
  private:
   void run(const std::shared_ptr<Exchange>& exchange);

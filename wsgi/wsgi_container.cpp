@@ -1,7 +1,10 @@
-// WsgiContainer: the loop side of a WSGI request: feeds the body channel, writes what the worker produces.
+// WsgiContainer: the loop side of a WSGI request: feeds the body channel, writes what the worker produces,
+// and answers 503 (queue full or queue wait too long) or 504 (request past its deadline) without waiting on Python.
 #include "wsgi/wsgi_container.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include "core/loop.hpp"
 
 namespace updraft {
 
@@ -22,10 +25,14 @@ WsgiRequestInfo copy_request(const RequestHead& head) {
   return info;
 }
 
+std::chrono::steady_clock::duration ticks(std::chrono::duration<double> d) {
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
+}
+
 class WsgiRequest final : public RequestDelegate, public ExchangeSink {
  public:
-  WsgiRequest(WorkerPool& pool, const RequestHead& head, ResponseWriter& writer)
-      : pool_(pool),
+  WsgiRequest(WsgiContainer& container, const RequestHead& head, ResponseWriter& writer)
+      : container_(container),
         writer_(writer),
         exchange_(std::make_shared<Exchange>(writer.loop(), copy_request(head))) {
     exchange_->attach(this);
@@ -46,7 +53,11 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
   void on_connection_close() override { exchange_->cancel(); }
 
   void on_response(const ExchangeOutput& out) override {
-    if (out.head) writer_.write_head(out.head->first, out.head->second);
+    if (answered_) return;
+    if (out.head) {
+      writer_.write_head(out.head->first, out.head->second);
+      head_written_ = true;
+    }
     auto taken = [ex = exchange_] { ex->output_taken(); };
     if (out.file_fd >= 0) {
       if (!out.data.empty()) writer_.write(out.data);
@@ -54,8 +65,10 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
     } else if (!out.last) {
       writer_.write(out.data, taken);
     } else if (out.aborted) {
+      done();
       writer_.abort();
     } else {
+      done();
       if (!out.data.empty()) writer_.write(out.data);
       writer_.finish();
     }
@@ -65,33 +78,91 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
  private:
   void submit() {
     submitted_ = true;
-    if (pool_.submit(exchange_)) return;
-    spdlog::warn("WSGI queue full: 503 for {} {}", exchange_->info().method, exchange_->info().target);
+    if (!container_.pool().submit(exchange_)) return overloaded("WSGI queue full");
+    submitted_at_ = std::chrono::steady_clock::now();
+    arm_timer();
+  }
+
+  // One timer per request: the queue wait limit while queued, then the request deadline
+  // (counted from submission).
+  void arm_timer() {
+    const auto& o = container_.options();
+    auto elapsed = std::chrono::steady_clock::now() - submitted_at_;
+    bool queued = !exchange_->running();
+    if (queued && elapsed >= ticks(o.queue_timeout)) {
+      if (exchange_->expire_in_queue()) {
+        container_.pool().discard(exchange_);
+        return overloaded("waited too long in the WSGI queue");
+      }
+      queued = false;
+    }
+    bool has_deadline = o.request_timeout.count() > 0;
+    if (has_deadline && elapsed >= ticks(o.request_timeout)) return on_deadline();
+    auto next = std::chrono::steady_clock::duration::max();
+    if (queued) next = ticks(o.queue_timeout) - elapsed;
+    if (has_deadline) next = std::min(next, ticks(o.request_timeout) - elapsed);
+    if (next == std::chrono::steady_clock::duration::max()) return;
+    timer_ = writer_.loop().call_later(next, [this] { arm_timer(); });
+  }
+
+  void on_deadline() {
+    if (exchange_->expire_in_queue()) {
+      container_.pool().discard(exchange_);
+      return overloaded("deadline passed in the WSGI queue");
+    }
+    spdlog::error("{} {} ran past --timeout {} s: 504, interrupting its thread", exchange_->info().method,
+                  exchange_->info().target, container_.options().request_timeout.count());
+    container_.pool().interrupt(exchange_);
     exchange_->cancel();
+    if (head_written_) {
+      done();
+      return writer_.abort();
+    }
+    answer(504, "Gateway Timeout\n", false);
+  }
+
+  void overloaded(const char* why) {
+    spdlog::warn("{}: 503 for {} {}", why, exchange_->info().method, exchange_->info().target);
+    exchange_->cancel();
+    answer(503, "Service Unavailable\n", true);
+  }
+
+  void answer(int status, std::string_view body, bool retry_after) {
+    done();
     HeaderList headers;
     headers.add("Content-Type", "text/plain; charset=utf-8");
-    headers.add("Retry-After", "1");
-    headers.add("Content-Length", "20");
-    writer_.write_head(503, headers);
-    writer_.write("Service Unavailable\n");
+    if (retry_after) headers.add("Retry-After", "1");
+    headers.add("Content-Length", std::to_string(body.size()));
+    writer_.write_head(status, headers);
+    writer_.write(body);
     writer_.finish();
   }
 
-  WorkerPool& pool_;
+  void done() {
+    answered_ = true;
+    timer_.cancel();
+  }
+
+  WsgiContainer& container_;
   ResponseWriter& writer_;
   std::shared_ptr<Exchange> exchange_;
+  TimerHandle timer_;
+  std::chrono::steady_clock::time_point submitted_at_;
   bool stream_body_ = false;
   bool submitted_ = false;
+  bool head_written_ = false;
+  bool answered_ = false;
 };
 }  // namespace
 
-WsgiContainer::WsgiContainer(int threads, std::size_t max_queue, WorkerPool::Run run)
-    : pool_(threads, max_queue, std::move(run)) {}
+WsgiContainer::WsgiContainer(const WsgiContainerOptions& options, WorkerPool::Run run, WorkerPool::Interrupt interrupt)
+    : options_(options),
+      pool_(options.threads, options.max_queue, std::move(run), std::move(interrupt), options.unwind_grace) {}
 
 WsgiContainer::~WsgiContainer() = default;
 
 std::unique_ptr<RequestDelegate> WsgiContainer::start_request(const RequestHead& head, ResponseWriter& writer) {
-  return std::make_unique<WsgiRequest>(pool_, head, writer);
+  return std::make_unique<WsgiRequest>(*this, head, writer);
 }
 
 }  // namespace updraft

@@ -2,6 +2,7 @@
 // Exchange handed to the worker pool; the response comes back to the loop through the exchange.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 
@@ -10,16 +11,25 @@
 
 namespace updraft {
 
+struct WsgiContainerOptions {
+  int threads = 1;
+  std::size_t max_queue = 1024;                                   // 503 when this many wait
+  std::chrono::duration<double> queue_timeout{10};                // 503 after waiting this long
+  std::chrono::duration<double> request_timeout{0};               // 504 past this; 0 = none
+  std::chrono::duration<double> unwind_grace{5};                  // then the thread is replaced
+};
+
 class WsgiContainer : public HandlerFactory {
  public:
-  // run executes an exchange on a worker thread (WsgiApp::handle).
-  WsgiContainer(int threads, std::size_t max_queue, WorkerPool::Run run);
+  WsgiContainer(const WsgiContainerOptions& options, WorkerPool::Run run, WorkerPool::Interrupt interrupt = {});
   ~WsgiContainer() override;
 
   std::unique_ptr<RequestDelegate> start_request(const RequestHead& head, ResponseWriter& writer) override;
   WorkerPool& pool() { return pool_; }
+  const WsgiContainerOptions& options() const { return options_; }
 
  private:
+  WsgiContainerOptions options_;
   WorkerPool pool_;
 };
 

@@ -1,0 +1,26 @@
+// WsgiService: the container running WsgiApp::handle on its pool, plus queue, busy-thread and GIL-wait samplers.
+#include "cli/wsgi_service.hpp"
+
+#include "core/metrics.hpp"
+#include "wsgi/python_runtime.hpp"
+
+namespace updraft {
+
+WsgiService::WsgiService(py::WsgiApp& app, const WsgiContainerOptions& options)
+    : container_(
+          options, [&app](const std::shared_ptr<Exchange>& ex) { app.handle(ex); }, &py::WsgiApp::interrupt) {
+  Metrics& m = Metrics::instance();
+  WorkerPool& pool = container_.pool();
+  m.add_sampler("updraft_wsgi_queue_depth", "Requests waiting for a WSGI thread.", "gauge",
+                [&pool] { return static_cast<double>(pool.queue_depth()); });
+  m.add_sampler("updraft_wsgi_busy_threads", "WSGI threads running a request.", "gauge",
+                [&pool] { return static_cast<double>(pool.busy_workers()); });
+  m.add_sampler("updraft_wsgi_threads", "WSGI threads in the pool.", "gauge",
+                [threads = options.threads] { return static_cast<double>(threads); });
+  m.add_sampler("updraft_wsgi_replaced_threads_total", "WSGI threads replaced after not unwinding past --timeout.",
+                "counter", [&pool] { return static_cast<double>(pool.replaced_workers()); });
+  m.add_sampler("updraft_gil_wait_seconds_total", "Time WSGI threads spent waiting for the GIL.", "counter",
+                [] { return py::gil_wait_seconds(); });
+}
+
+}  // namespace updraft

@@ -1,0 +1,35 @@
+// Metrics: process-wide counters and gauges, rendered in Prometheus text format by the native /metrics endpoint.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace updraft {
+
+class Metrics {
+ public:
+  static Metrics& instance();
+
+  void count_response(int status) {
+    if (status >= 100 && status < 600) responses_[static_cast<std::size_t>(status)].fetch_add(1, std::memory_order_relaxed);
+  }
+  // A gauge or counter read when /metrics is scraped (e.g. the WSGI queue depth).
+  void add_sampler(std::string name, std::string help, std::string type, std::function<double()> read);
+  std::string render_prometheus();
+
+ private:
+  struct Sampler {
+    std::string name, help, type;
+    std::function<double()> read;
+  };
+  std::array<std::atomic<std::uint64_t>, 600> responses_{};
+  std::mutex mutex_;
+  std::vector<Sampler> samplers_;
+};
+
+}  // namespace updraft

@@ -1,0 +1,77 @@
+// mixed: native routes and a WSGI app on one port; /native/* is answered on the loop, everything else by Python.
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+#include "cli/server_flags.hpp"
+#include "cli/wsgi_service.hpp"
+#include "native/application.hpp"
+#include "native/ops_handlers.hpp"
+#include "wsgi/python_runtime.hpp"
+
+using namespace updraft;
+
+struct HelloHandler : RequestHandler {
+  void get() {
+    set_header("Content-Type", "text/plain");
+    write("Hello, World!");
+  }
+};
+
+struct SleepHandler : RequestHandler {
+  Task get() {
+    long ms = 0;
+    std::string text = get_argument("ms", "0");
+    auto r = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (r.ec != std::errc() || ms < 0 || ms > 3'600'000) throw HTTPError(400, "bad ms: " + text);
+    co_await sleep(std::chrono::milliseconds(ms));
+    set_header("Content-Type", "text/plain");
+    write("slept " + text + " ms");
+  }
+};
+
+int main(int argc, char** argv) {
+  CLI::App cli{"updraft mixed sample: native /native/* routes beside a WSGI app on one port"};
+  ServerFlags flags;
+  flags.server.port = 8000;
+  add_server_flags(cli, flags, /*loop_threads_flag=*/"--loops");
+  std::string app_spec;
+  py::RuntimeOptions runtime;
+  WsgiContainerOptions wsgi;
+  double timeout = 30, queue_timeout = 10;
+  cli.add_option("APP_MODULE", app_spec, "the WSGI app, MODULE:CALLABLE")->required();
+  cli.add_option("--threads", wsgi.threads, "WSGI worker threads")->capture_default_str();
+  cli.add_option("--max-queue", wsgi.max_queue, "requests waiting for a WSGI thread before 503")->capture_default_str();
+  cli.add_option("--queue-timeout", queue_timeout, "seconds waiting for a WSGI thread before 503")->capture_default_str();
+  cli.add_option("--timeout", timeout, "seconds a WSGI request may run before 504 (0: none)")->capture_default_str();
+  cli.add_option("--chdir", runtime.chdir, "directory to load the app from");
+  CLI11_PARSE(cli, argc, argv);
+  wsgi.request_timeout = std::chrono::duration<double>(timeout);
+  wsgi.queue_timeout = std::chrono::duration<double>(queue_timeout);
+  try {
+    apply_log_flags(flags);
+    py::initialize(runtime);
+    py::ServerIdentity identity;
+    identity.server_name = flags.server.address;
+    identity.server_port = std::to_string(flags.server.port);
+    py::WsgiApp app(app_spec, identity);
+    WsgiService service(app, wsgi);
+    Application routes;
+    routes.add<HelloHandler>("/native/hello");
+    routes.add<SleepHandler>("/native/sleep");
+    routes.add<HealthHandler>("/native/health");
+    routes.add<MetricsHandler>("/native/metrics");
+    routes.set_fallback(service.container());
+    Server server(flags.server, routes);
+    std::uint16_t port = server.bind();
+    std::printf("mixed listening on http://%s:%u/\n", flags.server.address.c_str(), port);
+    std::fflush(stdout);
+    int code = server.run();
+    service.stop();
+    return code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mixed: %s\n", e.what());
+    return 1;
+  }
+}
