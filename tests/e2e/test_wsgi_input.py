@@ -221,3 +221,23 @@ def test_large_upload_is_streamed_not_buffered(server):
     assert r.status_code == 200
     assert (r.json()["length"], r.json()["sha256"]) == (total << 20, h.hexdigest())
     assert peak[0] - before < 48 * 1024, f"RSS grew from {before} KiB to {peak[0]} KiB"
+
+
+def test_concurrent_uploads_do_not_mix(server):
+    errors = []
+
+    def client(seed):
+        session = requests.Session()
+        for i in range(15):
+            body = os.urandom((seed * 7919 + i * 104729) % 300_000)
+            r = session.post(server.url + "/digest", data=body)
+            got = r.json()
+            if (got["length"], got["sha256"]) != (len(body), hashlib.sha256(body).hexdigest()):
+                errors.append((seed, i, len(body), got))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

@@ -287,3 +287,12 @@ def test_slow_reader_pauses_the_app(server):
         assert rss.peak - rss.before < 48 * 1024, f"RSS {rss.before} -> {rss.peak} KiB"
     finally:
         s.close()
+
+
+def test_pipelined_requests_are_answered_in_order(server):
+    with server.connect() as s:
+        s.sendall(b"".join(b"GET /pattern?n=%d HTTP/1.1\r\nHost: t\r\n\r\n" % i for i in range(1, 21)))
+        reader = ResponseReader(s)
+        for i in range(1, 21):
+            r = reader.read()
+            assert (r.status, r.body) == (200, b"".join(b"%d," % j for j in range(i)))

@@ -125,3 +125,18 @@ def test_headers_are_held_until_the_first_non_empty_chunk(server, target):
 def test_start_response_from_inside_the_iterable(server):
     r = get_then_ok(server, "/late-start")
     assert (r.status, r.body) == (202, b"late")
+
+
+def test_latin1_header_values_go_out_as_latin1_bytes(server):
+    r = get_then_ok(server, "/latin1-value")
+    assert r.status == 200
+    assert b"\r\nX-Latin: caf\xe9" in r.raw_head
+
+
+@pytest.mark.parametrize("target, status_line", [
+    ("/custom-reason", b"HTTP/1.1 299 Custom Reason Phrase"),
+    ("/teapot", b"HTTP/1.1 418 I'm a teapot"),
+])
+def test_the_apps_reason_phrase_is_sent(server, target, status_line):
+    r = get_then_ok(server, target)
+    assert r.raw_head.split(b"\r\n")[0] == status_line

@@ -149,12 +149,27 @@ def late_start_app(environ, start_response):
     return late_start(environ, start_response)
 
 
+def latin1_value(environ, start_response):
+    start_response("200 OK", TEXT + [("X-Latin", "caf\u00e9")])
+    return [b"latin-1"]
+
+
+def custom_reason(environ, start_response):
+    start_response("299 Custom Reason Phrase", TEXT)
+    return [b"custom"]
+
+
+def teapot(environ, start_response):
+    start_response("418 I'm a teapot", TEXT)
+    return [b"short and stout"]
+
+
 ROUTES = {
     "/headers-tuple": headers_tuple, "/twice": twice, "/exc-before": exc_info_before_body,
     "/exc-after": exc_info_after_body, "/exc-after-write": exc_info_after_write, "/exc-first": exc_info_first_call,
     "/write-mixed": write_mixed, "/write-generator": write_then_generator, "/write-only": write_only,
     "/write-str": write_str, "/empty-then-raise": empty_then_raise, "/write-empty-then-raise": write_empty_then_raise,
-    "/late-start": late_start_app,
+    "/late-start": late_start_app, "/latin1-value": latin1_value, "/custom-reason": custom_reason, "/teapot": teapot,
 }
 
 
