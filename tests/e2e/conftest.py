@@ -4,9 +4,12 @@ import re
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
+
+from sanitizer_reports import assert_clean
 
 BIN_DIR = os.environ.get("UPDRAFT_BIN_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin"))
 LISTENING = re.compile(rb"listening on http://[^:]+:(\d+)/")
@@ -17,7 +20,8 @@ class ServerProcess:
 
     def __init__(self, args, env=None, cwd=None):
         self.args = args
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
+        self._err = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server must never block on it
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._err, env=env, cwd=cwd)
         self.port = None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -30,8 +34,8 @@ class ServerProcess:
                 break
         if self.port is None:
             self.proc.kill()
-            out, err = self.proc.communicate()
-            raise RuntimeError(f"{args[0]} did not start: {err.decode(errors='replace')}")
+            self.proc.communicate()
+            raise RuntimeError(f"{args[0]} did not start: {self.error_log().decode(errors='replace')}")
         self.host = "127.0.0.1"
 
     @property
@@ -50,8 +54,15 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        out, err = self.proc.communicate()
+        out, _ = self.proc.communicate()
+        err = self.error_log()
+        assert_clean(err, self.args[0])
         return self.proc.returncode, out, err
+
+    def error_log(self):
+        """Everything the server wrote to stderr so far."""
+        self._err.seek(0)
+        return self._err.read()
 
 
 def start_server(name, *flags, **kwargs):
@@ -100,6 +111,17 @@ def server_factory():
 @pytest.fixture
 def hello(server_factory):
     return server_factory("hello")
+
+
+@pytest.fixture
+def native_app(server_factory):
+    """tests/native/native_test_app.cpp on one loop thread; afterwards it must exit 0 on SIGTERM with no
+    sanitizer report (so a crash or a use-after-free after the last assertion still fails the test)."""
+    server = server_factory("native_test_app", "--threads", "1")
+    yield server
+    code, _, err = server.stop()
+    report = err.decode(errors="replace")
+    assert code == 0 and "Sanitizer" not in report and "runtime error:" not in report, report[-4000:]
 
 
 def recv_all(sock, timeout=5):

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sanitizer passes for CI: the whole suite under ASan+UBSan, and the WSGI and mixed tests under TSan.
+# Each pass builds only what it needs, in its own tree (build-asan/, build-tsan/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+root=$(pwd)
+export PYTHONMALLOC=malloc  # let the sanitizers see Python's allocations too
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/sanitizers/tsan.supp"
+export UPDRAFT_SANITIZED=1
+
+pass="${1:-all}"
+if [[ "$pass" == all || "$pass" == address ]]; then
+  echo "=== ASan+UBSan: whole suite"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUPDRAFT_SANITIZE=address >/dev/null
+  cmake --build build-asan -j2
+  (cd build-asan && ctest --output-on-failure -j2)
+fi
+if [[ "$pass" == all || "$pass" == thread ]]; then
+  echo "=== TSan: WSGI and mixed tests"
+  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUPDRAFT_SANITIZE=thread >/dev/null
+  cmake --build build-tsan -j2 --target updraft mixed hello_plugin
+  (cd build-tsan && ctest --output-on-failure -j2 -R 'e2e_test_(wsgi|mixed|flask|django)')
+fi
