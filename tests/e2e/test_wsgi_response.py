@@ -51,6 +51,18 @@ def test_close_after_normal_completion(server):
     assert wait_closed(server, ident) == 1
 
 
+def test_close_that_raises_is_logged_and_the_response_completes(server):
+    ident = "raise-in-close-" + new_id()
+    with server.connect() as s:
+        reader = ResponseReader(s)
+        http_request(s, "GET", f"/close?kind=normal&id={ident}")
+        assert (reader.read().body) == b"abc"
+        http_request(s, "GET", "/pattern?n=2")
+        assert reader.read().body == b"0,1,"
+    assert wait_closed(server, ident) == 1
+    server.wait_error_log(f"close() failed on purpose ({ident})")
+
+
 def test_close_on_a_list_subclass(server):
     ident = new_id()
     r = requests.get(f"{server.url}/close?kind=list&id={ident}")

@@ -28,6 +28,8 @@ class Closing:
     def close(self):
         with LOCK:
             CLOSED.append(self.ident)
+        if self.ident.startswith("raise-in-close"):
+            raise RuntimeError(f"close() failed on purpose ({self.ident})")
 
 
 class ClosingList(list):
