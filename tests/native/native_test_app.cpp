@@ -1,12 +1,41 @@
-// native_test_app: routes exercising the native framework, driven by tests/e2e.
+// native_test_app: routes exercising the native framework, driven by tests/e2e/test_native_*.py.
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
 #include <cstdio>
+#include <stdexcept>
 
 #include "cli/server_flags.hpp"
 #include "native/application.hpp"
 
 using namespace updraft;
+using std::chrono::milliseconds;
+
+namespace {
+
+// Side effects the tests observe through GET /counters (handlers may run on several loops).
+std::atomic<long> finished_count{0};
+std::atomic<long> forbidden_method_runs{0};
+std::atomic<long> connection_closed_count{0};
+std::atomic<long> disconnect_resumed{0};
+
+// A non-negative integer query argument; 400 when it is malformed.
+long int_argument(RequestHandler& h, std::string_view name, long fallback) {
+  std::string text = h.get_argument(name, std::to_string(fallback));
+  long n = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || n < 0)
+    throw HTTPError(400, "bad " + std::string(name));
+  return n;
+}
+
+// --- terse handlers and routing ----------------------------------------------------------------
+
+struct Hello : RequestHandler {
+  void get() { write("Hello, World!"); }
+};
 
 struct PlainHandler : RequestHandler {
   void get() {
@@ -14,6 +43,281 @@ struct PlainHandler : RequestHandler {
     write("plain");
   }
 };
+
+struct UserHandler : RequestHandler {
+  void get() { write("user " + path_args().at(0)); }
+};
+
+struct MeHandler : RequestHandler {
+  void get() { write("me (exact route)"); }
+};
+
+// Joins every captured argument with '|'.
+struct ArgsEchoHandler : RequestHandler {
+  void get() {
+    std::string out;
+    for (const auto& a : path_args()) out.append(out.empty() ? "" : "|").append(a);
+    write(out);
+  }
+};
+
+struct ReverseHandler : RequestHandler {
+  void get() {
+    const Application& app = application();
+    write(app.reverse_url("user", {"42"}) + "\n" + app.reverse_url("user", {"a b/c"}) + "\n" +
+          app.reverse_url("file", {"notes"}) + "\n" + app.reverse_url("pair", {"x", "7"}));
+  }
+};
+
+// Every method but get/head, each answering with its name and the body it received.
+struct MethodsHandler : RequestHandler {
+  void answer(std::string_view name) {
+    set_header("Content-Type", "text/plain");
+    write(std::string(name) + " " + body());
+  }
+  void post() { answer("post"); }
+  void put() { answer("put"); }
+  void patch() { answer("patch"); }
+  void delete_() { answer("delete"); }
+  void options() {
+    set_header("Allow", "POST, PUT, PATCH, DELETE, OPTIONS");
+    set_status(204);
+  }
+};
+
+struct GetOnlyHandler : RequestHandler {
+  void get() {
+    set_header("Content-Type", "text/plain");
+    set_header("X-Get-Ran", "yes");
+    write("body of get");
+  }
+};
+
+// --- hooks ------------------------------------------------------------------------------------
+
+// prepare() refuses unless ?allow=1; the method counts its runs.
+struct GuardedHandler : RequestHandler {
+  void prepare() override {
+    if (get_argument("allow", "0") != "1") throw HTTPError(403);
+  }
+  void get() {
+    ++forbidden_method_runs;
+    write("allowed");
+  }
+};
+
+// prepare() answers by itself; the method must not run.
+struct PrepareFinishesHandler : RequestHandler {
+  void prepare() override { finish("answered by prepare"); }
+  void get() {
+    ++forbidden_method_runs;
+    write("method ran");
+  }
+};
+
+struct OnFinishHandler : RequestHandler {
+  void get() {
+    if (get_argument("fail", "0") == "1") throw HTTPError(500);
+    write("counted");
+  }
+  void on_finish() override { ++finished_count; }
+};
+
+struct CountersHandler : RequestHandler {
+  void get() {
+    write(boost::json::value{{"finished", finished_count.load()},
+                             {"forbidden_method_runs", forbidden_method_runs.load()},
+                             {"connection_closed", connection_closed_count.load()},
+                             {"disconnect_resumed", disconnect_resumed.load()}});
+  }
+};
+
+// --- arguments --------------------------------------------------------------------------------
+
+struct GreetHandler : RequestHandler {
+  void get() { write(get_argument("greeting", "hello") + ", " + get_argument("name")); }
+};
+
+struct TagsHandler : RequestHandler {
+  void get() {
+    auto tags = get_arguments("tag");
+    std::string out = std::to_string(tags.size());
+    for (const auto& t : tags) out.append(":").append(t);
+    write(out);
+  }
+};
+
+struct FormHandler : RequestHandler {
+  void post() {
+    boost::json::array bs;
+    for (const auto& b : get_arguments("b")) bs.emplace_back(b);
+    write(boost::json::value{{"a", get_argument("a")}, {"b", bs}, {"q", get_argument("q", "")}});
+  }
+};
+
+// --- the response -----------------------------------------------------------------------------
+
+struct StatusHandler : RequestHandler {
+  void get() {
+    set_status(static_cast<int>(int_argument(*this, "code", 200)));
+    write("status body");
+  }
+};
+
+struct HeadersHandler : RequestHandler {
+  void get() {
+    set_header("Content-Type", "text/plain");
+    set_header("X-Single", "first");
+    set_header("X-Single", "second");
+    add_header("X-Multi", "one");
+    add_header("X-Multi", "two");
+    set_header("X-Gone", "soon");
+    clear_header("X-Gone");
+    write("headers");
+  }
+};
+
+struct BytesHandler : RequestHandler {
+  void get() {
+    set_header("Content-Type", "application/octet-stream");
+    write(std::string_view("\x00\x01zero\x00\xff\xfe", 9));
+  }
+};
+
+struct JsonHandler : RequestHandler {
+  void get() { write(boost::json::value{{"name", "updraft"}, {"list", {1, 2, 3}}, {"ok", true}}); }
+};
+
+// finish() with a last chunk; code after it that writes again must not corrupt the response.
+struct FinishHandler : RequestHandler {
+  void get() {
+    write("first,");
+    finish("last");
+    if (get_argument("write_after", "0") == "1") write("too late");
+  }
+};
+
+struct RedirectHandler : RequestHandler {
+  void get() { redirect("/plain", get_argument("permanent", "0") == "1"); }
+};
+
+// --- errors -----------------------------------------------------------------------------------
+
+struct HttpErrorHandler : RequestHandler {
+  void get() {
+    write("never sent");
+    throw HTTPError(static_cast<int>(int_argument(*this, "code", 409)), "raised by the handler");
+  }
+};
+
+struct ReasonHandler : RequestHandler {
+  void get() { throw HTTPError(404, "no such widget", "Widget Missing"); }
+};
+
+struct ExceptionHandler : RequestHandler {
+  void get() {
+    write("never sent");
+    throw std::runtime_error("boom");
+  }
+};
+
+// Error pages as JSON, for every error of this route (including 405).
+struct CustomErrorHandler : RequestHandler {
+  void get() { throw HTTPError(422, "invalid", get_argument("reason", "")); }
+  void write_error(int status) override {
+    set_header("X-Custom-Error", "1");
+    write(boost::json::value{{"error", status}, {"reason", error_reason()}});
+  }
+};
+
+// --- coroutines -------------------------------------------------------------------------------
+
+struct SleepHandler : RequestHandler {
+  Task get() {
+    long ms = int_argument(*this, "ms", 0);
+    co_await sleep(milliseconds(ms));
+    set_header("Content-Type", "text/plain");
+    write("slept " + std::to_string(ms));
+  }
+};
+
+struct CoroutineErrorHandler : RequestHandler {
+  Task get() {
+    write("never sent");
+    co_await sleep(milliseconds(10));
+    if (get_argument("kind", "http") == "std") throw std::runtime_error("boom after a co_await");
+    throw HTTPError(503, "after a co_await");
+  }
+};
+
+// Streams ?n= chunks ("chunk i\n", or ?size= bytes of 'a' + i % 26), flushing and waiting for the client after each.
+struct StreamHandler : RequestHandler {
+  Task get() {
+    long n = int_argument(*this, "n", 3);
+    long size = int_argument(*this, "size", 0);
+    long pause_ms = int_argument(*this, "pause_ms", 5);
+    bool fail = get_argument("fail", "0") == "1";
+    set_header("Content-Type", "text/plain");
+    for (long i = 0; i < n; ++i) {
+      if (size > 0) write(std::string(static_cast<std::size_t>(size), static_cast<char>('a' + i % 26)));
+      else write("chunk " + std::to_string(i) + "\n");
+      co_await flush();
+      co_await sleep(milliseconds(pause_ms));
+    }
+    if (fail) throw HTTPError(500, "failed mid-stream");
+  }
+};
+
+// A large body flushed without awaiting (as a sync handler would), then finished.
+struct BigFlushHandler : RequestHandler {
+  void get() {
+    set_header("Content-Type", "text/plain");
+    write(std::string(static_cast<std::size_t>(int_argument(*this, "size", 1 << 20)), 'x'));
+    (void)flush();
+    write("end");
+  }
+};
+
+struct NestedHandler : RequestHandler {
+  Task add_later(int a, int b, int& out) {
+    co_await sleep(milliseconds(10));
+    out = a + b;
+  }
+  Task immediate(std::string& out) {
+    out = "immediate";
+    co_return;
+  }
+  Task failing() {
+    co_await sleep(milliseconds(5));
+    throw HTTPError(409, "inner task failed");
+  }
+  Task get() {
+    int sum = 0;
+    co_await add_later(2, 3, sum);
+    std::string text;
+    co_await immediate(text);
+    if (get_argument("fail", "0") == "1") co_await failing();
+    write(text + " " + std::to_string(sum));
+  }
+};
+
+// Sleeps ?ms=; the test disconnects meanwhile.
+struct DisconnectHandler : RequestHandler {
+  Task get() {
+    co_await sleep(milliseconds(int_argument(*this, "ms", 300)));
+    ++disconnect_resumed;
+    write("too late");
+  }
+  void on_connection_close() override { ++connection_closed_count; }
+};
+
+// --- limits -----------------------------------------------------------------------------------
+
+struct BodySizeHandler : RequestHandler {
+  void post() { write("got " + std::to_string(body().size())); }
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"native framework test app"};
@@ -24,7 +328,40 @@ int main(int argc, char** argv) {
   try {
     apply_log_flags(flags);
     Application app;
+    app.add<Hello>("/");
     app.add<PlainHandler>("/plain");
+    app.add<UserHandler>("/user/([^/]+)", {.name = "user"});
+    app.add<MeHandler>("/user/me");
+    app.add<ArgsEchoHandler>("/pair/([a-z]+)/([0-9]+)", {.name = "pair"});
+    app.add<ArgsEchoHandler>("/file/([a-z]+)\\.txt", {.name = "file"});
+    app.add<ReverseHandler>("/reverse");
+    app.add<MethodsHandler>("/methods");
+    app.add<GetOnlyHandler>("/get-only");
+    app.add<GuardedHandler>("/guarded");
+    app.add<PrepareFinishesHandler>("/prepare-finishes");
+    app.add<OnFinishHandler>("/on-finish");
+    app.add<CountersHandler>("/counters");
+    app.add<GreetHandler>("/greet");
+    app.add<TagsHandler>("/tags");
+    app.add<FormHandler>("/form");
+    app.add<StatusHandler>("/status");
+    app.add<HeadersHandler>("/headers");
+    app.add<JsonHandler>("/json");
+    app.add<BytesHandler>("/bytes");
+    app.add<FinishHandler>("/finish");
+    app.add<RedirectHandler>("/redirect");
+    app.add<HttpErrorHandler>("/error/http");
+    app.add<ReasonHandler>("/error/reason");
+    app.add<ExceptionHandler>("/error/exception");
+    app.add<CustomErrorHandler>("/error/custom");
+    app.add<CoroutineErrorHandler>("/error/coroutine");
+    app.add<SleepHandler>("/sleep");
+    app.add<StreamHandler>("/stream");
+    app.add<BigFlushHandler>("/big-flush");
+    app.add<NestedHandler>("/nested");
+    app.add<DisconnectHandler>("/disconnect");
+    app.add<BodySizeHandler>("/limited", {.max_body_size = 16});
+    app.add<BodySizeHandler>("/unlimited");
     Server server(flags.server, app);
     std::uint16_t port = server.bind();
     std::printf("native_test_app listening on http://%s:%u/\n", flags.server.address.c_str(), port);
