@@ -5,6 +5,12 @@ namespace updraft {
 
 void HeadScanner::reset() { *this = HeadScanner(*limits_); }
 
+void HeadScanner::begin_trailers() {
+  reset();
+  line_no_ = 1;
+  started_ = true;
+}
+
 HeadScanner::Result HeadScanner::fail(std::size_t at, int status, const char* reason) {
   return {at, false, status, reason};
 }

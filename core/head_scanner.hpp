@@ -24,6 +24,8 @@ class HeadScanner {
   explicit HeadScanner(const Limits& limits) : limits_(&limits) {}
   Result scan(std::string_view data);
   void reset();
+  // Scans a chunked body's trailer section next: field lines up to an empty line, no request line.
+  void begin_trailers();
   bool in_head() const { return !done_; }
   bool started() const { return started_; }
 

@@ -104,8 +104,12 @@ struct RequestParser::Callbacks {
     return 0;
   }
   static int on_chunk_header(llhttp_t* p) {
-    self(p).chunk_extension_bytes_ = 0;
-    return 0;
+    auto& s = self(p);
+    s.chunk_extension_bytes_ = 0;
+    if (p->content_length != 0) return 0;
+    // The last chunk: pause so that feed() runs the trailer section through the scanner.
+    s.scanner_.begin_trailers();
+    return HPE_PAUSED;
   }
   static int on_chunk_extension(llhttp_t* p, const char*, std::size_t n) {
     auto& s = self(p);

@@ -36,6 +36,15 @@ CASES = [
     ("chunk size overflowing 64 bits", chunked_post(b"1FFFFFFFFFFFFFFFF\r\nhello\r\n0\r\n\r\n"), 400),
     ("chunk data longer than its size", chunked_post(b"3\r\nhello\r\n0\r\n\r\n"), 400),
     ("chunk extension over 1024 bytes", chunked_post(b"5;ext=" + b"x" * 1100 + b"\r\nhello\r\n0\r\n\r\n"), 400),
+    # Trailer sections follow the same field rules as heads (RFC 9112 7.1.2).
+    ("obs-fold in a trailer", chunked_post(b"1\r\na\r\n0\r\nX-T: a\r\n b\r\n\r\n"), 400),
+    ("trailers ending in CRLF LF", chunked_post(b"1\r\na\r\n0\r\nX-T: a\r\n\n"), 400),
+    ("empty trailers ending in LF", chunked_post(b"1\r\na\r\n0\r\n\n"), 400),
+    ("trailers ending in CRLF CR and another byte", chunked_post(b"1\r\na\r\n0\r\nX-T: a\r\n\rX"), 400),
+    ("empty trailer name", chunked_post(b"1\r\na\r\n0\r\n: a\r\n\r\n"), 400),
+    ("control character in a trailer", chunked_post(b"1\r\na\r\n0\r\nX-T: a\x01\r\n\r\n"), 400),
+    ("too many trailer fields",
+     chunked_post(b"1\r\na\r\n0\r\n" + b"".join(b"X-%d: a\r\n" % i for i in range(200)) + b"\r\n"), 431),
     # Line framing and field syntax (RFC 9112 2.2, 5).
     ("obs-fold with a space", b"GET / HTTP/1.1\r\nHost: test\r\nX-A: a\r\n b\r\n\r\n", 400),
     ("obs-fold with a tab", b"GET / HTTP/1.1\r\nHost: test\r\nX-A: a\r\n\tb\r\n\r\n", 400),
