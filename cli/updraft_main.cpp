@@ -52,7 +52,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     Server server(flags.server_options());
-    server.bind();
+    py::ServerIdentity identity = flags.identity();
+    identity.server_port = std::to_string(server.bind());  // the real port when bound to port 0
+    app.set_identity(identity);
     for (auto& line : server.describe_listeners()) std::printf("updraft listening on %s\n", line.c_str());
     std::fflush(stdout);
     if (flags.workers == 1) return serve(flags, app, routes, server);
