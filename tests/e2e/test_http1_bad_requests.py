@@ -97,6 +97,13 @@ def test_bad_request_after_a_good_one_on_the_same_connection(hello):
     assert responses[0][2] == b"Hello, World!"
 
 
+def test_bad_request_behind_a_slow_one_waits_its_turn(hello):
+    s = hello.connect()
+    s.sendall(b"GET /sleep?ms=300 HTTP/1.1\r\nHost: test\r\n\r\n" + b"GET / HTTP/1.1\r\n\r\n" + GET)
+    responses = split_responses(read_until_closed(s, timeout=5))
+    assert [(r[0], r[2][:12]) for r in responses] == [(200, b"slept 300 ms"), (400, b"400 Bad Requ")]
+
+
 def test_server_keeps_serving_after_bad_requests(hello):
     for name, raw, _ in CASES:
         s = hello.connect()

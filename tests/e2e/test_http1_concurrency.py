@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from http1_client import Reader
+from http1_client import SLACK, Reader
 
 CONNECTIONS = 1000
 
@@ -68,7 +68,7 @@ def test_1000_concurrent_sleeps_on_one_loop_thread(server_factory):
     assert set(statuses) == {200}
     assert set(bodies) == {b"slept 1000 ms"}
     print(f"1000 sleeps: {elapsed:.2f}s")
-    assert 1.0 <= elapsed < 3, elapsed
+    assert 1.0 <= elapsed < 3 * SLACK, elapsed
 
 
 def test_sleeping_requests_do_not_block_the_loop(hello):
@@ -79,7 +79,7 @@ def test_sleeping_requests_do_not_block_the_loop(hello):
     other = hello.connect()
     other.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
     assert Reader(other).response()[::2] == (200, b"Hello, World!")
-    assert time.monotonic() - start < 0.5
+    assert time.monotonic() - start < 0.5 * SLACK
     assert Reader(s, timeout=10).response()[::2] == (200, b"slept 2000 ms")
 
 

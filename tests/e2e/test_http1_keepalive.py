@@ -1,9 +1,11 @@
 """Persistent connections: HTTP/1.1 keep-alive, HTTP/1.0 close and keep-alive, Connection: close, HEAD, Date."""
 import email.utils
+import socket
+import struct
 import time
 
 from conftest import read_response
-from http1_client import GET, is_open, read_until_closed
+from http1_client import GET, is_open, read_until_closed, split_responses
 
 
 def test_several_requests_on_one_connection(hello):
@@ -120,3 +122,26 @@ def test_body_split_across_many_sends(hello):
     assert echoed == body
     s.sendall(GET)
     assert read_response(s)[::2] == (200, b"Hello, World!")
+
+
+def test_requests_before_a_half_close_are_answered(hello):
+    s = hello.connect()
+    s.sendall(GET + b"GET /sleep?ms=200 HTTP/1.1\r\nHost: test\r\n\r\n"
+              + b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n\r\nhi")
+    s.shutdown(socket.SHUT_WR)
+    responses = split_responses(read_until_closed(s))
+    assert [(r[0], r[2]) for r in responses] == [(200, b"Hello, World!"), (200, b"slept 200 ms"), (200, b"hi")]
+
+
+def test_clients_leaving_mid_request_do_not_hurt_the_server(hello):
+    for i in range(50):
+        s = hello.connect()
+        s.sendall(b"GET /sleep?ms=100 HTTP/1.1\r\nHost: test\r\n\r\n")
+        if i % 2:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, not FIN
+        s.close()
+    time.sleep(0.3)
+    s = hello.connect()
+    s.sendall(GET)
+    assert read_response(s)[::2] == (200, b"Hello, World!")
+    assert hello.proc.poll() is None
