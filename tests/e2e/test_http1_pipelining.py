@@ -69,3 +69,29 @@ def test_pipelined_requests_split_at_odd_places(hello):
     assert r.response()[::2] == (200, b"Hello, World!")
     assert r.response()[::2] == (200, b"abc")
     assert r.response()[::2] == (200, b"Hello, World!")
+
+
+def test_reading_pauses_for_a_client_that_never_reads(hello):
+    # Pipelined requests from a client that reads no answers: the server must stop reading
+    # (its answers wait in bounded buffers) instead of queueing answers in memory without end.
+    s = hello.connect()
+    s.setblocking(False)
+    burst = GET * 1000
+    sent, start, last_progress = 0, time.monotonic(), time.monotonic()
+    while time.monotonic() - last_progress < 1 and time.monotonic() - start < 10:
+        try:
+            n = s.send(burst[sent % len(burst):])
+            sent += n
+            last_progress = time.monotonic()
+        except BlockingIOError:
+            time.sleep(0.01)
+    assert time.monotonic() - last_progress >= 1, f"the server kept reading: {sent} bytes taken"
+    assert sent < 64 << 20
+    with open(f"/proc/{hello.proc.pid}/status") as f:
+        rss_kib = int(next(line for line in f if line.startswith("VmRSS")).split()[1])
+    assert rss_kib < 64 * 1024
+    # Reading the answers lets the server go on.
+    s.setblocking(True)
+    r = Reader(s, timeout=10)
+    for _ in range(sent // len(GET)):
+        assert r.response()[::2] == (200, b"Hello, World!")
