@@ -1,0 +1,53 @@
+"""A WSGI app for the mixed-serving tests: sleeps (time.sleep), busy loops, and reports which thread served it."""
+import threading
+import time
+from urllib.parse import parse_qs
+
+# What the busy loop saw when it stopped: {"thread": ident, "error": exception name}.
+last_spin = {}
+_lock = threading.Lock()
+
+
+def _seconds(environ):
+    return float(parse_qs(environ.get("QUERY_STRING", "")).get("s", ["0"])[0])
+
+
+def _spin(seconds):
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            sum(range(100))
+    except BaseException as e:
+        with _lock:
+            last_spin.update(thread=threading.get_ident(), error=type(e).__name__)
+        raise
+    return b"spun\n"
+
+
+def _sleep(seconds):
+    time.sleep(seconds)
+    return b"slept\n"
+
+
+def _last_spin():
+    with _lock:
+        return f"{last_spin.get('thread')} {last_spin.get('error')}\n".encode()
+
+
+ROUTES = {
+    "/sleep": lambda env: _sleep(_seconds(env)),
+    "/spin": lambda env: _spin(_seconds(env)),
+    "/thread": lambda env: f"{threading.get_ident()}\n".encode(),
+    "/last-spin": lambda env: _last_spin(),
+    "/hello": lambda env: b"wsgi hello\n",
+}
+
+
+def app(environ, start_response):
+    route = ROUTES.get(environ["PATH_INFO"])
+    if route is None:
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found\n"]
+    body = route(environ)
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
