@@ -34,6 +34,15 @@ using Clock = std::chrono::steady_clock;
 namespace {
 constexpr auto kTick = std::chrono::milliseconds(250);
 
+// SIGINT and SIGTERM, held pending from bind() until run() can turn them into a graceful shutdown.
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
 Protocol protocol_of(int fd) {
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
@@ -148,6 +157,8 @@ Server::~Server() = default;
 void Server::set_factory(HandlerFactory& factory) { impl_->config.factory = &factory; }
 
 std::uint16_t Server::bind() {
+  sigset_t signals = shutdown_signals();
+  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // a supervisor may signal as soon as we listen
   const ServerOptions& o = impl_->options;
   if (o.binds.empty()) {
     ListenSpec spec;
@@ -195,6 +206,8 @@ int Server::run() {
     spdlog::info("received signal {}, shutting down gracefully", signo);
     shutdown();
   });
+  sigset_t held = shutdown_signals();
+  ::pthread_sigmask(SIG_UNBLOCK, &held, nullptr);  // a signal that arrived since bind() is delivered now
   std::signal(SIGPIPE, SIG_IGN);
   for (auto& w : impl_->workers) asio::post(w->loop.impl().io, [&w = *w] { w.start(); });
   if (impl_->stopping) shutdown_now();

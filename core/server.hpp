@@ -32,7 +32,8 @@ class Server {
 
   void set_factory(HandlerFactory& factory);
   // Opens the listening sockets (before any fork); throws std::runtime_error with a clear
-  // reason on failure. Returns the first listener's port (useful with port 0).
+  // reason on failure. Returns the first listener's port (useful with port 0). Blocks SIGINT
+  // and SIGTERM in the calling thread until run() handles them (no abrupt exit in between).
   std::uint16_t bind();
   // "http://HOST:PORT/" or "unix:PATH" for each listener.
   std::vector<std::string> describe_listeners() const;
