@@ -187,6 +187,7 @@ int Connection::on_body(std::string_view chunk) {
 }
 
 void Connection::write_head(int status, const HeaderList& headers) {
+  ctx_.loop.assert_in_loop_thread("ResponseWriter::write_head");
   if (closed_ || response_started_) return;
   response_started_ = true;
   status_ = status;
@@ -197,6 +198,7 @@ void Connection::write_head(int status, const HeaderList& headers) {
 }
 
 void Connection::write(std::string_view chunk, Ready ready) {
+  ctx_.loop.assert_in_loop_thread("ResponseWriter::write");
   if (closed_ || response_finished_) return;
   if (!response_started_) write_head(200, HeaderList());
   switch (plan_.framing) {
@@ -235,6 +237,7 @@ void Connection::write(std::string_view chunk, Ready ready) {
 }
 
 void Connection::send_file(int fd, std::uint64_t offset, std::uint64_t length, Ready done) {
+  ctx_.loop.assert_in_loop_thread("ResponseWriter::send_file");
   if (closed_ || response_finished_ || file_) {
     ::close(fd);
     return;
@@ -254,6 +257,7 @@ void Connection::send_file(int fd, std::uint64_t offset, std::uint64_t length, R
 }
 
 void Connection::finish() {
+  ctx_.loop.assert_in_loop_thread("ResponseWriter::finish");
   if (closed_ || response_finished_) return;
   if (!response_started_) write_head(200, HeaderList());
   if (plan_.framing == BodyFraming::chunked) encode_last_chunk(out());
@@ -430,6 +434,7 @@ void Connection::release_idle_buffers() {
 }
 
 void Connection::resume_reading() {
+  ctx_.loop.assert_in_loop_thread("ResponseWriter::resume_reading");
   if (!read_paused_ || closed_) return;
   read_paused_ = false;
   if (phase_ == Phase::body) set_deadline(ctx_.config.timeouts.body);

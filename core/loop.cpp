@@ -59,7 +59,7 @@ void Loop::run() {
 void Loop::stop() { impl_->io.stop(); }
 
 void Loop::assert_in_loop_thread(const char* what) const {
-#ifndef NDEBUG
+#if !defined(NDEBUG) || defined(UPDRAFT_THREAD_CHECKS)
   if (!in_loop_thread()) {
     std::fprintf(stderr, "updraft: %s called off its loop thread; use Loop::post()\n", what);
     std::abort();

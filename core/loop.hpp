@@ -53,7 +53,7 @@ class Loop {
   void stop();
 
   bool in_loop_thread() const { return std::this_thread::get_id() == thread_id_; }
-  // Fails fast (abort with a message) when called off the loop thread in debug builds.
+  // Fails fast (abort with a message) when called off the loop thread, in debug and sanitizer builds.
   void assert_in_loop_thread(const char* what) const;
 
   // "Date: ...\r\n", refreshed once a second by the owner of the loop.

@@ -1,13 +1,15 @@
-// mixed: native routes and a WSGI app on one port; /native/* is answered on the loop, everything else by Python.
+// mixed: native routes and a WSGI app on one port; /native/* is answered natively, everything else by Python.
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "cli/server_flags.hpp"
 #include "cli/wsgi_service.hpp"
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
+#include "native/run_in_executor.hpp"
 #include "wsgi/python_runtime.hpp"
 
 using namespace updraft;
@@ -28,6 +30,20 @@ struct SleepHandler : RequestHandler {
     co_await sleep(std::chrono::milliseconds(ms));
     set_header("Content-Type", "text/plain");
     write("slept " + text + " ms");
+  }
+};
+
+// Blocking work (a stand-in for a synchronous library call) kept off the loop with run_in_executor.
+struct BlockingHandler : RequestHandler {
+  Task get() {
+    long ms = std::stol(get_argument("ms", "100"));
+    if (ms < 0 || ms > 60'000) throw HTTPError(400, "bad ms");
+    long slept = co_await run_in_executor(loop(), [ms] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      return ms;
+    });
+    set_header("Content-Type", "text/plain");
+    write("blocked " + std::to_string(slept) + " ms off the loop");
   }
 };
 
@@ -60,6 +76,7 @@ int main(int argc, char** argv) {
     Application routes;
     routes.add<HelloHandler>("/native/hello");
     routes.add<SleepHandler>("/native/sleep");
+    routes.add<BlockingHandler>("/native/blocking");
     routes.add<HealthHandler>("/native/health");
     routes.add<MetricsHandler>("/native/metrics");
     routes.set_fallback(service.container());
