@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from wsgi_server import Updraft
+from wsgi_server import SLACK, Updraft
 
 
 def children(pid):
@@ -27,7 +27,7 @@ def children(pid):
     return out
 
 
-def wait_children(pid, count, timeout=10, exclude=()):
+def wait_children(pid, count, timeout=10 * SLACK, exclude=()):
     deadline = time.monotonic() + timeout
     while True:
         kids = children(pid)

@@ -10,11 +10,17 @@ import time
 
 import pytest
 
+from sanitizer_reports import assert_clean
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN_DIR = os.environ.get("UPDRAFT_BIN_DIR", os.path.join(HERE, "..", "..", "build", "bin"))
 UPDRAFT = os.path.join(BIN_DIR, "updraft")
 APPS_DIR = os.path.join(HERE, "wsgi_apps")
 LISTENING = re.compile(r"updraft listening on (\S+)")
+# Sanitizer builds (scripts/test-sanitizers.sh) run several times slower and measure memory differently:
+# tests scale their time limits by SLACK and skip RSS bounds.
+SANITIZED = bool(os.environ.get("UPDRAFT_SANITIZED"))
+SLACK = 3 if SANITIZED else 1
 
 
 class Updraft:
@@ -49,7 +55,7 @@ class Updraft:
             self._eof = True
             self._cond.notify_all()
 
-    def wait_listening(self, count, timeout=30):
+    def wait_listening(self, count, timeout=30 * SLACK):
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
@@ -83,7 +89,7 @@ class Updraft:
         with self._cond:
             return "\n".join(self.lines)
 
-    def wait_stdout(self, predicate, timeout=10):
+    def wait_stdout(self, predicate, timeout=10 * SLACK):
         """Waits until predicate(list of stdout lines) is true; returns the lines."""
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -98,7 +104,7 @@ class Updraft:
         with open(self.err_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
-    def wait_error_log(self, text, timeout=10):
+    def wait_error_log(self, text, timeout=10 * SLACK):
         """Waits until text appears in the error log; returns the whole log."""
         deadline = time.monotonic() + timeout
         while True:
@@ -117,7 +123,8 @@ class Updraft:
         raise AssertionError("no VmRSS")
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        """Signals the server and returns its exit code (killing it after timeout seconds)."""
+        """Signals the server and returns its exit code (killing it after timeout seconds); fails on a
+        sanitizer report in its error log."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -126,6 +133,7 @@ class Updraft:
                 self.proc.kill()
                 self.proc.wait()
         self._err.close()
+        assert_clean(self.error_log(), "updraft")
         return self.proc.returncode
 
 
@@ -162,7 +170,7 @@ def http_request(sock, method, target, headers=(), body=b"", version="HTTP/1.1")
     sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
 
-def read_until_closed(sock, timeout=10):
+def read_until_closed(sock, timeout=10 * SLACK):
     """Everything the peer sends until it closes; fails if it stays open past timeout seconds."""
     deadline = time.monotonic() + timeout
     chunks = []
@@ -191,7 +199,7 @@ class Response:
 class ResponseReader:
     """Reads successive HTTP/1.x responses from one socket (keep-alive and pipelining aware)."""
 
-    def __init__(self, sock, timeout=10):
+    def __init__(self, sock, timeout=10 * SLACK):
         self.sock = sock
         self.buf = b""
         sock.settimeout(timeout)
