@@ -81,13 +81,13 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
       queue_.pop_front();
       if (!exchange->start_running()) continue;  // expired in the queue
       self->current = exchange;
+      busy_.fetch_add(1, std::memory_order_relaxed);
     }
-    busy_.fetch_add(1, std::memory_order_relaxed);
     run_(exchange);
-    busy_.fetch_sub(1, std::memory_order_relaxed);
     std::lock_guard lock(mutex_);
     self->current.reset();
-    if (self->retired) return;
+    if (self->retired) return;  // the watchdog stopped counting it as busy when it retired it
+    busy_.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -115,6 +115,7 @@ void WorkerPool::watch() {
       spdlog::error("WSGI thread did not unwind {} s after its deadline: replacing it",
                     std::chrono::duration<double>(grace_).count());
       s.worker->retired = true;
+      busy_.fetch_sub(1, std::memory_order_relaxed);
       s.worker->thread.detach();
       std::erase(workers_, s.worker);
       replaced_.fetch_add(1, std::memory_order_relaxed);

@@ -2,6 +2,7 @@
 import http.client
 import os
 import re
+import signal
 import threading
 import time
 
@@ -97,3 +98,22 @@ def wait_metric(server, name, predicate, timeout=10, path="/native/metrics"):
 
 def error_log(server):
     return server.error_log().decode("utf-8", "replace")
+
+
+def wait_log(server, text, timeout=5):
+    """Waits until text appears in the server's error log; returns the log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = error_log(server)
+        if text in log:
+            return log
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} never appeared in the error log:\n{log}")
+        time.sleep(0.05)
+
+
+def stop_cleanly(server, timeout=15):
+    """SIGTERMs the server and asserts it exits 0 within timeout seconds."""
+    server.proc.send_signal(signal.SIGTERM)
+    code = server.proc.wait(timeout=timeout)
+    assert code == 0, f"exit code {code}; error log:\n{error_log(server)}"
