@@ -7,7 +7,8 @@ GET = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"
 
 # Sanitizer builds (scripts/test-sanitizers.sh sets UPDRAFT_SANITIZED) run several times slower:
 # upper bounds on CPU-bound durations are multiplied by this.
-SLACK = 3 if os.environ.get("UPDRAFT_SANITIZED") else 1
+SANITIZED = bool(os.environ.get("UPDRAFT_SANITIZED"))
+SLACK = 3 if SANITIZED else 1
 
 
 def read_until_closed(sock, timeout=5):
