@@ -186,14 +186,14 @@ int Connection::on_body(std::string_view chunk) {
   return 0;
 }
 
-void Connection::write_head(int status, const HeaderList& headers) {
+void Connection::write_head(int status, const HeaderList& headers, std::string_view reason) {
   ctx_.loop.assert_in_loop_thread("ResponseWriter::write_head");
   if (closed_ || response_started_) return;
   response_started_ = true;
   status_ = status;
   body_sent_ = 0;
   plan_ = plan_response(*head_, status, headers, ctx_.draining || peer_eof_);
-  encode_head(out(), *head_, status, headers, plan_, ctx_.loop.date_header());
+  encode_head(out(), *head_, status, headers, plan_, ctx_.loop.date_header(), reason);
   if (!processing_) flush();
 }
 

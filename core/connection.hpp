@@ -28,7 +28,8 @@ class Connection final : public ResponseWriter, private ParserListener {
   void drain_hard() { close_now("graceful timeout"); }
 
   // ResponseWriter
-  void write_head(int status, const HeaderList& headers) override;
+  void write_head(int status, const HeaderList& headers, std::string_view reason) override;
+  using ResponseWriter::write_head;
   void write(std::string_view chunk, Ready ready) override;
   void send_file(int fd, std::uint64_t offset, std::uint64_t length, Ready done) override;
   void finish() override;

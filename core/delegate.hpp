@@ -22,8 +22,10 @@ class ResponseWriter {
 
   virtual ~ResponseWriter() = default;
   // Sends the status line and headers (a Content-Length header fixes the framing;
-  // otherwise chunked on HTTP/1.1 and close-delimited on HTTP/1.0).
-  virtual void write_head(int status, const HeaderList& headers) = 0;
+  // otherwise chunked on HTTP/1.1 and close-delimited on HTTP/1.0). An empty reason
+  // means the standard phrase for status.
+  virtual void write_head(int status, const HeaderList& headers, std::string_view reason) = 0;
+  void write_head(int status, const HeaderList& headers) { write_head(status, headers, {}); }
   // Queues body bytes; `ready` runs once the queue has drained below its mark.
   virtual void write(std::string_view chunk, Ready ready = {}) = 0;
   // Sends length bytes of fd from offset with sendfile(2) after what was written so far; the

@@ -59,11 +59,11 @@ void append_number(std::string& out, std::uint64_t n, int base = 10) {
   out.append(buf, r.ptr);
 }
 
-void append_status_line(std::string& out, int status) {
+void append_status_line(std::string& out, int status, std::string_view reason = {}) {
   out.append("HTTP/1.1 ");
   append_number(out, static_cast<std::uint64_t>(status));
   out.push_back(' ');
-  out.append(reason_phrase(status));
+  out.append(reason.empty() ? reason_phrase(status) : reason);
   out.append("\r\n");
 }
 }  // namespace
@@ -94,8 +94,8 @@ ResponsePlan plan_response(const RequestHead& request, int status, const HeaderL
 }
 
 void encode_head(std::string& out, const RequestHead& request, int status, const HeaderList& headers,
-                 const ResponsePlan& plan, std::string_view date_line) {
-  append_status_line(out, status);
+                 const ResponsePlan& plan, std::string_view date_line, std::string_view reason) {
+  append_status_line(out, status, reason);
   out.append(date_line);
   for (auto f : headers) {
     if (is_framing_field(f.name)) continue;

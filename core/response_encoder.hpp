@@ -25,8 +25,9 @@ std::string_view reason_phrase(int status);
 ResponsePlan plan_response(const RequestHead& request, int status, const HeaderList& headers, bool must_close);
 
 // Appends the status line and headers; hop-by-hop fields from the handler are replaced by ours.
+// An empty reason means reason_phrase(status).
 void encode_head(std::string& out, const RequestHead& request, int status, const HeaderList& headers,
-                 const ResponsePlan& plan, std::string_view date_line);
+                 const ResponsePlan& plan, std::string_view date_line, std::string_view reason = {});
 void encode_chunk(std::string& out, std::string_view data);
 // The size line of a chunk whose data is sent separately (then "\r\n").
 void encode_chunk_header(std::string& out, std::uint64_t size);

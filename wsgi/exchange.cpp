@@ -53,9 +53,9 @@ bool Exchange::body_truncated() {
   return !body_ended_ && body_.empty();
 }
 
-void Exchange::send_head(int status, HeaderList headers) {
+void Exchange::send_head(ResponseHead head) {
   std::lock_guard lock(mutex_);
-  head_.emplace(status, std::move(headers));
+  head_.emplace(std::move(head));
   notify_loop_locked();
 }
 
@@ -124,7 +124,7 @@ void Exchange::notify_loop_locked() {
 }
 
 void Exchange::deliver() {
-  std::optional<std::pair<int, HeaderList>> head;
+  std::optional<ResponseHead> head;
   std::optional<FileItem> file;
   std::string data;
   bool last, aborted;

@@ -30,9 +30,16 @@ struct WsgiRequestInfo {
   bool chunked = false;
 };
 
+// Status line and headers as the app gave them.
+struct ResponseHead {
+  int status = 0;
+  std::string reason;  // the app's reason phrase (latin-1, validated)
+  HeaderList headers;
+};
+
 // One batch of a worker's output, in wire order: head, data, file, end.
 struct ExchangeOutput {
-  const std::pair<int, HeaderList>* head = nullptr;
+  const ResponseHead* head = nullptr;
   std::string_view data;
   int file_fd = -1;  // owned by the receiver from now on
   std::uint64_t file_offset = 0, file_length = 0;
@@ -72,7 +79,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::size_t read_body(char* dst, std::size_t max);
   // After read_body() returned 0: true if the client went away before the body ended.
   bool body_truncated();
-  void send_head(int status, HeaderList headers);
+  void send_head(ResponseHead head);
   // Queues data, waiting while the channel is over its mark; false if cancelled.
   bool send_data(std::string_view data);
   // Queues data if the channel has room now; false if it would wait (or was cancelled).
@@ -115,7 +122,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool body_paused_ = false;
   bool body_discard_ = false;  // the app has answered: further body bytes are dropped
   // response channel
-  std::optional<std::pair<int, HeaderList>> head_;
+  std::optional<ResponseHead> head_;
   std::string out_;
   struct FileItem {
     int fd;

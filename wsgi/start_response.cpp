@@ -44,17 +44,19 @@ bool latin1(PyObject* obj, const char* what, std::string& out) {
   return true;
 }
 
-bool parse_status(PyObject* obj, int& status) {
+bool parse_status(PyObject* obj, int& status, std::string& reason) {
   std::string text;
   if (!latin1(obj, "status", text)) return false;
   bool ok = text.size() >= 4 && text[3] == ' ' && std::isdigit(static_cast<unsigned char>(text[0])) &&
             std::isdigit(static_cast<unsigned char>(text[1])) && std::isdigit(static_cast<unsigned char>(text[2])) &&
-            text[0] != '0' && text.find_first_of("\r\n\0", 0, 3) == std::string::npos;
+            text[0] != '0';
+  for (unsigned char c : text) ok = ok && (c >= 0x20 || c == '\t') && c != 0x7f;  // no CR, LF, NUL or other controls
   if (!ok) {
     PyErr_Format(PyExc_ValueError, "invalid status %R: it must look like '200 OK'", obj);
     return false;
   }
   status = std::stoi(text.substr(0, 3));
+  reason = text.substr(4);
   return true;
 }
 
@@ -120,9 +122,11 @@ PyObject* start_response_call(StartResponse* self, PyObject* args, PyObject* kwa
     return nullptr;
   }
   int status = 0;
+  std::string reason;
   HeaderList headers;
-  if (!parse_status(status_obj, status) || !parse_headers(headers_obj, headers)) return nullptr;
+  if (!parse_status(status_obj, status, reason) || !parse_headers(headers_obj, headers)) return nullptr;
   state.status = status;
+  state.reason = std::move(reason);
   state.headers = std::move(headers);
   state.started = true;
   return PyObject_GetAttrString(reinterpret_cast<PyObject*>(self), "write");
@@ -185,7 +189,7 @@ bool emit(ResponseState& state, std::string_view data) {
   Exchange& ex = *state.exchange;
   if (!state.head_sent) {
     state.head_sent = true;
-    ex.send_head(state.status, state.headers);
+    ex.send_head({state.status, state.reason, state.headers});
   }
   if (data.empty()) return !ex.cancelled();
   if (ex.try_send_data(data)) return true;

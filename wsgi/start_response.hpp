@@ -19,6 +19,7 @@ struct ResponseState {
   bool head_sent = false;  // status and headers went to the loop
   bool wrote = false;      // the app used write()
   int status = 0;
+  std::string reason;
   HeaderList headers;
 };
 

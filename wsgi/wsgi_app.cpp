@@ -76,6 +76,7 @@ void send_error_500(ResponseState& state) {
   state.headers.add("Content-Type", "text/plain; charset=utf-8");
   state.headers.add("Content-Length", std::to_string(body.size()));
   state.status = 500;
+  state.reason.clear();
   state.started = true;
   emit(state, body);
 }

@@ -55,7 +55,7 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
   void on_response(const ExchangeOutput& out) override {
     if (answered_) return;
     if (out.head) {
-      writer_.write_head(out.head->first, out.head->second);
+      writer_.write_head(out.head->status, out.head->headers, out.head->reason);
       head_written_ = true;
     }
     auto taken = [ex = exchange_] { ex->output_taken(); };
