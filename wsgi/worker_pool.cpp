@@ -84,7 +84,10 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
       busy_.fetch_add(1, std::memory_order_relaxed);
     }
     run_(exchange);
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    // A late interrupt finds no Python thread state once run_ returned (each request has its own), but it
+    // would land in the next request's if that one started first.
+    cv_.wait(lock, [&] { return !self->interrupting; });
     self->current.reset();
     if (self->retired) return;  // the watchdog stopped counting it as busy when it retired it
     busy_.fetch_sub(1, std::memory_order_relaxed);
@@ -102,9 +105,12 @@ void WorkerPool::watch() {
         if (w->current != exchange) continue;
         unsigned long ident = w->ident;
         stuck_.push_back({w, exchange, std::chrono::steady_clock::now() + grace_});
+        w->interrupting = true;
         lock.unlock();
         if (interrupt_) interrupt_(ident);
         lock.lock();
+        w->interrupting = false;
+        cv_.notify_all();
         break;
       }
     }

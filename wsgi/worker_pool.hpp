@@ -48,6 +48,7 @@ class WorkerPool {
     std::shared_ptr<Exchange> current;  // guarded by mutex_
     unsigned long ident = 0;
     bool retired = false;  // abandoned by the pool: exit after the current request
+    bool interrupting = false;  // the watchdog is raising in it: it must not start another request meanwhile
   };
   struct Stuck {
     std::shared_ptr<Worker> worker;
