@@ -97,4 +97,3 @@ def test_a_request_within_the_timeout_is_not_touched(server_factory):  # noqa: F
     assert get(site, "/last-spin").text == "None None\n"
     assert get(site, "/spin?s=0.2").status == 200
     assert "ran past --timeout" not in error_log(site)
-
