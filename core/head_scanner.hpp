@@ -31,6 +31,7 @@ class HeadScanner {
 
  private:
   Result fail(std::size_t at, int status, const char* reason);
+  Result scan_run(std::string_view data, std::size_t& i);
   const Limits* limits_;
   std::size_t line_no_ = 0;
   std::size_t line_len_ = 0;

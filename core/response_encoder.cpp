@@ -49,8 +49,13 @@ namespace {
 bool no_body_status(int status) { return status < 200 || status == 204 || status == 304; }
 
 bool is_framing_field(std::string_view name) {
-  return iequals(name, "connection") || iequals(name, "transfer-encoding") || iequals(name, "keep-alive") ||
-         iequals(name, "content-length") || iequals(name, "date");
+  switch (name.size()) {  // most names are ruled out by their length alone
+    case 4: return iequals(name, "date");
+    case 10: return iequals(name, "connection") || iequals(name, "keep-alive");
+    case 14: return iequals(name, "content-length");
+    case 17: return iequals(name, "transfer-encoding");
+    default: return false;
+  }
 }
 
 void append_number(std::string& out, std::uint64_t n, int base = 10) {
