@@ -34,7 +34,8 @@ pid_t spawn(const std::function<int()>& child_main, const sigset_t& old_mask) {
 }
 }  // namespace
 
-int run_prefork(int workers, std::chrono::duration<double> graceful_timeout, const std::function<int()>& child_main) {
+int run_prefork(int workers, std::chrono::duration<double> graceful_timeout, const std::function<int()>& child_main,
+                const std::function<void()>& on_stop) {
   sigset_t mask, old_mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
@@ -54,6 +55,7 @@ int run_prefork(int workers, std::chrono::duration<double> graceful_timeout, con
     if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
       spdlog::info("master received signal {}, stopping {} workers", sig, children.size());
       stopping = true;
+      on_stop();
       deadline = std::chrono::steady_clock::now() +
                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(graceful_timeout) +
                  std::chrono::seconds(5);

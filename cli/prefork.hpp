@@ -7,8 +7,11 @@
 
 namespace updraft {
 
-// Runs in the master; each child runs child_main() and exits with its return value.
+// Runs in the master; each child runs child_main() and exits with its return value. On
+// SIGTERM/SIGINT the master calls on_stop() (to close its copies of the listeners, so new
+// connections are refused rather than queued) and signals the workers.
 // Returns the master's exit code.
-int run_prefork(int workers, std::chrono::duration<double> graceful_timeout, const std::function<int()>& child_main);
+int run_prefork(int workers, std::chrono::duration<double> graceful_timeout, const std::function<int()>& child_main,
+                const std::function<void()>& on_stop);
 
 }  // namespace updraft

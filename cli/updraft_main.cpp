@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     return run_prefork(flags.workers, std::chrono::duration<double>(flags.graceful_timeout), [&] {
       py::after_fork_child();
       return serve(flags, app, routes, server);
-    });
+    }, [&] { server.close_listeners(); });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "updraft: %s\n", e.what());
     return 1;

@@ -177,6 +177,12 @@ std::uint16_t Server::bind() {
   return impl_->specs.front().port;
 }
 
+void Server::close_listeners() {
+  for (auto& list : impl_->fds)
+    for (int fd : list) ::close(fd);
+  impl_->fds.clear();
+}
+
 std::vector<std::string> Server::describe_listeners() const {
   std::vector<std::string> out;
   for (auto& spec : impl_->specs) out.push_back(spec.describe());

@@ -40,6 +40,8 @@ class Server {
   // Serves until shutdown() or SIGINT/SIGTERM, then drains in-flight requests for up to
   // the graceful timeout. Returns the process exit code.
   int run();
+  // Closes the listening sockets without serving (a prefork master stopping its workers).
+  void close_listeners();
   // Starts a graceful shutdown; safe from any thread.
   void shutdown();
 

@@ -66,6 +66,7 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
       writer_.write(out.data, taken);
     } else if (out.aborted) {
       done();
+      if (!out.data.empty()) writer_.write(out.data);  // what the app sent before failing, then no end
       writer_.abort();
     } else {
       done();
