@@ -29,7 +29,8 @@ void WorkerPool::spawn_locked() {
 bool WorkerPool::submit(std::shared_ptr<Exchange> exchange) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || queue_.size() >= max_queue_) return false;
+    std::size_t free_threads = workers_.size() - busy_.load(std::memory_order_relaxed);  // take theirs at once
+    if (stopping_ || queue_.size() >= max_queue_ + free_threads) return false;
     queue_.push_back(std::move(exchange));
   }
   cv_.notify_one();

@@ -29,7 +29,7 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Queues an exchange; false when the queue is full (answer 503).
+  // Queues an exchange; false when max_queue requests already wait beyond what free threads will take (answer 503).
   bool submit(std::shared_ptr<Exchange> exchange);
   // Drops an exchange that expired while queued, so it stops taking a queue slot.
   void discard(const std::shared_ptr<Exchange>& exchange);
@@ -71,7 +71,7 @@ class WorkerPool {
   std::deque<std::shared_ptr<Exchange>> to_interrupt_;
   std::vector<Stuck> stuck_;
   bool stopping_ = false;
-  std::atomic<std::size_t> busy_{0};
+  std::atomic<std::size_t> busy_{0};  // changed under mutex_; read without it by the metrics
   std::atomic<std::uint64_t> replaced_{0};
   std::thread watchdog_;
 };

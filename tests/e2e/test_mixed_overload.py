@@ -18,6 +18,7 @@ def start(server_factory, *flags):  # noqa: F811
 def test_native_routes_answer_while_every_wsgi_thread_sleeps(server_factory):  # noqa: F811
     site = start(server_factory, "--threads", "2")
     stuck = Background(site, ["/sleep?s=4", "/sleep?s=4", "/sleep?s=4"])
+    wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 2)
     before = wait_metric(site, "updraft_wsgi_queue_depth", lambda v: v == 1)
     assert before["updraft_wsgi_busy_threads"] == 2
     assert before["updraft_wsgi_threads"] == 2
@@ -69,12 +70,16 @@ def test_a_full_queue_answers_503_with_retry_after_at_once(server_factory):  # n
 
 def test_a_503_keeps_the_connection_usable(server_factory):  # noqa: F811
     site = start(server_factory, "--threads", "1", "--max-queue", "0")
+    stuck = Background(site, ["/sleep?s=1"])
+    wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 1)
     conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
     conn.connect()
     local = conn.sock.getsockname()
     for path, status in [("/hello", 503), ("/native/hello", 200), ("/hello", 503), ("/native/health", 200)]:
         assert get(site, path, conn=conn).status == status, path
     assert conn.sock.getsockname() == local
+    assert [r.status for r in stuck.join()] == [200]
+    assert get(site, "/hello", conn=conn).status == 200
     conn.close()
 
 
@@ -94,3 +99,21 @@ def test_a_request_waiting_past_the_queue_timeout_gets_503(server_factory, queue
     start_ok = time.monotonic()
     assert get(site, "/hello").status == 200
     assert time.monotonic() - start_ok < 0.5
+
+
+@pytest.mark.parametrize("max_queue", [0, 1])
+def test_a_burst_no_larger_than_the_idle_threads_is_never_refused(server_factory, max_queue):  # noqa: F811
+    # Requests an idle thread is about to take are not waiting: only requests beyond the idle threads count.
+    site = start(server_factory, "--threads", "4", "--max-queue", str(max_queue))
+    for _ in range(5):
+        wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 0)
+        time.sleep(0.05)  # the threads that just answered are back waiting for work
+        replies = Background(site, ["/sleep?s=0.2"] * 4).join()
+        assert [r.status for r in replies] == [200] * 4
+    stuck = Background(site, ["/sleep?s=1"] * 4)
+    wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 4)
+    queued = Background(site, ["/hello"] * max_queue)
+    wait_metric(site, "updraft_wsgi_queue_depth", lambda v: v == max_queue)
+    refused = get(site, "/hello")
+    assert (refused.status, refused.headers["retry-after"]) == (503, "1")
+    assert [r.status for r in stuck.join() + queued.join()] == [200] * (4 + max_queue)
