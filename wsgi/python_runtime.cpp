@@ -109,11 +109,15 @@ void after_fork_child() {
 namespace {
 std::atomic<std::uint64_t> gil_wait_ns{0};
 
+void count_gil_wait(std::chrono::steady_clock::time_point start) {
+  auto waited = std::chrono::steady_clock::now() - start;
+  gil_wait_ns.fetch_add(static_cast<std::uint64_t>(std::chrono::nanoseconds(waited).count()), std::memory_order_relaxed);
+}
+
 int take_gil() {
   auto start = std::chrono::steady_clock::now();
   int state = static_cast<int>(PyGILState_Ensure());
-  auto waited = std::chrono::steady_clock::now() - start;
-  gil_wait_ns.fetch_add(static_cast<std::uint64_t>(std::chrono::nanoseconds(waited).count()), std::memory_order_relaxed);
+  count_gil_wait(start);
   return state;
 }
 }  // namespace
@@ -124,7 +128,11 @@ Gil::Gil() : state_(take_gil()) {}
 Gil::~Gil() { PyGILState_Release(static_cast<PyGILState_STATE>(state_)); }
 
 GilRelease::GilRelease() : saved_(PyEval_SaveThread()) {}
-GilRelease::~GilRelease() { PyEval_RestoreThread(static_cast<PyThreadState*>(saved_)); }
+GilRelease::~GilRelease() {
+  auto start = std::chrono::steady_clock::now();
+  PyEval_RestoreThread(static_cast<PyThreadState*>(saved_));
+  count_gil_wait(start);
+}
 
 std::string take_error_traceback() {
   PyObject *type = nullptr, *exc = nullptr, *tb = nullptr;

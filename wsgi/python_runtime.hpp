@@ -22,7 +22,7 @@ void finalize();
 // Call in a child right after fork() (the interpreter was initialised in the parent).
 void after_fork_child();
 
-// Seconds worker threads have spent waiting to take the GIL.
+// Seconds worker threads have spent waiting to take the GIL (entering Python, or back from a GilRelease).
 double gil_wait_seconds();
 
 // Holds the GIL for its lifetime (worker threads; any thread).

@@ -1,4 +1,5 @@
-"""A WSGI app for the mixed-serving tests: sleeps (time.sleep), busy loops, and reports which thread served it."""
+"""A WSGI app for the mixed-serving tests: sleeps (time.sleep), busy loops in Python, holds the GIL in C, reads its
+body, and reports which thread served it."""
 import threading
 import time
 from urllib.parse import parse_qs
@@ -24,6 +25,22 @@ def _spin(seconds):
     return b"spun\n"
 
 
+def _sums_per_second():
+    start = time.perf_counter()
+    sum(range(2_000_000))
+    return 2_000_000 / (time.perf_counter() - start)
+
+
+SUMS_PER_SECOND = max(_sums_per_second() for _ in range(3))
+
+
+def _hog(seconds):
+    """Holds the GIL for about that long: one C call (sum over a range) never lets another thread in."""
+    start = time.monotonic()
+    sum(range(int(seconds * SUMS_PER_SECOND)))
+    return f"held the GIL {time.monotonic() - start:.3f}s\n".encode()
+
+
 def _sleep(seconds):
     time.sleep(seconds)
     return b"slept\n"
@@ -37,6 +54,8 @@ def _last_spin():
 ROUTES = {
     "/sleep": lambda env: _sleep(_seconds(env)),
     "/spin": lambda env: _spin(_seconds(env)),
+    "/hog": lambda env: _hog(_seconds(env)),
+    "/read": lambda env: f"{len(env['wsgi.input'].read())}\n".encode(),
     "/thread": lambda env: f"{threading.get_ident()}\n".encode(),
     "/last-spin": lambda env: _last_spin(),
     "/hello": lambda env: b"wsgi hello\n",
