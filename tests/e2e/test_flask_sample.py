@@ -13,8 +13,9 @@ from conftest import start_updraft
 FLASK_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "samples", "flask"))
 MiB = 1 << 20
 GiB = 1 << 30
+SANITIZED = bool(os.environ.get("UPDRAFT_SANITIZED"))
 # Sanitized builds are many times slower: stream less there (the bounded channel is the same).
-UPLOAD = 64 * (1 << 20) if os.environ.get("UPDRAFT_SANITIZED") else GiB
+UPLOAD = 64 * (1 << 20) if SANITIZED else GiB
 
 
 def sha256(data):
@@ -279,7 +280,8 @@ def test_one_gib_streamed_upload_keeps_memory_flat(framing):
         assert r.status_code == 200
         assert r.json() == {"bytes": UPLOAD, "sha256": expected.hexdigest()}
         assert len(samples) > 20
-        assert growth < 150 * MiB
+        if not SANITIZED:  # ASan's quarantine keeps freed blocks resident on purpose
+            assert growth < 150 * MiB
         assert elapsed < 120
     finally:
         server.stop()
