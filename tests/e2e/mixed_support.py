@@ -121,3 +121,25 @@ def stop_cleanly(server, timeout=15):
     server.proc.send_signal(signal.SIGTERM)
     code = server.proc.wait(timeout=timeout)
     assert code == 0, f"exit code {code}; error log:\n{error_log(server)}"
+
+
+def responses(values, status):
+    return values.get(f'updraft_responses_total{{status="{status}"}}', 0)
+
+
+def wait_counted(server, before, expected, path="/native/metrics", timeout=5):
+    """Polls the metrics until updraft_responses_total grew by exactly expected ({status: n}) since before (a 200 count
+    also by the scrapes made here); a response is counted just after its last byte is written, so counts may lag."""
+    deadline = time.monotonic() + timeout
+    scrapes = 1  # the one that produced `before`
+    while True:
+        values = metrics(server, path)
+        got = {status: responses(values, status) - responses(before, status) for status in expected}
+        target = {s: n + (scrapes if s == 200 else 0) for s, n in expected.items()}
+        if got == target:
+            return values
+        over = {s: n for s, n in got.items() if n > target[s]}
+        assert not over, f"responses counted {got}, expected {target}"
+        assert time.monotonic() < deadline, f"responses counted {got} after {timeout}s, expected {target}"
+        scrapes += 1
+        time.sleep(0.05)

@@ -3,22 +3,14 @@ the GIL wait counter, which grows when a thread holds the GIL; native routes do 
 import http.client
 import time
 
-from conftest import server_factory  # noqa: F401
-from mixed_support import APPS_DIR, FAST, SLACK, Background, get, metrics, wait_metric
+from mixed_support import APPS_DIR, FAST, SLACK, Background, get, metrics, wait_counted, wait_metric
 
 APP = ("--chdir", APPS_DIR, "mixed_app:app")
-OK = 'updraft_responses_total{status="200"}'
-
-
-def start(server_factory, *flags):  # noqa: F811
+def start(server_factory, *flags):
     return server_factory("mixed", "--loops", "1", *flags, *APP)
 
 
-def delta(after, before, name):
-    return after.get(name, 0) - before.get(name, 0)
-
-
-def test_every_series_is_declared_with_its_type(server_factory):  # noqa: F811
+def test_every_series_is_declared_with_its_type(server_factory):
     site = start(server_factory, "--threads", "3")
     assert get(site, "/hello").status == 200
     text = get(site, "/native/metrics").text
@@ -40,7 +32,7 @@ def test_every_series_is_declared_with_its_type(server_factory):  # noqa: F811
     assert m["updraft_gil_wait_seconds_total"] >= 0
 
 
-def test_responses_are_counted_by_status(server_factory):  # noqa: F811
+def test_responses_are_counted_by_status(server_factory):
     site = start(server_factory, "--threads", "2")
     before = metrics(site)
     conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
@@ -52,26 +44,22 @@ def test_responses_are_counted_by_status(server_factory):  # noqa: F811
         assert get(site, "/no/such/path", conn=conn).status == 404
     assert get(site, "/native/sleep?ms=bad", conn=conn).status == 400
     conn.close()
-    after = metrics(site)
-    assert delta(after, before, OK) == 7 + 5 + 1  # and the first scrape
-    assert delta(after, before, 'updraft_responses_total{status="404"}') == 2
-    assert delta(after, before, 'updraft_responses_total{status="400"}') == 1
-    assert delta(metrics(site), after, OK) == 1  # a scrape counts itself in the next one
+    wait_counted(site, before, {200: 7 + 5, 404: 2, 400: 1})
 
 
-def test_503_and_504_are_counted(server_factory):  # noqa: F811
+def test_503_and_504_are_counted(server_factory):
     site = start(server_factory, "--threads", "1", "--max-queue", "0", "--timeout", "1")
+    before = metrics(site)
     spin = Background(site, ["/spin?s=10"])
     wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 1)
     assert get(site, "/hello").status == 503
     assert [r.status for r in spin.join()] == [504]
-    m = wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 0)
-    assert m['updraft_responses_total{status="503"}'] == 1
-    assert m['updraft_responses_total{status="504"}'] == 1
+    wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 0)
+    wait_counted(site, before, {503: 1, 504: 1})
     assert get(site, "/hello").status == 200
 
 
-def test_gil_wait_grows_when_a_thread_holds_the_gil(server_factory):  # noqa: F811
+def test_gil_wait_grows_when_a_thread_holds_the_gil(server_factory):
     site = start(server_factory, "--threads", "2")
     for _ in range(3):
         assert get(site, "/hello").status == 200
@@ -88,7 +76,7 @@ def test_gil_wait_grows_when_a_thread_holds_the_gil(server_factory):  # noqa: F8
     assert waiter.seconds - 0.3 * SLACK <= waited <= waiter.seconds + 0.3 * SLACK, (waited, waiter.seconds)
 
 
-def test_gil_wait_counts_taking_it_back_after_waiting_for_the_body(server_factory):  # noqa: F811
+def test_gil_wait_counts_taking_it_back_after_waiting_for_the_body(server_factory):
     # The worker waits for the body with the GIL released; when the body arrives another thread holds the GIL.
     site = start(server_factory, "--threads", "2")
     body = b"x" * 100_000  # larger than the whole-body limit: the app starts before the body has arrived
@@ -114,7 +102,7 @@ def test_gil_wait_counts_taking_it_back_after_waiting_for_the_body(server_factor
     waited = metrics(site)["updraft_gil_wait_seconds_total"] - idle
     assert blocked - 0.3 * SLACK <= waited <= blocked + 0.3 * SLACK, f"the reader waited {blocked:.3f}s; the counter grew {waited:.3f}s"
 
-def test_native_routes_answer_while_a_thread_holds_the_gil(server_factory):  # noqa: F811
+def test_native_routes_answer_while_a_thread_holds_the_gil(server_factory):
     site = start(server_factory, "--threads", "1")
     hog = Background(site, ["/hog?s=1.5"])
     wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 1)

@@ -4,12 +4,11 @@ import json
 
 import pytest
 
-from conftest import server_factory  # noqa: F401
 from mixed_support import FLASK_DIR, get
 
 
 @pytest.fixture
-def site(server_factory):  # noqa: F811
+def site(server_factory):
     return server_factory("mixed", "--threads", "2", "--chdir", FLASK_DIR, "app:app")
 
 

@@ -5,17 +5,16 @@ import time
 
 import pytest
 
-from conftest import server_factory  # noqa: F401
-from mixed_support import APPS_DIR, FAST, SLACK, Background, get, metrics, wait_metric
+from mixed_support import APPS_DIR, FAST, SLACK, Background, get, metrics, wait_counted, wait_metric
 
 APP = ("--chdir", APPS_DIR, "mixed_app:app")
 
 
-def start(server_factory, *flags):  # noqa: F811
+def start(server_factory, *flags):
     return server_factory("mixed", "--loops", "1", *flags, *APP)
 
 
-def test_native_routes_answer_while_every_wsgi_thread_sleeps(server_factory):  # noqa: F811
+def test_native_routes_answer_while_every_wsgi_thread_sleeps(server_factory):
     site = start(server_factory, "--threads", "2")
     stuck = Background(site, ["/sleep?s=4", "/sleep?s=4", "/sleep?s=4"])
     wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 2)
@@ -47,7 +46,7 @@ def test_native_routes_answer_while_every_wsgi_thread_sleeps(server_factory):  #
     assert get(site, "/hello").text == "wsgi hello\n"
 
 
-def test_a_full_queue_answers_503_with_retry_after_at_once(server_factory):  # noqa: F811
+def test_a_full_queue_answers_503_with_retry_after_at_once(server_factory):
     site = start(server_factory, "--threads", "1", "--max-queue", "1")
     stuck = Background(site, ["/sleep?s=2"])
     wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 1)
@@ -61,14 +60,14 @@ def test_a_full_queue_answers_503_with_retry_after_at_once(server_factory):  # n
         assert r.text == "Service Unavailable\n"
         assert r.seconds < 0.5 * SLACK, f"the 503 took {r.seconds:.3f}s"
     assert get(site, "/native/hello").status == 200
-    assert metrics(site)['updraft_responses_total{status="503"}'] == 3
+    wait_counted(site, {}, {503: 3})
 
     assert [r.status for r in stuck.join()] == [200]
     assert [(r.status, r.text) for r in queued.join()] == [(200, "wsgi hello\n")]
     assert get(site, "/hello").status == 200
 
 
-def test_a_503_keeps_the_connection_usable(server_factory):  # noqa: F811
+def test_a_503_keeps_the_connection_usable(server_factory):
     site = start(server_factory, "--threads", "1", "--max-queue", "0")
     stuck = Background(site, ["/sleep?s=1"])
     wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 1)
@@ -84,7 +83,7 @@ def test_a_503_keeps_the_connection_usable(server_factory):  # noqa: F811
 
 
 @pytest.mark.parametrize("queue_timeout", [0.5, 1.5])
-def test_a_request_waiting_past_the_queue_timeout_gets_503(server_factory, queue_timeout):  # noqa: F811
+def test_a_request_waiting_past_the_queue_timeout_gets_503(server_factory, queue_timeout):
     site = start(server_factory, "--threads", "1", "--queue-timeout", str(queue_timeout))
     stuck = Background(site, ["/sleep?s=3"])
     wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 1)
@@ -102,7 +101,7 @@ def test_a_request_waiting_past_the_queue_timeout_gets_503(server_factory, queue
 
 
 @pytest.mark.parametrize("max_queue", [0, 1])
-def test_a_burst_no_larger_than_the_idle_threads_is_never_refused(server_factory, max_queue):  # noqa: F811
+def test_a_burst_no_larger_than_the_idle_threads_is_never_refused(server_factory, max_queue):
     # Requests an idle thread is about to take are not waiting: only requests beyond the idle threads count.
     site = start(server_factory, "--threads", "4", "--max-queue", str(max_queue))
     for _ in range(5):

@@ -2,11 +2,10 @@
 must never be raised in the next request the thread runs."""
 import http.client
 
-from conftest import server_factory  # noqa: F401
 from mixed_support import APPS_DIR, error_log, get
 
 
-def test_an_interrupt_never_lands_in_the_next_request(server_factory):  # noqa: F811
+def test_an_interrupt_never_lands_in_the_next_request(server_factory):
     site = server_factory("mixed", "--threads", "1", "--timeout", "0.2", "--chdir", APPS_DIR, "mixed_app:app")
     outcomes = {}
     for i in range(60):
