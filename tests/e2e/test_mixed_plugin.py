@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import requests
 
-from conftest import ServerProcess, start_updraft
+from conftest import ServerProcess
 from mixed_support import (APPS_DIR, BIN_DIR, DJANGO_DIR, FAST, PLUGIN, SLACK, Background, get, metrics, stop_cleanly,
                            wait_counted, wait_metric)
 
@@ -102,8 +102,8 @@ def test_django_metrics_count_its_responses(django_site):
     assert after["updraft_wsgi_threads"] == 2
 
 
-def test_plugin_answers_while_every_wsgi_thread_sleeps():
-    site = start_updraft("mixed_app:app", "--pythonpath", APPS_DIR, "--threads", "2", "--max-queue", "1",
+def test_plugin_answers_while_every_wsgi_thread_sleeps(updraft_server):
+    site = updraft_server("mixed_app:app", "--pythonpath", APPS_DIR, "--threads", "2", "--max-queue", "1",
                          "-t", "3", "--native", PLUGIN, *OPS)
     stuck = Background(site, ["/sleep?s=1.2", "/sleep?s=1.2"])
     wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 2, path="/metrics")
@@ -126,7 +126,6 @@ def test_plugin_answers_while_every_wsgi_thread_sleeps():
     assert get(site, "/hello").status == 200  # on the other thread
     assert get(site, "/native/plugin-hello").status == 200
     stop_cleanly(site)
-    site.stop()
 
 
 @pytest.mark.parametrize("plugin, message", [
