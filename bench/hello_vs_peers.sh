@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Compares GET / throughput and latency of updraft's hello (one loop thread) with nginx (one worker) and Tornado in one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh --bench
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then scripts/build.sh; fi
+
+source bench/lib.sh
+
+SERVER_CPU=${SERVER_CPU:-0}     # every server runs pinned here
+CLIENT_CPU=${CLIENT_CPU:-1}     # wrk runs pinned here
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+REPS=${REPS:-3}
+WARMUP=${WARMUP:-3s}
+SERVERS=(updraft nginx tornado)
+
+declare -A PORT WORKER   # WORKER: the process that serves the requests (nginx: its one worker)
+for s in "${SERVERS[@]}"; do PORT[$s]=$(free_port); done
+start_updraft "${PORT[updraft]}" "$SERVER_CPU"
+WORKER[updraft]=$STARTED_PID
+start_nginx "${PORT[nginx]}" "$SERVER_CPU"
+WORKER[nginx]=$(nginx_worker_pid "$STARTED_PID")
+start_tornado "${PORT[tornado]}" "$SERVER_CPU"
+WORKER[tornado]=$STARTED_PID
+
+echo "servers on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $REPS rounds"
+print_load
+
+# Server CPU time (user+system, clock ticks) used during the run is appended to the wrk output: CPU per
+# request is less sensitive to other load on the machine than requests/s.
+run_wrk() {  # server, duration, output file
+  local before after
+  before=$(cpu_ticks "${WORKER[$1]}")
+  taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$2" --latency "http://127.0.0.1:${PORT[$1]}/" >"$3"
+  after=$(cpu_ticks "${WORKER[$1]}")
+  echo "server-cpu-ticks: $((after - before)) clk-tck: $(getconf CLK_TCK)" >>"$3"
+}
+
+for s in "${SERVERS[@]}"; do
+  echo "warm-up: $s ($WARMUP)"
+  run_wrk "$s" "$WARMUP" "$BENCH_TMP/warmup-$s.txt"
+done
+# Rounds interleave the servers so that drifting background load hits all of them alike.
+for r in $(seq "$REPS"); do
+  for s in "${SERVERS[@]}"; do
+    run_wrk "$s" "$DURATION" "$BENCH_TMP/wrk-$s-$r.txt"
+    echo "round $r: $s: $(grep 'Requests/sec' "$BENCH_TMP/wrk-$s-$r.txt" | tr -s ' ')"
+  done
+done
+print_load
+echo
+"$PY" bench/wrk_report.py "$BENCH_TMP" "$REPS" "${SERVERS[@]}"

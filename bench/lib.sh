@@ -1,0 +1,136 @@
+# Shared helpers for the bench scripts: temp dir, free ports, starting updraft/nginx/Tornado on loopback, cleanup.
+# Sourced, not run: expects the caller to have `set -euo pipefail` and to have cd'ed to the repository root.
+
+PY=/usr/bin/python3   # Debian's python: it sees python3-tornado (a pyenv python3 on PATH does not)
+BENCH_TMP=$(mktemp -d /tmp/updraft-bench.XXXXXX)
+BENCH_PIDS=()
+
+bench_cleanup() {
+  local pid
+  for pid in "${BENCH_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${BENCH_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  BENCH_PIDS=()
+  rm -rf "$BENCH_TMP"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Stop one server started by start_* (by its pid) and forget it.
+stop_server() {
+  local pid=$1 keep=() p
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${BENCH_PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+  BENCH_PIDS=("${keep[@]}")
+}
+
+free_port() {
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Wait until GET / on 127.0.0.1:$1 answers 200 (server pid $2 must stay alive).
+wait_ready() {
+  local port=$1 pid=$2
+  for _ in $(seq 100); do
+    if ! kill -0 "$pid" 2>/dev/null; then echo "bench: server (pid $pid) on port $port died" >&2; return 1; fi
+    if curl -fs -o /dev/null "http://127.0.0.1:$port/"; then return 0; fi
+    sleep 0.1
+  done
+  echo "bench: server on port $port not ready" >&2
+  return 1
+}
+
+# Each start_* takes: port, cpu list for taskset, extra args; sets STARTED_PID.
+start_updraft() {
+  local port=$1 cpus=$2; shift 2
+  taskset -c "$cpus" build/bin/hello --address 127.0.0.1 --port "$port" --threads 1 --log-level warning "$@" \
+    >"$BENCH_TMP/updraft-$port.log" 2>&1 &
+  STARTED_PID=$!
+  BENCH_PIDS+=("$STARTED_PID")
+  wait_ready "$port" "$STARTED_PID"
+}
+
+# nginx, one worker, non-daemon, everything under a temp prefix; STARTED_PID is the master.
+start_nginx() {
+  local port=$1 cpus=$2 prefix="$BENCH_TMP/nginx-$1"
+  mkdir -p "$prefix"
+  cat >"$prefix/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+worker_rlimit_nofile 65536;
+pid $prefix/nginx.pid;
+error_log $prefix/error.log warn;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  keepalive_timeout 600s;
+  keepalive_requests 100000000;
+  default_type text/plain;
+  client_body_temp_path $prefix/body;
+  proxy_temp_path $prefix/proxy;
+  fastcgi_temp_path $prefix/fastcgi;
+  uwsgi_temp_path $prefix/uwsgi;
+  scgi_temp_path $prefix/scgi;
+  server {
+    listen 127.0.0.1:$port;
+    location / { return 200 "Hello, World!"; }
+  }
+}
+EOF
+  taskset -c "$cpus" nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" >"$prefix/stdout.log" 2>&1 &
+  STARTED_PID=$!
+  BENCH_PIDS+=("$STARTED_PID")
+  wait_ready "$port" "$STARTED_PID"
+}
+
+# The one nginx worker under master pid $1.
+nginx_worker_pid() {
+  pgrep -P "$1" | head -n1
+}
+
+start_tornado() {
+  local port=$1 cpus=$2 script="$BENCH_TMP/tornado_hello.py"
+  cat >"$script" <<'EOF'
+# Tornado's hello world, one process, for the updraft benchmarks.
+import asyncio
+import sys
+
+import tornado.web
+
+
+class MainHandler(tornado.web.RequestHandler):
+    def get(self):
+        self.write("Hello, World!")
+
+
+async def main():
+    app = tornado.web.Application([(r"/", MainHandler)])
+    app.listen(int(sys.argv[1]), address="127.0.0.1")
+    await asyncio.Event().wait()
+
+
+asyncio.run(main())
+EOF
+  taskset -c "$cpus" "$PY" "$script" "$port" >"$BENCH_TMP/tornado-$port.log" 2>&1 &
+  STARTED_PID=$!
+  BENCH_PIDS+=("$STARTED_PID")
+  wait_ready "$port" "$STARTED_PID"
+}
+
+# utime + stime of process $1 in clock ticks (fields 14 and 15 of /proc/PID/stat, counted after the ")").
+cpu_ticks() {
+  sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+
+print_load() {
+  echo "load: $(uptime | sed 's/.*load average/load average/')"
+}

@@ -1,0 +1,58 @@
+"""Turns the wrk --latency outputs of hello_vs_peers.sh into a table of medians and updraft/peer ratios."""
+import re
+import statistics
+import sys
+
+UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+
+
+def to_ms(text):
+    m = re.fullmatch(r"([0-9.]+)(us|ms|s|m|h)", text)
+    if not m:
+        raise ValueError(f"unknown latency {text!r}")
+    return float(m.group(1)) * UNITS_MS[m.group(2)]
+
+
+def parse(path):
+    text = open(path).read()
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", text).group(1))
+    pct = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", text, re.M))
+    errors = 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if m:
+        errors += sum(int(x) for x in m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if m:
+        errors += int(m.group(1))
+    requests = int(re.search(r"(\d+) requests in", text).group(1))
+    m = re.search(r"server-cpu-ticks: (\d+) clk-tck: (\d+)", text)
+    cpu_us = int(m.group(1)) * 1e6 / int(m.group(2)) / requests
+    return {"rps": rps, "p50": to_ms(pct["50"]), "p99": to_ms(pct["99"]), "cpu": cpu_us, "errors": errors}
+
+
+def main():
+    tmp, reps, servers = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    runs = {s: [parse(f"{tmp}/wrk-{s}-{r}.txt") for r in range(1, reps + 1)] for s in servers}
+    med = {
+        s: {k: statistics.median(run[k] for run in runs[s]) for k in ("rps", "p50", "p99", "cpu")}
+        | {"errors": sum(run["errors"] for run in runs[s])}
+        for s in servers
+    }
+    print(f"median of {reps} runs each")
+    print(f"{'server':<10} {'requests/s':>12} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11} {'errors':>7}   runs (req/s)")
+    for s in servers:
+        m = med[s]
+        all_rps = " ".join(f"{run['rps']:.0f}" for run in runs[s])
+        print(f"{s:<10} {m['rps']:>12.0f} {m['p50']:>8.2f} {m['p99']:>8.2f} {m['cpu']:>11.1f} {m['errors']:>7}   {all_rps}")
+    print()
+    base = servers[0]
+    for peer in servers[1:]:
+        rps = med[base]["rps"] / med[peer]["rps"]
+        p99 = med[base]["p99"] / med[peer]["p99"]
+        cpu = med[base]["cpu"] / med[peer]["cpu"]
+        print(f"{base}/{peer}: requests/s {rps:.2f}x, p99 {p99:.2f}x, server CPU per request {cpu:.2f}x"
+              " (p99 and CPU: below 1.0 = better)")
+
+
+if __name__ == "__main__":
+    main()
