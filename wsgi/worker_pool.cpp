@@ -72,6 +72,10 @@ void WorkerPool::stop() {
 
 void WorkerPool::work(std::shared_ptr<Worker> self) {
   self->ident = PyThread_get_thread_ident();
+  // One Python thread state for the life of this thread (left registered by this Ensure), so each
+  // request's GIL take is a plain re-acquire instead of creating and destroying a thread state.
+  PyGILState_Ensure();
+  PyEval_SaveThread();
   while (true) {
     std::shared_ptr<Exchange> exchange;
     {
@@ -86,13 +90,24 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
     }
     run_(exchange);
     std::unique_lock lock(mutex_);
-    // A late interrupt finds no Python thread state once run_ returned (each request has its own), but it
-    // would land in the next request's if that one started first.
+    // An interrupt still being raised must finish, and then be cleared, before the next request starts.
     cv_.wait(lock, [&] { return !self->interrupting; });
+    if (std::exchange(self->interrupted, false)) {
+      lock.unlock();  // never wait for the GIL while holding the pool's lock
+      clear_pending_interrupt(self->ident);
+      lock.lock();
+    }
     self->current.reset();
     if (self->retired) return;  // the watchdog stopped counting it as busy when it retired it
     busy_.fetch_sub(1, std::memory_order_relaxed);
   }
+}
+
+// The thread state outlives the request: an exception raised too late must not reach the next one.
+void WorkerPool::clear_pending_interrupt(unsigned long ident) {
+  PyGILState_STATE state = PyGILState_Ensure();
+  PyThreadState_SetAsyncExc(ident, nullptr);
+  PyGILState_Release(state);
 }
 
 void WorkerPool::watch() {
@@ -107,6 +122,7 @@ void WorkerPool::watch() {
         unsigned long ident = w->ident;
         stuck_.push_back({w, exchange, std::chrono::steady_clock::now() + grace_});
         w->interrupting = true;
+        w->interrupted = true;
         lock.unlock();
         if (interrupt_) interrupt_(ident);
         lock.lock();

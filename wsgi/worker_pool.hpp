@@ -48,6 +48,7 @@ class WorkerPool {
     std::shared_ptr<Exchange> current;  // guarded by mutex_
     unsigned long ident = 0;
     bool retired = false;  // abandoned by the pool: exit after the current request
+    bool interrupted = false;   // an exception was raised in its current request
     bool interrupting = false;  // the watchdog is raising in it: it must not start another request meanwhile
   };
   struct Stuck {
@@ -58,6 +59,7 @@ class WorkerPool {
   void spawn_locked();
   void work(std::shared_ptr<Worker> self);
   void watch();
+  static void clear_pending_interrupt(unsigned long ident);
 
   Run run_;
   Interrupt interrupt_;
