@@ -79,33 +79,30 @@ def start_updraft(app_spec, *flags, chdir=None, env=None):
     return ServerProcess([*args, app_spec], env={**os.environ, **env} if env else None)
 
 
-@pytest.fixture
-def updraft_server():
-    """start_updraft as a fixture: the servers it starts are stopped when the test ends."""
+def stopping_at_teardown(start):
+    """A fixture body: yields start() as a factory whose servers are stopped when the test ends."""
     started = []
 
-    def factory(app_spec, *flags, **kwargs):
-        s = start_updraft(app_spec, *flags, **kwargs)
+    def factory(*args, **kwargs):
+        s = start(*args, **kwargs)
         started.append(s)
         return s
 
     yield factory
     for s in started:
         s.stop()
+
+
+@pytest.fixture
+def updraft_server():
+    """start_updraft as a fixture: the servers it starts are stopped when the test ends."""
+    yield from stopping_at_teardown(start_updraft)
 
 
 @pytest.fixture
 def server_factory():
-    started = []
-
-    def factory(name, *flags, **kwargs):
-        s = start_server(name, *flags, **kwargs)
-        started.append(s)
-        return s
-
-    yield factory
-    for s in started:
-        s.stop()
+    """start_server as a fixture: the servers it starts are stopped when the test ends."""
+    yield from stopping_at_teardown(start_server)
 
 
 @pytest.fixture
