@@ -109,7 +109,7 @@ def measure(args):
         "open_seconds": round(opened_in, 2),
     }
     print(f"{args.name}: VmRSS {before} -> {after} KiB over {args.connections} connections "
-          f"({alive} still open, opened in {opened_in:.1f}s): {result['kib_per_conn']:.2f} KiB/connection")
+          f"({alive} still open, opened in {opened_in:.1f}s): {result['kib_per_conn']:.3f} KiB/connection")
     with open(args.out, "a") as f:
         f.write(json.dumps(result) + "\n")
 
@@ -120,7 +120,7 @@ def report(args):
     print(f"{'server':<10} {'conns':>6} {'open':>6} {'RSS before':>11} {'RSS after':>10} {'KiB/conn':>9}")
     for r in rows:
         print(f"{r['server']:<10} {r['connections']:>6} {r['alive']:>6} {r['rss_before_kib']:>8} KiB "
-              f"{r['rss_after_kib']:>6} KiB {r['kib_per_conn']:>9.2f}")
+              f"{r['rss_after_kib']:>6} KiB {r['kib_per_conn']:>9.3f}")
     print()
     base = rows[0]
     for r in rows[1:]:

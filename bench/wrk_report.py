@@ -44,6 +44,10 @@ def main():
         m = med[s]
         all_rps = " ".join(f"{run['rps']:.0f}" for run in runs[s])
         print(f"{s:<10} {m['rps']:>12.0f} {m['p50']:>8.2f} {m['p99']:>8.2f} {m['cpu']:>11.1f} {m['errors']:>7}   {all_rps}")
+    bad = [s for s in servers if med[s]["errors"]]
+    if bad:
+        print(f"warning: socket errors/timeouts or non-2xx answers for {', '.join(bad)}: "
+              "the machine was probably busy; rerun when it is idle")
     print()
     base = servers[0]
     for peer in servers[1:]:
