@@ -66,7 +66,7 @@ def test_gil_wait_grows_when_a_thread_holds_the_gil(server_factory):
     idle = metrics(site)["updraft_gil_wait_seconds_total"]
     assert idle < 0.1 * SLACK, "threads waited for a GIL nobody held"
 
-    hog = Background(site, ["/hog?s=1.5"])
+    hog = Background(site, ["/hog?s=3"])
     wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 1)
     time.sleep(0.2)
     waiter = get(site, "/hello")  # the other thread cannot enter Python until the hog's C call returns
@@ -84,7 +84,7 @@ def test_gil_wait_counts_taking_it_back_after_waiting_for_the_body(server_factor
     with site.connect() as s:
         s.sendall(b"POST /read HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:10])
         wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 1)
-        hog = Background(site, ["/hog?s=1.5"])
+        hog = Background(site, ["/hog?s=3"])
         wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 2)
         time.sleep(0.2)
         s.sendall(body[10:])
