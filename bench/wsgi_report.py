@@ -3,14 +3,27 @@ import argparse
 import json
 import statistics
 
-from wrk_report import parse
+import re
+
+from wrk_report import parse, to_ms
 
 # Issue 3's targets: updraft / best uWSGI config, updraft / no-server ceiling (None: no target for that app).
 TARGETS = {"minimal": (3.0, None), "flask": (2.0, 0.7), "django": (2.0, 0.7), "echo": (None, None)}
 
 
+def parse_run(path):
+    """wrk_report.parse plus the connections actually in service: req/s x mean latency (Little's law).
+
+    A server that serves few of wrk's connections at a time (uWSGI's --http11-socket holds a thread per
+    keep-alive connection) shows a tiny p99: its latency figures only cover the connections it served."""
+    run = parse(path)
+    mean_ms = to_ms(re.search(r"^\s+Latency\s+(\S+)", open(path).read(), re.M).group(1))
+    run["served"] = run["rps"] * mean_ms / 1e3
+    return run
+
+
 def medians(runs):
-    med = {k: statistics.median(run[k] for run in runs) for k in ("rps", "p50", "p99", "cpu")}
+    med = {k: statistics.median(run[k] for run in runs) for k in ("rps", "p50", "p99", "cpu", "served")}
     med["errors"] = sum(run["errors"] for run in runs)
     med["runs"] = [run["rps"] for run in runs]
     return med
@@ -29,22 +42,28 @@ def verdict(value, target):
 
 
 def report_peers(args):
-    ceiling = {}
+    ceiling_runs, ceiling_cpu_runs = {}, {}
     with open(f"{args.tmp}/ceiling.jsonl") as f:
         for line in f:
             row = json.loads(line)
-            ceiling[row["app"]] = row["calls_per_s"]
+            ceiling_runs.setdefault(row["app"], []).extend(row["runs"])
+            ceiling_cpu_runs.setdefault(row["app"], []).extend(row["cpu_runs"])
+    ceiling = {app: statistics.median(runs) for app, runs in ceiling_runs.items()}
+    ceiling_cpu = {app: statistics.median(runs) for app, runs in ceiling_cpu_runs.items()}
 
     print(f"median of {args.reps} runs each; p50/p99 in ms; CPU = server CPU time per request")
-    print(f"{'app':<8} {'server':<16} {'requests/s':>11} {'p50':>7} {'p99':>7} {'CPU us/req':>11} {'errors':>7}   runs (req/s)")
+    print("(no server) = the ceiling: the app called in a loop; its CPU column is the CPU time per call")
+    print("served = connections in service on average (req/s x mean latency): below the wrk connections, some waited unserved")
+    print(f"{'app':<8} {'server':<16} {'requests/s':>11} {'p50':>7} {'p99':>7} {'CPU us/req':>11} {'served':>7} {'errors':>7}   runs (req/s)")
     all_med = {}
     for app in args.apps:
-        med = {s: medians([parse(f"{args.tmp}/wrk-{app}-{s}-{r}.txt") for r in range(1, args.reps + 1)]) for s in args.servers}
+        med = {s: medians([parse_run(f"{args.tmp}/wrk-{app}-{s}-{r}.txt") for r in range(1, args.reps + 1)]) for s in args.servers}
         all_med[app] = med
-        print(f"{app:<8} {'(no server)':<16} {ceiling[app]:>11.0f}   ceiling: the app called in a loop")
+        runs = " ".join(f"{x:.0f}" for x in ceiling_runs[app])
+        print(f"{app:<8} {'(no server)':<16} {ceiling[app]:>11.0f} {'':>7} {'':>7} {ceiling_cpu[app]:>11.1f} {'':>7} {'':>7}   {runs}")
         for s, m in med.items():
             runs = " ".join(f"{x:.0f}" for x in m["runs"])
-            print(f"{app:<8} {s:<16} {m['rps']:>11.0f} {m['p50']:>7.2f} {m['p99']:>7.2f} {m['cpu']:>11.1f} {m['errors']:>7}   {runs}")
+            print(f"{app:<8} {s:<16} {m['rps']:>11.0f} {m['p50']:>7.2f} {m['p99']:>7.2f} {m['cpu']:>11.1f} {m['served']:>7.1f} {m['errors']:>7}   {runs}")
         print()
 
     print("updraft = its best config; each peer = its best config; req/s ratios above 1.0 = updraft faster,")
@@ -61,14 +80,18 @@ def report_peers(args):
             if p is None:
                 continue
             ratio = u["rps"] / p["rps"]
-            print(f"  / {p_name:<16} req/s {ratio:5.2f}x, p99 {u['p99'] / p['p99']:5.2f}x{verdict(ratio, target)}")
+            print(f"  / {p_name:<16} req/s {ratio:5.2f}x, p99 {u['p99'] / p['p99']:5.2f}x (it served {p['served']:.1f} connections)"
+                  f"{verdict(ratio, target)}")
         ratio = u["rps"] / ceiling[app]
         print(f"  / {'ceiling':<16} req/s {ratio:5.2f}x{verdict(ratio, ceiling_target)}")
+        # The same from CPU time (app's CPU us per call / updraft's server CPU us per request): less sensitive to other load.
+        cpu_ratio = ceiling_cpu[app] / u["cpu"]
+        print(f"  / {'ceiling, by CPU':<16} req/s {cpu_ratio:5.2f}x{verdict(cpu_ratio, ceiling_target)}")
 
 
 def report_mixed(args):
     """Native /native/hello with the WSGI pool idle vs saturated; issue 4's targets."""
-    med = {m: medians([parse(f"{args.tmp}/wrk-{m}-{r}.txt") for r in range(1, args.reps + 1)]) for m in ("idle", "saturated")}
+    med = {m: medians([parse_run(f"{args.tmp}/wrk-{m}-{r}.txt") for r in range(1, args.reps + 1)]) for m in ("idle", "saturated")}
     print(f"median of {args.reps} runs each; p50/p99 in ms; CPU = server CPU time per request")
     print(f"{'WSGI pool':<10} {'requests/s':>11} {'p50':>7} {'p99':>7} {'CPU us/req':>11} {'errors':>7}   runs (req/s)")
     for mode, m in med.items():

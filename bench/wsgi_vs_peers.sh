@@ -79,17 +79,17 @@ print_machine_load
 for app in "${APPS[@]}"; do
   post=0
   [[ $app == echo ]] && post=$POST_BYTES
-  echo "== $app: ceiling (no server, $REPS x ${CEILING_SECONDS}s)"
-  taskset -c "$SERVER_CPU" "$PY" bench/wsgi_ceiling.py "${MODULE[$app]}" --chdir "$WSGI_APPS" --name "$app" \
-    --post-bytes "$post" --seconds "$CEILING_SECONDS" --reps "$REPS" | tee -a "$BENCH_TMP/ceiling.jsonl"
   for s in "${SERVERS[@]}"; do
     PORT[$s]=$(free_port)
     start_wsgi "$s" "${MODULE[$app]}" "${PORT[$s]}"
     check_answer "$s" "${PORT[$s]}" "$app"
     run_one "$app" "$s" "$WARMUP" "$BENCH_TMP/warmup-$app-$s.txt"
   done
-  # Rounds interleave the servers so that drifting background load hits all of them alike.
+  # Rounds interleave the servers (and the no-server ceiling) so that drifting background load hits all alike.
   for r in $(seq "$REPS"); do
+    echo "$app round $r: ceiling (no server, ${CEILING_SECONDS}s): $(taskset -c "$SERVER_CPU" "$PY" bench/wsgi_ceiling.py \
+      "${MODULE[$app]}" --chdir "$WSGI_APPS" --name "$app" --post-bytes "$post" --seconds "$CEILING_SECONDS" --reps 1 |
+      tee -a "$BENCH_TMP/ceiling.jsonl")"
     for s in "${SERVERS[@]}"; do
       run_one "$app" "$s" "$DURATION" "$BENCH_TMP/wrk-$app-$s-$r.txt"
       echo "$app round $r: $s: $(grep 'Requests/sec' "$BENCH_TMP/wrk-$app-$s-$r.txt" | tr -s ' ')"
