@@ -140,7 +140,7 @@ def main():
     m.add_argument("--port", type=int, required=True)
     m.add_argument("--connections", type=int, default=10000)
     m.add_argument("--batch", type=int, default=100, help="connections opened at once (stay under the backlog)")
-    m.add_argument("--settle", type=float, default=1.0, help="seconds to wait before reading VmRSS")
+    m.add_argument("--settle", type=float, default=2.0, help="seconds to wait before reading VmRSS (idle connections give back their read buffer after about 0.5 s)")
     m.add_argument("--out", required=True, help="file to append a JSON result line to")
     r = sub.add_parser("report")
     r.add_argument("file")

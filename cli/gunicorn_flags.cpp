@@ -67,11 +67,17 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.add_option("--log-level", f.log_level, "debug, info, warning, error, critical")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warning", "error", "critical"}));
-  app.add_option("--limit-request-line", f.limit_request_line, "longest request line (414 past it)")->capture_default_str();
-  app.add_option("--limit-request-fields", f.limit_request_fields, "most header fields (431 past it)")->capture_default_str();
+  const CLI::Range head_limit(std::size_t{0}, Limits::max_head_limit);
+  app.add_option("--limit-request-line", f.limit_request_line, "longest request line (414 past it; 0: unlimited)")
+      ->capture_default_str()
+      ->check(head_limit);
+  app.add_option("--limit-request-fields", f.limit_request_fields, "most header fields (431 past it; 0: unlimited)")
+      ->capture_default_str()
+      ->check(head_limit);
   app.add_option("--limit-request-field_size,--limit-request-field-size", f.limit_request_field_size,
-                 "largest header field (431 past it)")
-      ->capture_default_str();
+                 "largest header field (431 past it; 0: unlimited)")
+      ->capture_default_str()
+      ->check(head_limit);
   app.add_option("--max-body-size", f.max_body_size, "largest request body in bytes (413 past it)")->capture_default_str();
   app.add_option("--script-name", f.script_name, "SCRIPT_NAME the app is mounted at");
   app.add_flag("--check-config", f.check_config, "load the app, check the configuration, and exit");
@@ -81,9 +87,11 @@ ServerOptions GunicornFlags::server_options() const {
   ServerOptions o;
   o.binds = binds.empty() ? std::vector<std::string>{"127.0.0.1:8000"} : binds;
   o.threads = loops;
-  o.limits.max_request_line = limit_request_line;
-  o.limits.max_header_count = limit_request_fields;
-  o.limits.max_header_field_size = limit_request_field_size;
+  // gunicorn's 0 means unlimited.
+  auto or_unlimited = [](std::size_t limit) { return limit == 0 ? Limits::max_head_limit : limit; };
+  o.limits.max_request_line = or_unlimited(limit_request_line);
+  o.limits.max_header_count = or_unlimited(limit_request_fields);
+  o.limits.max_header_field_size = or_unlimited(limit_request_field_size);
   o.limits.max_body_size = max_body_size;
   o.timeouts.idle = Timeouts::seconds(keep_alive);
   o.timeouts.graceful = Timeouts::seconds(graceful_timeout);

@@ -12,6 +12,8 @@
 namespace updraft {
 
 namespace {
+const CLI::Range kHeadLimitRange(std::size_t{1}, Limits::max_head_limit);
+
 void add_seconds(CLI::App& app, const std::string& name, Timeouts::seconds& value, const std::string& what) {
   app.add_option_function<double>(
          name, [&value](double s) { value = Timeouts::seconds(s); }, what + " (seconds)")
@@ -27,13 +29,13 @@ void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop
   app.add_option(loop_threads_flag, o.threads, "event-loop threads sharing the port")->capture_default_str()->check(
       CLI::Range(1, 256));
   app.add_option("--max-request-line", o.limits.max_request_line, "longest request line (414 past it)")
-      ->capture_default_str();
+      ->capture_default_str()->check(kHeadLimitRange);
   app.add_option("--max-header-count", o.limits.max_header_count, "most header fields (431 past it)")
-      ->capture_default_str();
+      ->capture_default_str()->check(kHeadLimitRange);
   app.add_option("--max-header-field-size", o.limits.max_header_field_size, "largest header field (431 past it)")
-      ->capture_default_str();
+      ->capture_default_str()->check(kHeadLimitRange);
   app.add_option("--max-header-bytes", o.limits.max_header_bytes, "all header fields together (431 past it)")
-      ->capture_default_str();
+      ->capture_default_str()->check(kHeadLimitRange);
   app.add_option("--max-body-size", o.limits.max_body_size, "largest request body in bytes (413 past it)")
       ->capture_default_str();
   add_seconds(app, "--header-timeout", o.timeouts.header, "time allowed to receive a request head");

@@ -26,7 +26,7 @@ constexpr std::size_t kHighWatermark = 64 * 1024;
 constexpr std::chrono::seconds kLingerTime{2};
 }  // namespace
 
-Connection::Connection(LoopContext& ctx, asio::generic::stream_protocol::socket socket)
+Connection::Connection(LoopContext& ctx, Socket socket)
     : ctx_(ctx), socket_(std::move(socket)), parser_(ctx.config.limits, *this) {
   next = ctx_.connections;
   if (next) next->prev = this;
@@ -84,16 +84,32 @@ void Connection::wait_readable() {
   if (reading_ || closed_ || peer_eof_ || read_paused_) return;
   reading_ = true;
   ++pending_;
-  socket_.async_wait(asio::socket_base::wait_read, [this](const error_code& ec) {
+  if (read_cold_) {
+    socket_.async_wait(asio::socket_base::wait_read, [this](const error_code& ec) {
+      reading_ = false;
+      --pending_;
+      if (closed_) return finalize();
+      if (ec) return close_now("wait for read failed");
+      read_cold_ = false;
+      if (!read_paused_) read_now();
+    });
+    return;
+  }
+  // Reading into the buffer lets Asio keep the socket armed: no epoll_ctl per request, unlike async_wait.
+  read_stale_ = false;
+  socket_.async_read_some(read_space(), [this](const error_code& ec, std::size_t n) {
     reading_ = false;
     --pending_;
     if (closed_) return finalize();
-    if (ec) return close_now("wait for read failed");
-    if (!read_paused_) on_readable();
+    if (ec == asio::error::operation_aborted) {  // on_tick made it a cold wait
+      release_idle_buffers();
+      return wait_readable();
+    }
+    on_read(ec, n);
   });
 }
 
-void Connection::on_readable() {
+asio::mutable_buffer Connection::read_space() {
   if (!in_) in_ = ctx_.read_buffers.acquire();
   ReadBuffer& b = *in_;
   if (b.begin == b.end) b.begin = b.end = 0;
@@ -102,9 +118,17 @@ void Connection::on_readable() {
     b.end -= b.begin;
     b.begin = 0;
   }
+  return asio::buffer(b.data + b.end, ReadBuffer::capacity - b.end);
+}
+
+void Connection::read_now() {
   error_code ec;
-  std::size_t n = socket_.read_some(asio::buffer(b.data + b.end, ReadBuffer::capacity - b.end), ec);
+  std::size_t n = socket_.read_some(read_space(), ec);
   if (ec == asio::error::would_block) return wait_readable();
+  on_read(ec, n);
+}
+
+void Connection::on_read(const error_code& ec, std::size_t n) {
   if (phase_ == Phase::lingering) {
     if (ec) return close_now(nullptr);
     in_->begin = in_->end = 0;
@@ -115,8 +139,9 @@ void Connection::on_readable() {
   } else if (ec) {
     return close_now(nullptr);
   }
-  b.end += n;
+  in_->end += n;
   if (phase_ == Phase::body) set_deadline(ctx_.config.timeouts.body);
+  if (read_paused_) return;  // kept for resume_reading()
   process_input();
 }
 
@@ -154,7 +179,7 @@ void Connection::process_input() {
     return;  // answer the request in flight, then close
   }
   if (phase_ == Phase::handling || close_after_flush_) return;
-  if (phase_ == Phase::idle) release_idle_buffers();
+  if (phase_ == Phase::idle) release_write_buffer();
   wait_readable();
 }
 
@@ -426,6 +451,10 @@ void Connection::release_idle_buffers() {
     in_->begin = in_->end = 0;
     ctx_.read_buffers.release(std::move(in_));
   }
+  release_write_buffer();
+}
+
+void Connection::release_write_buffer() {
   if (out_ && out_off_ == out_->size()) {
     out_->clear();
     out_off_ = 0;
@@ -449,6 +478,15 @@ void Connection::resume_reading() {
 
 void Connection::on_tick(Clock::time_point now) {
   if (closed_) return;
+  if (reading_ && !read_cold_ && !writing_ && in_->begin == in_->end) {
+    // No input for one to two ticks: cancel the read; its handler gives the buffer back and waits cold.
+    if (read_stale_) {
+      read_cold_ = true;
+      error_code ec;
+      socket_.cancel(ec);
+    }
+    read_stale_ = true;
+  }
   if (writing_ && now > write_deadline_) return close_now("write timeout");
   if (read_paused_ && phase_ == Phase::body) return;  // our consumer is slow, not the client
   if (now <= deadline_) return;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "core/limits.hpp"
@@ -33,12 +34,12 @@ class HeadScanner {
   Result fail(std::size_t at, int status, const char* reason);
   Result scan_run(std::string_view data, std::size_t& i);
   const Limits* limits_;
-  std::size_t line_no_ = 0;
-  std::size_t line_len_ = 0;
-  std::size_t request_line_spaces_ = 0;
-  std::size_t header_bytes_ = 0;
-  std::size_t field_count_ = 0;
-  std::size_t leading_empty_lines_ = 0;
+  std::uint32_t line_no_ = 0;
+  std::uint32_t line_len_ = 0;
+  std::uint32_t request_line_spaces_ = 0;
+  std::uint32_t header_bytes_ = 0;
+  std::uint32_t field_count_ = 0;
+  std::uint32_t leading_empty_lines_ = 0;
   bool cr_pending_ = false;
   bool done_ = false;
   bool started_ = false;

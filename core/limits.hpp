@@ -8,6 +8,8 @@
 namespace updraft {
 
 struct Limits {
+  // The head limits stay below this: the parser counts head bytes in 32 bits.
+  static constexpr std::size_t max_head_limit = std::size_t{1} << 30;
   std::size_t max_request_line = 8190;        // 414 past this (gunicorn --limit-request-line)
   std::size_t max_header_count = 100;         // 431 past this (gunicorn --limit-request-fields)
   std::size_t max_header_field_size = 8190;   // 431 for one field past this (--limit-request-field_size)

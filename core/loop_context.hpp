@@ -11,6 +11,7 @@
 #include "core/delegate.hpp"
 #include "core/limits.hpp"
 #include "core/loop.hpp"
+#include "core/read_buffer.hpp"
 #include "core/request_head.hpp"
 
 namespace updraft {
@@ -46,19 +47,11 @@ class Pool {
   std::vector<std::unique_ptr<T>> free_;
 };
 
-struct ReadBuffer {
-  static constexpr std::size_t capacity = 16 * 1024;
-  char data[capacity];
-  std::size_t begin = 0;
-  std::size_t end = 0;
-  std::string_view pending() const { return {data + begin, end - begin}; }
-};
-
 struct LoopContext {
   LoopContext(Loop& l, const ServerConfig& c) : loop(l), config(c), access_log(c.access_log_fd, c.access_log_format) {}
   Loop& loop;
   const ServerConfig& config;
-  Pool<ReadBuffer> read_buffers{256};
+  Pool<ReadBuffer> read_buffers{32};  // active connections keep theirs: the pool only absorbs churn
   Pool<std::string> write_buffers{256};
   Pool<RequestHead> heads{256};
   AccessLog access_log;

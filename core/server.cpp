@@ -66,7 +66,7 @@ struct LoopWorker {
   }
 
   void accept(Acceptor& acceptor) {
-    acceptor.async_accept(loop.impl().io, [this, &acceptor](const error_code& ec, Protocol::socket socket) {
+    acceptor.async_accept(loop.impl().io, [this, &acceptor](const error_code& ec, Connection::Socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
       if (ec) {
         // Out of descriptors or similar: back off briefly instead of spinning.

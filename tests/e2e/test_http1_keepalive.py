@@ -1,11 +1,14 @@
 """Persistent connections: HTTP/1.1 keep-alive, HTTP/1.0 close and keep-alive, Connection: close, HEAD, Date."""
 import email.utils
+import select
+
+import pytest
 import socket
 import struct
 import time
 
 from conftest import read_response
-from http1_client import GET, is_open, read_until_closed, split_responses
+from http1_client import GET, SANITIZED, is_open, read_until_closed, split_responses
 
 
 def test_several_requests_on_one_connection(hello):
@@ -145,3 +148,45 @@ def test_clients_leaving_mid_request_do_not_hurt_the_server(hello):
     s.sendall(GET)
     assert read_response(s)[::2] == (200, b"Hello, World!")
     assert hello.proc.poll() is None
+
+
+def test_a_connection_quiet_between_and_inside_requests_still_serves(hello):
+    # After about half a second without input a connection gives back its read buffer and waits cold.
+    s = hello.connect()
+    s.sendall(GET)
+    assert read_response(s)[::2] == (200, b"Hello, World!")
+    time.sleep(1.0)
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: te")
+    time.sleep(1.0)
+    s.sendall(b"st\r\nContent-Length: 10\r\n\r\nhello")
+    time.sleep(1.0)
+    s.sendall(b"world")
+    assert read_response(s)[::2] == (200, b"helloworld")
+    s.sendall(GET)
+    assert read_response(s)[::2] == (200, b"Hello, World!")
+    assert is_open(s)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line for line in f if line.startswith("VmRSS")).split()[1])
+
+
+@pytest.mark.skipif(SANITIZED, reason="sanitizer allocators keep freed memory")
+def test_idle_connections_give_back_their_read_buffers(hello):
+    conns = [hello.connect() for _ in range(20)]  # warm the pools
+    for s in conns:
+        s.sendall(GET)
+        read_response(s)
+        s.close()
+    time.sleep(1.0)
+    before = rss_kib(hello.proc.pid)
+    conns = [hello.connect() for _ in range(500)]
+    for s in conns:
+        s.sendall(GET)
+        assert read_response(s)[0] == 200
+    time.sleep(1.5)
+    grown = rss_kib(hello.proc.pid) - before
+    # A read buffer kept per idle connection would be at least its one touched page: 2,000 KiB here.
+    assert grown < 500 * 2.5, f"VmRSS grew {grown} KiB for 500 idle connections"
+    assert not select.select(conns, [], [], 0)[0], "idle connections were closed or written to"
