@@ -22,12 +22,22 @@ void add_seconds(CLI::App& app, const std::string& name, Timeouts::seconds& valu
 }
 }  // namespace
 
+void add_loop_scheduling_flag(CLI::App& app, bool& batch) {
+  app.add_option_function<std::string>(
+         "--loop-scheduling", [&batch](const std::string& v) { batch = v == "batch"; },
+         "batch: loop threads wake without preempting a busy thread on their core (requests cross to WSGI "
+         "workers in batches); normal: they preempt it")
+      ->default_str("batch")
+      ->check(CLI::IsMember({"batch", "normal"}));
+}
+
 void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag) {
   ServerOptions& o = flags.server;
   app.add_option("--address", o.address, "address to listen on")->capture_default_str();
   app.add_option("-p,--port", o.port, "port to listen on (0 picks a free one)")->capture_default_str();
   app.add_option(loop_threads_flag, o.threads, "event-loop threads sharing the port")->capture_default_str()->check(
       CLI::Range(1, 256));
+  add_loop_scheduling_flag(app, o.batch_scheduling);
   app.add_option("--max-request-line", o.limits.max_request_line, "longest request line (414 past it)")
       ->capture_default_str()->check(kHeadLimitRange);
   app.add_option("--max-header-count", o.limits.max_header_count, "most header fields (431 past it)")

@@ -20,6 +20,8 @@ struct ServerFlags {
 // Registers --port, --address, the loop-threads flag (named loop_threads_flag), the limits,
 // the timeouts and the log flags.
 void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag = "--threads");
+// Registers --loop-scheduling batch|normal (ServerOptions::batch_scheduling).
+void add_loop_scheduling_flag(CLI::App& app, bool& batch);
 // Opens the logs and applies the log level; throws std::runtime_error on failure.
 void apply_log_flags(ServerFlags& flags);
 

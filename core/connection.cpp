@@ -219,7 +219,6 @@ void Connection::write_head(int status, const HeaderList& headers, std::string_v
   body_sent_ = 0;
   plan_ = plan_response(*head_, status, headers, ctx_.draining || peer_eof_);
   encode_head(out(), *head_, status, headers, plan_, ctx_.loop.date_header(), reason);
-  if (!processing_) flush();
 }
 
 void Connection::write(std::string_view chunk, Ready ready) {

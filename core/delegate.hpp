@@ -21,9 +21,10 @@ class ResponseWriter {
   using Ready = std::function<void()>;
 
   virtual ~ResponseWriter() = default;
-  // Sends the status line and headers (a Content-Length header fixes the framing;
+  // Queues the status line and headers (a Content-Length header fixes the framing;
   // otherwise chunked on HTTP/1.1 and close-delimited on HTTP/1.0). An empty reason
-  // means the standard phrase for status.
+  // means the standard phrase for status. They go out with the next write(), send_file()
+  // or finish(), in one send with the first body bytes.
   virtual void write_head(int status, const HeaderList& headers, std::string_view reason) = 0;
   void write_head(int status, const HeaderList& headers) { write_head(status, headers, {}); }
   // Queues body bytes; `ready` runs once the queue has drained below its mark.

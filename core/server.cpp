@@ -2,6 +2,7 @@
 #include "core/server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "core/listener.hpp"
 #include "core/loop_context.hpp"
 #include "core/loop_impl.hpp"
+#include "core/scheduling.hpp"
 
 namespace updraft {
 
@@ -217,9 +219,15 @@ int Server::run() {
   std::signal(SIGPIPE, SIG_IGN);
   for (auto& w : impl_->workers) asio::post(w->loop.impl().io, [&w = *w] { w.start(); });
   if (impl_->stopping) shutdown_now();
+  bool batch = impl_->options.batch_scheduling;
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl_->workers.size(); ++i)
-    threads.emplace_back([&w = *impl_->workers[i]] { w.loop.run(); });
+    threads.emplace_back([&w = *impl_->workers[i], batch] {
+      ::pthread_setname_np(::pthread_self(), "updraft-loop");  // the first loop runs on the calling thread
+      if (batch) use_batch_scheduling("a loop thread");
+      w.loop.run();
+    });
+  if (batch) use_batch_scheduling("a loop thread");
   first.loop.run();
   for (auto& t : threads) t.join();
   signals.cancel();

@@ -16,6 +16,10 @@ struct ServerOptions {
   std::uint16_t port = 8888;
   std::vector<std::string> binds;  // gunicorn-style; when set, replaces address/port
   int threads = 1;                 // event-loop threads
+  // Loop threads run SCHED_BATCH: waking up (a request arrived, a worker posted) they do not preempt the
+  // thread on their core (a WSGI worker in Python) but run when it blocks or its slice ends, so requests
+  // and responses cross in batches instead of a context switch each. false: SCHED_OTHER, preempting.
+  bool batch_scheduling = true;
   Limits limits;
   Timeouts timeouts;
   int access_log_fd = -1;  // -1: no access log; 1: stdout

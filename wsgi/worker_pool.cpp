@@ -3,7 +3,10 @@
 #include "wsgi/worker_pool.hpp"
 
 #include <Python.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
+
+#include "core/scheduling.hpp"
 
 namespace updraft {
 
@@ -71,6 +74,10 @@ void WorkerPool::stop() {
 }
 
 void WorkerPool::work(std::shared_ptr<Worker> self) {
+  // Woken with a request, a worker waits for the loop to block instead of preempting it: the loop hands over
+  // everything that arrived meanwhile, and native routes never wait behind a worker's wake-up.
+  use_batch_scheduling("a WSGI worker thread");
+  ::pthread_setname_np(::pthread_self(), "wsgi-worker");
   self->ident = PyThread_get_thread_ident();
   // One Python thread state for the life of this thread (left registered by this Ensure), so each
   // request's GIL take is a plain re-acquire instead of creating and destroying a thread state.
@@ -111,6 +118,7 @@ void WorkerPool::clear_pending_interrupt(unsigned long ident) {
 }
 
 void WorkerPool::watch() {
+  ::pthread_setname_np(::pthread_self(), "wsgi-watchdog");
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     watchdog_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_ || !to_interrupt_.empty(); });

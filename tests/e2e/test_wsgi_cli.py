@@ -304,3 +304,53 @@ def test_sigterm_right_after_startup_is_graceful(tmp_path):
         server = Updraft("cli_app:app", binds=("127.0.0.1:0", f"unix:{path}"))
         assert server.stop() == 0, f"run {i}: exit code {server.proc.returncode}"
         assert not os.path.exists(path)
+
+
+# --- thread scheduling ---
+
+SCHED_OTHER, SCHED_BATCH = 0, 3
+
+
+def thread_policies(pid):
+    """[(thread name, is the main thread, scheduling policy)] from /proc/PID/task/*/{comm,stat}."""
+    threads = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/comm") as f:
+            name = f.read().strip()
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            after_name = f.read().rsplit(")", 1)[1].split()  # starts at field 3 (state); policy is field 41
+        threads.append((name, int(tid) == pid, int(after_name[38])))
+    return threads
+
+
+def test_loop_and_worker_threads_run_sched_batch(updraft):
+    server = updraft("cli_app:app", "--threads", "2")
+    assert requests.get(server.url + "/", timeout=5).status_code == 200  # the loops are running
+    threads = thread_policies(server.proc.pid)
+    assert [policy for _, main, policy in threads if main] == [SCHED_BATCH]  # the loop runs on the main thread
+    assert [policy for name, _, policy in threads if name == "wsgi-worker"] == [SCHED_BATCH] * 2
+    assert [policy for name, _, policy in threads if name == "wsgi-watchdog"] == [SCHED_OTHER]
+
+
+def test_loop_scheduling_normal_keeps_loops_preempting(updraft):
+    server = updraft("cli_app:app", "--threads", "2", "--loops", "2", "--loop-scheduling", "normal")
+    assert requests.get(server.url + "/", timeout=5).status_code == 200  # the loops are running
+    threads = thread_policies(server.proc.pid)
+    loops = [policy for name, main, policy in threads if main or name == "updraft-loop"]
+    assert loops == [SCHED_OTHER] * 2
+    assert [policy for name, _, policy in threads if name == "wsgi-worker"] == [SCHED_BATCH] * 2
+
+
+def test_unknown_loop_scheduling_is_an_error():
+    result = run("--loop-scheduling", "fifo", "cli_app:app")
+    assert result.returncode != 0 and "--loop-scheduling" in result.stderr
+
+
+# --- gunicorn's head limits ---
+
+def test_limit_request_line_zero_means_unlimited(updraft):
+    long_target = "/?" + "a" * 10_000
+    limited = updraft("cli_app:app")
+    assert requests.get(limited.url + long_target, timeout=5).status_code == 414
+    unlimited = updraft("cli_app:app", "--limit-request-line", "0", "--limit-request-field_size", "0")
+    assert requests.get(unlimited.url + long_target, headers={"X-Long": "b" * 10_000}, timeout=5).status_code == 200
