@@ -8,7 +8,9 @@
 namespace updraft {
 
 struct Loop::Impl {
-  boost::asio::io_context io{1};
+  // Sockets and timers are touched on their loop thread only (the thread-safety boundary), so Asio need not lock
+  // each descriptor's state; post() from other threads stays locked.
+  boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
 };
 
 }  // namespace updraft
