@@ -3,10 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh --bench
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then scripts/build.sh; fi
-
 source bench/lib.sh
+bench_prepare
 
 CONNECTIONS=${CONNECTIONS:-10000}
 SERVER_CPU=${SERVER_CPU:-0}

@@ -5,6 +5,12 @@ PY=/usr/bin/python3   # Debian's python: it sees python3-tornado (a pyenv python
 BENCH_TMP=$(mktemp -d /tmp/updraft-bench.XXXXXX)
 BENCH_PIDS=()
 
+# Installs the peers and tools (Debian packages, idempotent) and builds build/ unless SKIP_BUILD=1.
+bench_prepare() {
+  scripts/install-deps.sh --bench
+  if [[ "${SKIP_BUILD:-0}" != 1 ]]; then scripts/build.sh; fi
+}
+
 bench_cleanup() {
   local pid
   for pid in "${BENCH_PIDS[@]}"; do
