@@ -101,7 +101,7 @@ void Connection::wait_readable() {
     reading_ = false;
     --pending_;
     if (closed_) return finalize();
-    if (ec == asio::error::operation_aborted) {  // on_tick made it a cold wait
+    if (ec && ec == asio::error::operation_aborted) {  // on_tick made it a cold wait
       release_idle_buffers();
       return wait_readable();
     }
@@ -134,10 +134,9 @@ void Connection::on_read(const error_code& ec, std::size_t n) {
     in_->begin = in_->end = 0;
     return wait_readable();
   }
-  if (ec == asio::error::eof) {
+  if (ec) {  // tested first: comparing error codes costs more than the common case, no error
+    if (ec != asio::error::eof) return close_now(nullptr);
     peer_eof_ = true;
-  } else if (ec) {
-    return close_now(nullptr);
   }
   in_->end += n;
   if (phase_ == Phase::body) set_deadline(ctx_.config.timeouts.body);

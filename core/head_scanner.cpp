@@ -1,6 +1,9 @@
 // HeadScanner: strict line framing and size limits for request heads, with a tight loop for ordinary bytes.
 #include "core/head_scanner.hpp"
 
+#include <bit>
+#include <cstring>
+
 namespace updraft {
 
 void HeadScanner::reset() { *this = HeadScanner(*limits_); }
@@ -15,17 +18,45 @@ HeadScanner::Result HeadScanner::fail(std::size_t at, int status, const char* re
   return {at, false, status, reason};
 }
 
-// Consumes a run of ordinary bytes inside a line (the common case) in one tight loop,
+namespace {
+// Words are loaded with memcpy; countr_zero then finds the first byte in memory only on little-endian machines.
+static_assert(std::endian::native == std::endian::little);
+constexpr std::uint64_t kOnes = 0x0101010101010101, kHighBits = 0x8080808080808080;
+
+// The high bit of each byte of x that is zero, and of no other byte.
+std::uint64_t zero_bytes(std::uint64_t x) {
+  constexpr std::uint64_t low7 = kOnes * 0x7f;
+  return ~(((x & low7) + low7) | x | low7);
+}
+
+// The high bit of each byte of x that ends an ordinary run: a control character other than tab, or DEL.
+std::uint64_t stop_bytes(std::uint64_t x) {
+  std::uint64_t below_space = ~((x & (kOnes * 0x7f)) + kOnes * 0x60) & ~x & kHighBits;
+  return (below_space & ~zero_bytes(x ^ (kOnes * '\t'))) | zero_bytes(x ^ (kOnes * 0x7f));
+}
+
+// How many bytes of a zero_bytes()-style mask are marked.
+std::size_t count_marked(std::uint64_t mask) { return static_cast<std::size_t>(((mask >> 7) * kOnes) >> 56); }
+
+bool is_stop(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
+}  // namespace
+
+// Consumes a run of ordinary bytes inside a line (the common case) eight at a time,
 // advancing i to the first byte that needs the per-byte checks.
 HeadScanner::Result HeadScanner::scan_run(std::string_view data, std::size_t& i) {
   std::size_t j = i;
   std::size_t spaces = 0;
-  while (j < data.size()) {
-    const auto d = static_cast<unsigned char>(data[j]);
-    if ((d < 0x20 && d != '\t') || d == 0x7f) break;
-    spaces += d == ' ' ? 1 : 0;
-    ++j;
+  bool stopped = false;
+  for (std::uint64_t word; !stopped && j + 8 <= data.size();) {
+    std::memcpy(&word, data.data() + j, 8);
+    std::uint64_t stops = stop_bytes(word);
+    std::size_t ordinary = stops ? static_cast<std::size_t>(std::countr_zero(stops)) / 8 : 8;
+    std::uint64_t in_run = ordinary == 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * ordinary)) - 1;
+    spaces += count_marked(zero_bytes(word ^ (kOnes * ' ')) & in_run);
+    j += ordinary;
+    stopped = ordinary < 8;
   }
+  for (; !stopped && j < data.size() && !is_stop(static_cast<unsigned char>(data[j])); ++j) spaces += data[j] == ' ';
   std::size_t run = j - i;
   if (line_no_ == 0) {
     if (line_len_ + run > limits_->max_request_line)
@@ -78,7 +109,7 @@ HeadScanner::Result HeadScanner::scan(std::string_view data) {
       continue;
     }
     if (c == '\n') return fail(i, 400, "bare LF in request head");
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return fail(i, 400, "control character in request head");
+    if (is_stop(c)) return fail(i, 400, "control character in request head");
     ++line_len_;
     if (line_no_ == 0) {
       request_line_spaces_ += c == ' ' ? 1 : 0;

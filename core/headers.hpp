@@ -1,11 +1,11 @@
 // HeaderList: an ordered list of HTTP fields stored in one buffer, with case-insensitive lookup.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace updraft {
 
@@ -62,8 +62,11 @@ class HeaderList {
   struct Slot {
     std::uint32_t name_off, name_len, value_off, value_len;
   };
-  std::string storage_;
-  std::vector<Slot> fields_;
+  std::string_view all() const { return {storage_.data(), storage_.size()}; }
+  void append_bytes(std::string_view piece);
+  // Inline room for a typical request or response head: building one costs no allocation.
+  boost::container::small_vector<char, 256> storage_;
+  boost::container::small_vector<Slot, 8> fields_;
 };
 
 }  // namespace updraft

@@ -10,9 +10,10 @@ namespace updraft {
 // gives it back after about half a second without input, so idle connections hold no buffer.
 struct ReadBuffer {
   static constexpr std::size_t capacity = 16 * 1024 - 2 * sizeof(std::size_t);  // the whole struct: four pages
-  char data[capacity];
+  // The offsets come first: a small request then touches one page of the buffer, not two.
   std::size_t begin = 0;
   std::size_t end = 0;
+  char data[capacity];
   std::string_view pending() const { return {data + begin, end - begin}; }
 
   // mmap/munmap instead of the heap: after a burst of connections, freed buffers leave no holes that keep RSS up.

@@ -185,3 +185,26 @@ TEST_CASE("feeding a head byte by byte gives the same result as one piece", "[he
   CHECK(bytewise.status == whole.status);
   CHECK(std::string_view(bytewise.reason) == whole.reason);
 }
+
+TEST_CASE("every byte value anywhere in a long line is judged as when fed byte by byte", "[head_scanner]") {
+  // The scanner takes runs of ordinary bytes eight at a time; a byte fed alone takes the per-byte path.
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t at = 1; at < 24; ++at) {
+      for (bool in_target : {false, true}) {
+        std::string line(24, 'x');
+        line[0] = '/';
+        line[at] = static_cast<char>(b);
+        std::string head = in_target ? "GET " + line + " HTTP/1.1\r\nHost: a\r\n\r\n"
+                                     : "GET / HTTP/1.1\r\nX-Long-Field: " + line + "\r\n\r\n";
+        INFO("byte " << b << " at " << at << (in_target ? " of the target" : " of a field value"));
+        HeadScanner::Result whole = scan_whole(head);
+        HeadScanner::Result bytewise = scan_bytewise(head);
+        CHECK(whole.status == bytewise.status);
+        CHECK(whole.consumed == bytewise.consumed);
+        bool ordinary = (b >= 0x20 && b != 0x7f) || b == '\t';
+        bool third_space = in_target && b == ' ';
+        CHECK((whole.status == 0) == (ordinary && !third_space));
+      }
+    }
+  }
+}

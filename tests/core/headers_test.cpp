@@ -36,6 +36,23 @@ TEST_CASE("iequals compares ASCII case-insensitively", "[headers]") {
   CHECK_FALSE(updraft::iequals("@", "`"));
 }
 
+TEST_CASE("iequals folds exactly the ASCII letters, at every position of short and long names", "[headers]") {
+  // Names of 8 bytes and more are compared a word at a time: every byte pair must give the per-byte answer.
+  auto fold = [](int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+  for (std::size_t size : {5u, 8u, 13u, 16u, 17u}) {
+    for (std::size_t at : {std::size_t{0}, size / 2, size - 1}) {
+      for (int x = 0; x < 256; ++x) {
+        for (int y = 0; y < 256; ++y) {
+          std::string a(size, 'n'), b(size, 'N');
+          a[at] = static_cast<char>(x);
+          b[at] = static_cast<char>(y);
+          if (updraft::iequals(a, b) != (fold(x) == fold(y))) FAIL("size " << size << " at " << at << ": " << x << " vs " << y);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("fields keep their order and spelling", "[headers]") {
   HeaderList list = sample();
   CHECK(list.size() == 4);
