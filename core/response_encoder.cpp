@@ -46,15 +46,7 @@ std::string_view standard_status_line(int status) {
     default: return {};
   }
 }
-}  // namespace
 
-std::string_view reason_phrase(int status) {
-  std::string_view line = standard_status_line(status);
-  constexpr std::size_t prefix = sizeof "HTTP/1.1 200 " - 1, suffix = sizeof "\r\n" - 1;
-  return line.empty() ? "Unknown" : line.substr(prefix, line.size() - prefix - suffix);
-}
-
-namespace {
 bool no_body_status(int status) { return status < 200 || status == 204 || status == 304; }
 
 bool is_framing_field(std::string_view name) {
@@ -86,6 +78,12 @@ void append_status_line(std::string& out, int status, std::string_view reason = 
   out.append("\r\n");
 }
 }  // namespace
+
+std::string_view reason_phrase(int status) {
+  std::string_view line = standard_status_line(status);
+  constexpr std::size_t prefix = sizeof "HTTP/1.1 200 " - 1, suffix = sizeof "\r\n" - 1;
+  return line.empty() ? "Unknown" : line.substr(prefix, line.size() - prefix - suffix);
+}
 
 ResponsePlan plan_response(const RequestHead& request, int status, const HeaderList& headers, bool must_close) {
   ResponsePlan plan;
