@@ -40,9 +40,12 @@ for s in "${SERVERS[@]}"; do
   echo "warm-up: $s ($WARMUP)"
   run_wrk "$s" "$WARMUP" "$BENCH_TMP/warmup-$s.txt"
 done
-# Rounds interleave the servers so that drifting background load hits all of them alike.
+# Rounds interleave the servers so that drifting background load hits all of them alike; each round starts
+# with the next server, so that none always follows the same one.
 for r in $(seq "$REPS"); do
-  for s in "${SERVERS[@]}"; do
+  n=${#SERVERS[@]}
+  for i in $(seq 0 $((n - 1))); do
+    s=${SERVERS[$(((r - 1 + i) % n))]}
     run_wrk "$s" "$DURATION" "$BENCH_TMP/wrk-$s-$r.txt"
     echo "round $r: $s: $(grep 'Requests/sec' "$BENCH_TMP/wrk-$s-$r.txt" | tr -s ' ')"
   done

@@ -55,7 +55,14 @@ def main():
         p99 = med[base]["p99"] / med[peer]["p99"]
         cpu = med[base]["cpu"] / med[peer]["cpu"]
         print(f"{base}/{peer}: requests/s {rps:.2f}x, p99 {p99:.2f}x, server CPU per request {cpu:.2f}x"
-              " (p99 and CPU: below 1.0 = better)")
+              " (ratios of the medians; p99 and CPU: below 1.0 = better)")
+        # The two servers ran back to back in each round: a ratio within a round cancels most of the
+        # machine's drift between rounds.
+        pairs = list(zip(runs[base], runs[peer]))
+        for key, better in (("rps", "above"), ("p99", "below")):
+            ratios = sorted(a[key] / b[key] for a, b in pairs)
+            print(f"  per round, {key}: median {statistics.median(ratios):.2f}x"
+                  f" (rounds: {' '.join(f'{r:.2f}' for r in ratios)}; {better} 1.0 = better)")
 
 
 if __name__ == "__main__":
