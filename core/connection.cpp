@@ -187,8 +187,25 @@ void Connection::process_input() {
     return;  // answer the request in flight, then close
   }
   if (phase_ == Phase::handling || close_after_flush_) return;
-  if (phase_ == Phase::idle) release_write_buffer();
+  if (phase_ == Phase::idle) {
+    release_write_buffer();
+    if (ctx_.keepalive_reads.defer(*this)) {
+      ++pending_;
+      return;
+    }
+  }
   wait_readable();
+}
+
+void Connection::read_next_request() {
+  --pending_;
+  if (closed_) return finalize();
+  if (reading_ || peer_eof_ || read_paused_) return;
+  error_code ec;
+  std::size_t n = socket_.read_some(read_space(), ec);
+  ctx_.keepalive_reads.count_read(ec != asio::error::would_block);
+  if (ec == asio::error::would_block) return wait_readable();
+  on_read(ec, n);
 }
 
 int Connection::on_head(RequestHead& head) {

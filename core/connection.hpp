@@ -31,6 +31,8 @@ class Connection final : public ResponseWriter, private ParserListener {
   void drain();
   // Graceful timeout passed: close whatever is still open.
   void drain_hard() { close_now("graceful timeout"); }
+  // Called by KeepAliveReads for a connection whose read it deferred.
+  void read_next_request();
 
   // ResponseWriter
   void write_head(int status, const HeaderList& headers, std::string_view reason) override;

@@ -1,4 +1,5 @@
-// LoopContext: what one loop's connections share: configuration, buffer pools, the connection list, the access log.
+// LoopContext: what one loop's connections share: configuration, buffer pools, the connection list, the access log,
+// when keep-alive reads start.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,7 @@
 
 #include "core/access_log.hpp"
 #include "core/delegate.hpp"
+#include "core/keepalive_reads.hpp"
 #include "core/limits.hpp"
 #include "core/loop.hpp"
 #include "core/read_buffer.hpp"
@@ -48,13 +50,15 @@ class Pool {
 };
 
 struct LoopContext {
-  LoopContext(Loop& l, const ServerConfig& c) : loop(l), config(c), access_log(c.access_log_fd, c.access_log_format) {}
+  LoopContext(Loop& l, const ServerConfig& c)
+      : loop(l), config(c), access_log(c.access_log_fd, c.access_log_format), keepalive_reads(l) {}
   Loop& loop;
   const ServerConfig& config;
   Pool<ReadBuffer> read_buffers{32};  // active connections keep theirs: the pool only absorbs churn
   Pool<std::string> write_buffers{256};
   Pool<RequestHead> heads{256};
   AccessLog access_log;
+  KeepAliveReads keepalive_reads;
   Connection* connections = nullptr;  // intrusive list
   std::size_t connection_count = 0;
   bool draining = false;

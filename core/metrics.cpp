@@ -23,6 +23,11 @@ std::string Metrics::render_prometheus() {
     std::uint64_t n = responses_[status].load(std::memory_order_relaxed);
     if (n) out += fmt::format("updraft_responses_total{{status=\"{}\"}} {}\n", status, n);
   }
+  out += fmt::format(
+      "# HELP updraft_keepalive_reads_deferred_total Keep-alive reads a saturated loop started after its turn.\n"
+      "# TYPE updraft_keepalive_reads_deferred_total counter\n"
+      "updraft_keepalive_reads_deferred_total {}\n",
+      deferred_reads_.load(std::memory_order_relaxed));
   std::lock_guard lock(mutex_);
   for (auto& s : samplers_)
     out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", s.name, s.help, s.type, s.read());

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -18,6 +19,7 @@ class Metrics {
   void count_response(int status) {
     if (status >= 100 && status < 600) responses_[static_cast<std::size_t>(status)].fetch_add(1, std::memory_order_relaxed);
   }
+  void count_deferred_reads(std::size_t n) { deferred_reads_.fetch_add(n, std::memory_order_relaxed); }
   // A gauge or counter read when /metrics is scraped (e.g. the WSGI queue depth).
   void add_sampler(std::string name, std::string help, std::string type, std::function<double()> read);
   std::string render_prometheus();
@@ -28,6 +30,7 @@ class Metrics {
     std::function<double()> read;
   };
   std::array<std::atomic<std::uint64_t>, 600> responses_{};
+  std::atomic<std::uint64_t> deferred_reads_{0};
   std::mutex mutex_;
   std::vector<Sampler> samplers_;
 };

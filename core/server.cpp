@@ -99,6 +99,7 @@ struct LoopWorker {
       c = next;
     }
     context.access_log.flush();
+    context.keepalive_reads.on_tick();
     if (context.draining && context.connection_count == 0) {
       loop.stop();
       return;

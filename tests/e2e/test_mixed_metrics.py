@@ -17,6 +17,7 @@ def test_every_series_is_declared_with_its_type(server_factory):
     types = dict(line.split()[2:4] for line in text.splitlines() if line.startswith("# TYPE "))
     assert types == {
         "updraft_responses_total": "counter",
+        "updraft_keepalive_reads_deferred_total": "counter",
         "updraft_wsgi_queue_depth": "gauge",
         "updraft_wsgi_busy_threads": "gauge",
         "updraft_wsgi_threads": "gauge",

@@ -9,6 +9,7 @@
 
 #include "cli/server_flags.hpp"
 #include "native/application.hpp"
+#include "native/ops_handlers.hpp"
 
 using namespace updraft;
 using std::chrono::milliseconds;
@@ -311,6 +312,18 @@ struct DisconnectHandler : RequestHandler {
   void on_connection_close() override { ++connection_closed_count; }
 };
 
+// --- a busy loop ---------------------------------------------------------------------------------
+
+// Keeps the loop thread busy for ?us= microseconds, as a CPU-heavy handler would.
+struct SpinHandler : RequestHandler {
+  void get() {
+    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(int_argument(*this, "us", 1000));
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    write("spun");
+  }
+};
+
 // --- limits -----------------------------------------------------------------------------------
 
 struct BodySizeHandler : RequestHandler {
@@ -362,6 +375,8 @@ int main(int argc, char** argv) {
     app.add<DisconnectHandler>("/disconnect");
     app.add<BodySizeHandler>("/limited", {.max_body_size = 16});
     app.add<BodySizeHandler>("/unlimited");
+    app.add<SpinHandler>("/spin");
+    app.add<MetricsHandler>("/metrics");
     Server server(flags.server, app);
     std::uint16_t port = server.bind();
     std::printf("native_test_app listening on http://%s:%u/\n", flags.server.address.c_str(), port);

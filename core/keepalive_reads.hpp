@@ -1,0 +1,48 @@
+// KeepAliveReads: when a keep-alive connection that has just answered starts reading its next request.
+#pragma once
+
+#include <chrono>
+#include <vector>
+
+namespace updraft {
+
+class Connection;
+class Loop;
+
+// Boost 1.81's Asio tries every new read at once, so a read started right after a response costs a recv
+// that returns EAGAIN: the client has not answered yet. While the loop thread is saturated, the connections
+// that answered during one turn of the loop read together after it, when their clients have often sent the
+// next request already, so that one recv gets it. Otherwise reads start at once: deferring them would cost
+// the loop an extra look at its sockets, and the request some latency, for nothing. A deferred read that
+// finds nothing costs a second EAGAIN, so deferring stops for the rest of a tick once most of them do.
+class KeepAliveReads {
+ public:
+  explicit KeepAliveReads(Loop& loop) : loop_(loop) {}
+  KeepAliveReads(const KeepAliveReads&) = delete;
+  KeepAliveReads& operator=(const KeepAliveReads&) = delete;
+
+  // True: c.read_next_request() will be called after this turn; false: the caller reads now.
+  bool defer(Connection& c);
+  // What a deferred read found: a request (or the end of the stream) or nothing yet.
+  void count_read(bool found) { ++(found ? found_ : empty_); }
+  // Called on the loop thread every tick: reads are deferred while the thread ran most of the last tick.
+  void on_tick();
+
+ private:
+  static constexpr double kSaturated = 0.9;  // share of the wall-clock time the loop thread ran
+  static constexpr unsigned kMinEmpty = 16;  // empty deferred reads before judging that deferring does not pay
+
+  void start_reads();
+
+  Loop& loop_;
+  std::vector<Connection*> waiting_;
+  std::vector<Connection*> starting_;
+  std::chrono::nanoseconds last_cpu_{};
+  std::chrono::nanoseconds last_wall_{};
+  unsigned found_ = 0;
+  unsigned empty_ = 0;
+  bool deferring_ = false;
+  bool posted_ = false;
+};
+
+}  // namespace updraft
