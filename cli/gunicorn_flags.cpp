@@ -47,6 +47,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.add_option("--threads", f.threads, "WSGI worker threads per process")->capture_default_str()->check(CLI::Range(1, 1024));
   app.add_option("--loops", f.loops, "event-loop threads per process")->capture_default_str()->check(CLI::Range(1, 64));
   add_loop_scheduling_flag(app, f.batch_scheduling);
+  add_keepalive_reads_flag(app, f.defer_keepalive_reads);
   app.add_option("--max-queue", f.max_queue, "requests waiting for a WSGI thread before 503")->capture_default_str();
   app.add_option("-t,--timeout", f.timeout, "seconds a WSGI request may run before 504 and an interrupt (0: none)")
       ->capture_default_str();
@@ -90,6 +91,7 @@ ServerOptions GunicornFlags::server_options() const {
   o.binds = binds.empty() ? std::vector<std::string>{"127.0.0.1:8000"} : binds;
   o.threads = loops;
   o.batch_scheduling = batch_scheduling;
+  o.defer_keepalive_reads = defer_keepalive_reads;
   // gunicorn's 0 means unlimited.
   auto or_unlimited = [](std::size_t limit) { return limit == 0 ? Limits::max_head_limit : limit; };
   o.limits.max_request_line = or_unlimited(limit_request_line);

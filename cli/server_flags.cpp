@@ -31,6 +31,15 @@ void add_loop_scheduling_flag(CLI::App& app, bool& batch) {
       ->check(CLI::IsMember({"batch", "normal"}));
 }
 
+void add_keepalive_reads_flag(CLI::App& app, bool& defer) {
+  app.add_option_function<std::string>(
+         "--keepalive-reads", [&defer](const std::string& v) { defer = v == "adaptive"; },
+         "adaptive: a saturated loop reads its keep-alive connections' next requests after its turn, when they "
+         "have usually arrived (one system call instead of two); immediate: always right after the response")
+      ->default_str("adaptive")
+      ->check(CLI::IsMember({"adaptive", "immediate"}));
+}
+
 void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag) {
   ServerOptions& o = flags.server;
   app.add_option("--address", o.address, "address to listen on")->capture_default_str();
@@ -38,6 +47,7 @@ void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop
   app.add_option(loop_threads_flag, o.threads, "event-loop threads sharing the port")->capture_default_str()->check(
       CLI::Range(1, 256));
   add_loop_scheduling_flag(app, o.batch_scheduling);
+  add_keepalive_reads_flag(app, o.defer_keepalive_reads);
   app.add_option("--max-request-line", o.limits.max_request_line, "longest request line (414 past it)")
       ->capture_default_str()->check(kHeadLimitRange);
   app.add_option("--max-header-count", o.limits.max_header_count, "most header fields (431 past it)")

@@ -22,6 +22,8 @@ struct ServerFlags {
 void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag = "--threads");
 // Registers --loop-scheduling batch|normal (ServerOptions::batch_scheduling).
 void add_loop_scheduling_flag(CLI::App& app, bool& batch);
+// Registers --keepalive-reads adaptive|immediate (ServerOptions::defer_keepalive_reads).
+void add_keepalive_reads_flag(CLI::App& app, bool& defer);
 // Opens the logs and applies the log level; throws std::runtime_error on failure.
 void apply_log_flags(ServerFlags& flags);
 

@@ -43,7 +43,7 @@ void KeepAliveReads::on_tick() {
   auto cpu = read_clock(CLOCK_THREAD_CPUTIME_ID);
   auto wall = read_clock(CLOCK_MONOTONIC);
   // The first tick compares with the thread's start and the boot: a small share, so no deferring yet.
-  deferring_ = static_cast<double>((cpu - last_cpu_).count()) >=
+  deferring_ = allowed_ && static_cast<double>((cpu - last_cpu_).count()) >=
                kSaturated * static_cast<double>((wall - last_wall_).count());
   last_cpu_ = cpu;
   last_wall_ = wall;

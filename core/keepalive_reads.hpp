@@ -17,7 +17,8 @@ class Loop;
 // finds nothing costs a second EAGAIN, so deferring stops for the rest of a tick once most of them do.
 class KeepAliveReads {
  public:
-  explicit KeepAliveReads(Loop& loop) : loop_(loop) {}
+  // allowed false: reads always start at once.
+  KeepAliveReads(Loop& loop, bool allowed) : loop_(loop), allowed_(allowed) {}
   KeepAliveReads(const KeepAliveReads&) = delete;
   KeepAliveReads& operator=(const KeepAliveReads&) = delete;
 
@@ -35,6 +36,7 @@ class KeepAliveReads {
   void start_reads();
 
   Loop& loop_;
+  bool allowed_;
   std::vector<Connection*> waiting_;
   std::vector<Connection*> starting_;
   std::chrono::nanoseconds last_cpu_{};

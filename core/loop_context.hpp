@@ -25,6 +25,7 @@ struct ServerConfig {
   Timeouts timeouts;
   HandlerFactory* factory = nullptr;
   int access_log_fd = -1;
+  bool defer_keepalive_reads = true;
   std::string access_log_format{AccessLog::kDefaultFormat};
 };
 
@@ -51,7 +52,7 @@ class Pool {
 
 struct LoopContext {
   LoopContext(Loop& l, const ServerConfig& c)
-      : loop(l), config(c), access_log(c.access_log_fd, c.access_log_format), keepalive_reads(l) {}
+      : loop(l), config(c), access_log(c.access_log_fd, c.access_log_format), keepalive_reads(l, c.defer_keepalive_reads) {}
   Loop& loop;
   const ServerConfig& config;
   Pool<ReadBuffer> read_buffers{32};  // active connections keep theirs: the pool only absorbs churn

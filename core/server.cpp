@@ -151,6 +151,7 @@ Server::Server(ServerOptions options, HandlerFactory* factory) : impl_(std::make
   impl_->config.timeouts = impl_->options.timeouts;
   impl_->config.factory = factory;
   impl_->config.access_log_fd = impl_->options.access_log_fd;
+  impl_->config.defer_keepalive_reads = impl_->options.defer_keepalive_reads;
   if (!impl_->options.access_log_format.empty()) impl_->config.access_log_format = impl_->options.access_log_format;
   AccessLog check(-1, impl_->config.access_log_format);  // a bad format fails here, not in a loop thread
 }

@@ -20,6 +20,9 @@ struct ServerOptions {
   // thread on their core (a WSGI worker in Python) but run when it blocks or its slice ends, so requests
   // and responses cross in batches instead of a context switch each. false: SCHED_OTHER, preempting.
   bool batch_scheduling = true;
+  // A saturated loop starts its keep-alive connections' next reads after its turn (see KeepAliveReads);
+  // false: always at once.
+  bool defer_keepalive_reads = true;
   Limits limits;
   Timeouts timeouts;
   int access_log_fd = -1;  // -1: no access log; 1: stdout
