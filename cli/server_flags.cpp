@@ -20,24 +20,27 @@ void add_seconds(CLI::App& app, const std::string& name, Timeouts::seconds& valu
       ->default_str(std::to_string(value.count()))
       ->check(CLI::PositiveNumber);
 }
+
+// An option with two values, stored as a bool: true for `on`, false for `off`.
+void add_two_way(CLI::App& app, const std::string& name, bool& value, const std::string& on, const std::string& off,
+                 const std::string& help) {
+  app.add_option_function<std::string>(name, [&value, on](const std::string& v) { value = v == on; }, help)
+      ->default_str(value ? on : off)
+      ->check(CLI::IsMember({on, off}));
+}
 }  // namespace
 
 void add_loop_scheduling_flag(CLI::App& app, bool& batch) {
-  app.add_option_function<std::string>(
-         "--loop-scheduling", [&batch](const std::string& v) { batch = v == "batch"; },
-         "batch: loop threads wake without preempting a busy thread on their core (requests cross to WSGI "
-         "workers in batches); normal: they preempt it")
-      ->default_str("batch")
-      ->check(CLI::IsMember({"batch", "normal"}));
+  add_two_way(app, "--loop-scheduling", batch, "batch", "normal",
+              "batch: loop threads wake without preempting a busy thread on their core (requests cross to WSGI "
+              "workers in batches); normal: they preempt it");
 }
 
 void add_keepalive_reads_flag(CLI::App& app, bool& defer) {
-  app.add_option_function<std::string>(
-         "--keepalive-reads", [&defer](const std::string& v) { defer = v == "adaptive"; },
-         "adaptive: a saturated loop reads its keep-alive connections' next requests after its turn, when they "
-         "have usually arrived (one system call instead of two); immediate: always right after the response")
-      ->default_str("adaptive")
-      ->check(CLI::IsMember({"adaptive", "immediate"}));
+  add_two_way(app, "--keepalive-reads", defer, "adaptive", "immediate",
+              "adaptive: a saturated loop reads its keep-alive connections' next requests after its turn, when "
+              "they have usually arrived (one system call instead of two); immediate: always right after the "
+              "response");
 }
 
 void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag) {
