@@ -130,11 +130,15 @@ asio::mutable_buffer Connection::read_space() {
   return asio::buffer(b.data + b.end, ReadBuffer::capacity - b.end);
 }
 
-void Connection::read_now() {
+bool Connection::read_now() {
   error_code ec;
   std::size_t n = socket_.read_some(read_space(), ec);
-  if (ec == asio::error::would_block) return wait_readable();
+  if (ec == asio::error::would_block) {
+    wait_readable();
+    return false;
+  }
   on_read(ec, n);
+  return true;
 }
 
 void Connection::on_read(const error_code& ec, std::size_t n) {
@@ -201,11 +205,7 @@ void Connection::read_next_request() {
   --pending_;
   if (closed_) return finalize();
   if (reading_ || peer_eof_ || read_paused_) return;
-  error_code ec;
-  std::size_t n = socket_.read_some(read_space(), ec);
-  ctx_.keepalive_reads.count_read(ec != asio::error::would_block);
-  if (ec == asio::error::would_block) return wait_readable();
-  on_read(ec, n);
+  ctx_.keepalive_reads.count_read(read_now());  // on_read() never destroys the connection on this stack
 }
 
 int Connection::on_head(RequestHead& head) {

@@ -59,7 +59,8 @@ class Connection final : public ResponseWriter, private ParserListener {
   void describe_peer();
   void wait_readable();
   boost::asio::mutable_buffer read_space();
-  void read_now();
+  // Reads what has arrived; false: nothing had (a read is now pending).
+  bool read_now();
   void on_read(const boost::system::error_code& ec, std::size_t n);
   void process_input();
   void complete_request();
