@@ -8,7 +8,7 @@ PACKAGES=(
   node-llhttp libre2-dev libssl-dev zlib1g-dev
   libcli11-dev libspdlog-dev libfmt-dev
   python3-dev python3-flask python3-django
-  catch2 python3-pytest python3-requests python3-websockets
+  catch2 python3-pytest python3-pytest-timeout python3-requests python3-websockets
   curl procps
 )
 if [[ "${1:-}" == "--bench" ]]; then

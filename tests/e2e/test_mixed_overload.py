@@ -100,6 +100,25 @@ def test_a_request_waiting_past_the_queue_timeout_gets_503(server_factory, queue
     assert time.monotonic() - start_ok < 0.5 * SLACK
 
 
+def test_a_503_while_the_body_is_still_arriving_reads_the_rest_and_keeps_the_connection(server_factory):
+    """The queued request's body channel is full, so reading is paused, when the queue timeout answers 503: reading
+    must resume (the rest of the body is discarded), or the client blocks sending and shutdown waits for it."""
+    site = start(server_factory, "--threads", "1", "--queue-timeout", "0.5")
+    stuck = Background(site, ["/sleep?s=2"])
+    wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 1)
+    conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
+    body = b"x" * (8 << 20)  # far more than the body channel and the socket buffers hold
+    r = get(site, "/hello", conn=conn, method="POST", body=body)
+    assert (r.status, r.headers["retry-after"]) == (503, "1")
+    assert get(site, "/native/hello", conn=conn).text == "Hello, World!"
+    assert [r.status for r in stuck.join()] == [200]
+    conn.close()
+    began = time.monotonic()
+    code, _, err = site.stop()
+    assert code == 0, err.decode(errors="replace")
+    assert time.monotonic() - began < 5 * SLACK
+
+
 @pytest.mark.parametrize("max_queue", [0, 1])
 def test_a_burst_no_larger_than_the_idle_threads_is_never_refused(server_factory, max_queue):
     # Requests an idle thread is about to take are not waiting: only requests beyond the idle threads count.
