@@ -26,11 +26,12 @@ class KeepAliveReads {
   bool defer(Connection& c);
   // What a deferred read found: a request (or the end of the stream) or nothing yet.
   void count_read(bool found) { ++(found ? found_ : empty_); }
-  // Called on the loop thread every tick: reads are deferred while the thread ran most of the last tick.
+  // Called on the loop thread every tick: reads are deferred while the thread was runnable (running or waiting
+  // for a core) for most of the last tick.
   void on_tick();
 
  private:
-  static constexpr double kSaturated = 0.9;  // share of the wall-clock time the loop thread ran
+  static constexpr double kSaturated = 0.9;  // share of the wall-clock time the loop thread was runnable
   static constexpr unsigned kMinEmpty = 16;  // empty deferred reads before judging that deferring does not pay
 
   void start_reads();
@@ -39,7 +40,7 @@ class KeepAliveReads {
   bool allowed_;
   std::vector<Connection*> waiting_;
   std::vector<Connection*> starting_;
-  std::chrono::nanoseconds last_cpu_{};
+  std::chrono::nanoseconds last_runnable_{};
   std::chrono::nanoseconds last_wall_{};
   unsigned found_ = 0;
   unsigned empty_ = 0;
