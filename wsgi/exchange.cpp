@@ -13,7 +13,9 @@ bool Exchange::push_body(std::string_view chunk) {
   body_.emplace_back(chunk);
   body_bytes_ += chunk.size();
   cv_.notify_all();
-  body_paused_ = body_bytes_ > kBodyHighMark;
+  // Only the worker lifts a pause (read_body, finish), because only it then tells the loop to resume reading: a
+  // later chunk of the same read that fits again must not, or nobody would resume.
+  if (body_bytes_ > kBodyHighMark) body_paused_ = true;
   return !body_paused_;
 }
 

@@ -68,7 +68,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // --- loop thread ---
   void attach(ExchangeSink* sink) { sink_ = sink; }
   void detach() { sink_ = nullptr; cancel(); }
-  // Appends body bytes; returns false when the channel is over its mark (pause reading).
+  // Appends body bytes; returns false while the channel is paused (pause reading): from a push over its mark until
+  // the worker drains it to half, when on_body_room() tells the loop to resume.
   bool push_body(std::string_view chunk);
   void end_body();
   // The writer took the last batch: the worker may produce more.
