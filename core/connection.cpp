@@ -185,6 +185,11 @@ void Connection::process_input() {
   if (closed_) return;
   flush();
   if (closed_ || writing_) return;
+  if (phase_ == Phase::body && response_finished_ && close_after_flush_) {
+    // Answered before its body ended, and the connection closes: the rest of the body is discarded by lingering.
+    complete_request();
+    return linger();
+  }
   if (peer_eof_) {
     if (phase_ == Phase::head || phase_ == Phase::body) return close_now(nullptr);  // request cut short
     if (phase_ == Phase::idle) return linger();
@@ -317,15 +322,17 @@ void Connection::finish() {
   }
   if (!plan_.keep_alive || plan_.framing == BodyFraming::until_close) close_after_flush_ = true;
   response_finished_ = true;
-  if (processing_ || phase_ != Phase::handling || resume_posted_) return;
-  // Finished from outside a connection call (a coroutine, a timer): continue on a fresh stack.
+  if (processing_ || resume_posted_) return;
+  // Answered before the request's body ended, on a connection kept alive: out now; the body is still read to its end.
+  if (phase_ == Phase::body && !close_after_flush_) return flush();
+  // Finished from outside a connection call (a coroutine, a timer, a WSGI worker): continue on a fresh stack.
   resume_posted_ = true;
   ++pending_;
   asio::post(ctx_.loop.impl().io, [this] {
     --pending_;
     resume_posted_ = false;
     if (closed_) return finalize();
-    complete_request();
+    if (phase_ == Phase::handling) complete_request();
     process_input();
   });
 }

@@ -158,6 +158,42 @@ def test_unread_body_then_pipelined_request(server):
         assert (r.status, json.loads(r.body)["data"]) == (200, "")
 
 
+@pytest.mark.parametrize("target, status", [("/ignore", 200), ("/ignore-silently", 204)])
+def test_an_answer_before_the_body_ends_arrives_at_once_and_keeps_the_connection(server, target, status):
+    """The app answers without reading: the response (even a head alone) goes out before the client sends the rest;
+    the rest is then read and dropped, and the connection serves the next request."""
+    body = os.urandom(4 << 20)
+    with server.connect() as s:
+        s.settimeout(5)
+        s.sendall(b"POST %s HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (target.encode(), len(body),
+                                                                                     body[:1000]))
+        reader = ResponseReader(s)
+        assert reader.read().status == status
+        s.sendall(body[1000:])
+        http_request(s, "POST", "/read", [("Content-Length", "5")], b"hello")
+        r = reader.read()
+        assert (r.status, json.loads(r.body)["data"]) == (200, "hello")
+
+
+def test_an_http10_answer_before_the_body_ends_closes_the_connection_without_blocking_the_client(server):
+    """HTTP/1.0 without keep-alive: after the response the server drains what the client still sends for a moment
+    (lingering close) and closes; the client is never left blocked sending a body nobody reads."""
+    body = b"x" * (8 << 20)  # far more than the socket buffers hold
+    with server.connect() as s:
+        s.settimeout(5)
+        s.sendall(b"POST /ignore HTTP/1.0\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body[:1000]))
+        r = ResponseReader(s).read()
+        assert (r.status, r.body, r.headers.get("connection")) == (200, b"ignored", "close")
+        try:
+            s.sendall(body[1000:])  # discarded while the server lingers, or refused once it has closed
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        try:
+            assert s.recv(100) == b""
+        except ConnectionResetError:
+            pass
+
+
 def read_line_from_chunked(reader):
     """Reads the next chunk of a chunked response (the app yields one line per chunk)."""
     size = int(reader._line(), 16)

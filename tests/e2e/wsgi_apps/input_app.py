@@ -100,6 +100,9 @@ def app(environ, start_response):
     if path == "/ignore":
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "7")])
         return [b"ignored"]
+    if path == "/ignore-silently":
+        start_response("204 No Content", [])
+        return []
     handler = ROUTES.get(path)
     if handler is None:
         start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
