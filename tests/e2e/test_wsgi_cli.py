@@ -1,6 +1,7 @@
 """The updraft command: load errors before binding, factories, --chdir/--pythonpath/--virtualenv, binds, logs, flags."""
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -16,9 +17,14 @@ PY = "%d.%d" % sys.version_info[:2]
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range, so that no server bound to port 0 and no client connection
+    of a test running beside this one (nor one of theirs lingering in TIME_WAIT) can take it meanwhile."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        ephemeral_low = int(f.read().split()[0])
+    while True:
+        port = random.randrange(10_000, ephemeral_low)
+        if port_is_free(port):
+            return port
 
 
 def port_is_free(port):
