@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <list>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -73,7 +74,7 @@ struct LoopWorker {
       if (ec) {
         // Out of descriptors or similar: back off briefly instead of spinning.
         spdlog::warn("accept failed: {}", ec.message());
-        retries.push_back(loop.call_later(std::chrono::milliseconds(100), [this, &acceptor] { accept(acceptor); }));
+        retries[&acceptor] = loop.call_later(std::chrono::milliseconds(100), [this, &acceptor] { accept(acceptor); });
         return;
       }
       (new Connection(context, std::move(socket)))->start();
@@ -91,7 +92,6 @@ struct LoopWorker {
   void on_tick() {
     auto now = Clock::now();
     loop.refresh_date();
-    retries.clear();
     for (Connection* c = context.connections; c;) {
       Connection* next = c->next;
       if (context.draining && now > drain_deadline) c->drain_hard();
@@ -124,7 +124,7 @@ struct LoopWorker {
   LoopContext context;
   std::list<Acceptor> acceptors;  // stable addresses: pending accepts refer to them
   asio::steady_timer tick;
-  std::vector<TimerHandle> retries;
+  std::map<Acceptor*, TimerHandle> retries;  // an acceptor's pending retry after a failed accept
   Clock::time_point drain_deadline;
 };
 
