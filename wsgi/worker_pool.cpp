@@ -98,7 +98,7 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
     run_(exchange);
     std::unique_lock lock(mutex_);
     // An interrupt still being raised must finish, and then be cleared, before the next request starts.
-    cv_.wait(lock, [&] { return !self->interrupting; });
+    interrupt_cv_.wait(lock, [&] { return !self->interrupting; });
     if (std::exchange(self->interrupted, false)) {
       lock.unlock();  // never wait for the GIL while holding the pool's lock
       clear_pending_interrupt(self->ident);
@@ -135,7 +135,7 @@ void WorkerPool::watch() {
         if (interrupt_) interrupt_(ident);
         lock.lock();
         w->interrupting = false;
-        cv_.notify_all();
+        interrupt_cv_.notify_all();
         break;
       }
     }

@@ -66,7 +66,9 @@ class WorkerPool {
   std::chrono::steady_clock::duration grace_;
   std::size_t max_queue_;
   std::mutex mutex_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;            // idle workers wait here for requests
+  std::condition_variable interrupt_cv_;  // a worker waits here for the watchdog to finish interrupting it (apart, so
+                                          // that submit()'s notify_one never wakes it instead of an idle worker)
   std::condition_variable watchdog_cv_;
   std::deque<std::shared_ptr<Exchange>> queue_;
   std::vector<std::shared_ptr<Worker>> workers_;
