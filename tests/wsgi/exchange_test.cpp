@@ -23,11 +23,20 @@ struct RoomCounter : ExchangeSink {
   void on_body_room() override { ++rooms; }
 };
 
-// Runs what was posted to the loop so far.
-void run_posted(Loop& loop) {
-  loop.post([&loop] { loop.stop(); });
-  loop.run();
-}
+// An exchange whose loop-side signals are counted; run_posted() delivers them.
+struct CountedExchange {
+  CountedExchange() { exchange->attach(&sink); }
+  ~CountedExchange() { exchange->detach(); }
+  // Runs what was posted to the loop so far.
+  void run_posted() {
+    loop.post([this] { loop.stop(); });
+    loop.run();
+  }
+
+  Loop loop;
+  std::shared_ptr<Exchange> exchange = std::make_shared<Exchange>(loop, WsgiRequestInfo{});
+  RoomCounter sink;
+};
 
 // Pushes 1000-byte chunks, as a chunked body arrives, until the channel asks to pause; returns the bytes pushed.
 std::size_t push_until_paused(Exchange& exchange) {
@@ -50,28 +59,17 @@ std::size_t drain(Exchange& exchange, std::size_t held, std::size_t keep, std::s
 
 }  // namespace
 
-TEST_CASE("a paused body channel is resumed once when the worker drains it") {
-  Loop loop;
-  auto exchange = std::make_shared<Exchange>(loop, WsgiRequestInfo{});
-  RoomCounter sink;
-  exchange->attach(&sink);
-
+TEST_CASE_METHOD(CountedExchange, "a paused body channel is resumed once when the worker drains it") {
   std::size_t held = push_until_paused(*exchange);
   CHECK(held > Exchange::kBodyHighMark);
   drain(*exchange, held, 0);
-  run_posted(loop);
+  run_posted();
   CHECK(sink.rooms == 1);
-  exchange->detach();
 }
 
-TEST_CASE("a push that fits after the worker's partial read keeps the channel paused") {
+TEST_CASE_METHOD(CountedExchange, "a push that fits after the worker's partial read keeps the channel paused") {
   // Several chunks of one read buffer are pushed after the one that paused reading; if one of them could lift the
   // pause before the worker drained the channel, nobody would resume reading and the upload would hang.
-  Loop loop;
-  auto exchange = std::make_shared<Exchange>(loop, WsgiRequestInfo{});
-  RoomCounter sink;
-  exchange->attach(&sink);
-
   std::size_t held = push_until_paused(*exchange);
   held = drain(*exchange, held, held - 64 * 1024);  // one read by the worker: still above half the mark
   REQUIRE(held > Exchange::kBodyHighMark / 2);
@@ -80,7 +78,6 @@ TEST_CASE("a push that fits after the worker's partial read keeps the channel pa
   held += 1000;
 
   drain(*exchange, held, 0);
-  run_posted(loop);
+  run_posted();
   CHECK(sink.rooms == 1);
-  exchange->detach();
 }
