@@ -183,13 +183,10 @@ void Connection::process_input() {
   }
   processing_ = false;
   if (closed_) return;
+  // Answered before its body ended, and the connection closes: flush() lingers, discarding the rest of the body.
+  if (phase_ == Phase::body && response_finished_ && close_after_flush_) complete_request();
   flush();
   if (closed_ || writing_) return;
-  if (phase_ == Phase::body && response_finished_ && close_after_flush_) {
-    // Answered before its body ended, and the connection closes: the rest of the body is discarded by lingering.
-    complete_request();
-    return linger();
-  }
   if (peer_eof_) {
     if (phase_ == Phase::head || phase_ == Phase::body) return close_now(nullptr);  // request cut short
     if (phase_ == Phase::idle) return linger();
@@ -322,9 +319,14 @@ void Connection::finish() {
   }
   if (!plan_.keep_alive || plan_.framing == BodyFraming::until_close) close_after_flush_ = true;
   response_finished_ = true;
-  if (processing_ || resume_posted_) return;
-  // Answered before the request's body ended, on a connection kept alive: out now; the body is still read to its end.
-  if (phase_ == Phase::body && !close_after_flush_) return flush();
+  if (phase_ == Phase::body) {
+    // Answered before the request's body ended: what is left of it is read and dropped, however its delegate had
+    // paused reading (a full WSGI body channel).
+    resume_reading();
+    // On a connection kept alive the answer goes out now, and the body is read to its end.
+    if (!processing_ && !close_after_flush_) return flush();
+  }
+  if (processing_ || resume_posted_ || (phase_ != Phase::handling && phase_ != Phase::body)) return;
   // Finished from outside a connection call (a coroutine, a timer, a WSGI worker): continue on a fresh stack.
   resume_posted_ = true;
   ++pending_;

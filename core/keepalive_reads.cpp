@@ -21,24 +21,6 @@ std::chrono::nanoseconds read_clock(clockid_t clock) {
   ::clock_gettime(clock, &ts);
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
-
-// How long the calling thread has been runnable: running, or ready and waiting for a core, which a saturated loop
-// does on a machine busy with other work (the first two fields of /proc/thread-self/schedstat). Where that file is
-// missing (a kernel without CONFIG_SCHED_INFO), its CPU time.
-std::chrono::nanoseconds runnable_time() {
-  int fd = ::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    char text[128];
-    ssize_t n = ::read(fd, text, sizeof text - 1);
-    ::close(fd);
-    unsigned long long ran = 0, waited = 0;
-    if (n > 0) {
-      text[n] = '\0';
-      if (std::sscanf(text, "%llu %llu", &ran, &waited) == 2) return std::chrono::nanoseconds(ran + waited);
-    }
-  }
-  return read_clock(CLOCK_THREAD_CPUTIME_ID);
-}
 }  // namespace
 
 bool KeepAliveReads::defer(Connection& c) {
@@ -61,11 +43,32 @@ void KeepAliveReads::start_reads() {
   if (empty_ >= kMinEmpty && empty_ > found_) deferring_ = false;
 }
 
+KeepAliveReads::~KeepAliveReads() {
+  if (schedstat_fd_ >= 0) ::close(schedstat_fd_);
+}
+
+// The first two fields of the loop thread's schedstat: nanoseconds it ran and waited for a core. Without that file
+// (a kernel without CONFIG_SCHED_INFO), its CPU time.
+std::chrono::nanoseconds KeepAliveReads::runnable_time() {
+  if (schedstat_fd_ == kUnopened) schedstat_fd_ = ::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  if (schedstat_fd_ >= 0) {
+    char text[128];
+    ssize_t n = ::pread(schedstat_fd_, text, sizeof text - 1, 0);
+    unsigned long long ran = 0, waited = 0;
+    if (n > 0) {
+      text[n] = '\0';
+      if (std::sscanf(text, "%llu %llu", &ran, &waited) == 2) return std::chrono::nanoseconds(ran + waited);
+    }
+  }
+  return read_clock(CLOCK_THREAD_CPUTIME_ID);
+}
+
 void KeepAliveReads::on_tick() {
+  if (!allowed_) return;
   auto runnable = runnable_time();
   auto wall = read_clock(CLOCK_MONOTONIC);
   // The first tick compares with the thread's start and the boot: a small share, so no deferring yet.
-  deferring_ = allowed_ && static_cast<double>((runnable - last_runnable_).count()) >=
+  deferring_ = static_cast<double>((runnable - last_runnable_).count()) >=
                kSaturated * static_cast<double>((wall - last_wall_).count());
   last_runnable_ = runnable;
   last_wall_ = wall;

@@ -19,6 +19,7 @@ class KeepAliveReads {
  public:
   // allowed false: reads always start at once.
   KeepAliveReads(Loop& loop, bool allowed) : loop_(loop), allowed_(allowed) {}
+  ~KeepAliveReads();
   KeepAliveReads(const KeepAliveReads&) = delete;
   KeepAliveReads& operator=(const KeepAliveReads&) = delete;
 
@@ -35,6 +36,9 @@ class KeepAliveReads {
   static constexpr unsigned kMinEmpty = 16;  // empty deferred reads before judging that deferring does not pay
 
   void start_reads();
+  // How long the loop thread has been runnable: running, or ready and waiting for a core, which a saturated loop
+  // also is on a machine busy with other work.
+  std::chrono::nanoseconds runnable_time();
 
   Loop& loop_;
   bool allowed_;
@@ -44,6 +48,8 @@ class KeepAliveReads {
   std::chrono::nanoseconds last_wall_{};
   unsigned found_ = 0;
   unsigned empty_ = 0;
+  static constexpr int kUnopened = -2;
+  int schedstat_fd_ = kUnopened;  // the loop thread's /proc/thread-self/schedstat, opened on its first tick
   bool deferring_ = false;
   bool posted_ = false;
 };

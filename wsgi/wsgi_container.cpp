@@ -139,11 +139,9 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
     writer_.finish();
   }
 
-  // The response is decided: the rest of the body is discarded, so reading must not stay paused on a full channel.
   void done() {
     answered_ = true;
     timer_.cancel();
-    writer_.resume_reading();
   }
 
   WsgiContainer& container_;

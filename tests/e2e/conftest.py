@@ -23,7 +23,6 @@ class ServerProcess:
         self._err = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server must never block on it
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._err, env=env, cwd=cwd)
         self.port = None
-        self._stopped = None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
@@ -48,9 +47,6 @@ class ServerProcess:
         return s
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        """Stops the server (once: a later call returns the first call's result) -> (exit code, stdout, stderr)."""
-        if self._stopped is not None:
-            return self._stopped
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -61,8 +57,7 @@ class ServerProcess:
         out, _ = self.proc.communicate()
         err = self.error_log()
         assert_clean(err, self.args[0])
-        self._stopped = (self.proc.returncode, out, err)
-        return self._stopped
+        return self.proc.returncode, out, err
 
     def error_log(self):
         """Everything the server wrote to stderr so far."""

@@ -21,10 +21,13 @@ def free_port():
     of a test running beside this one (nor one of theirs lingering in TIME_WAIT) can take it meanwhile."""
     with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
         ephemeral_low = int(f.read().split()[0])
-    while True:
-        port = random.randrange(10_000, ephemeral_low)
+    for _ in range(100):
+        port = random.randrange(1024, max(ephemeral_low, 1025))
         if port_is_free(port):
             return port
+    with socket.socket() as s:  # no free port below the range: an ephemeral one, as before
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def port_is_free(port):
