@@ -55,6 +55,13 @@ void HeaderList::remove(std::string_view name) {
   fields_.erase(kept, fields_.end());
 }
 
+std::size_t HeaderList::heap_bytes() const {
+  std::size_t bytes = 0;
+  if (storage_.capacity() > storage_.static_capacity) bytes += storage_.capacity();
+  if (fields_.capacity() > fields_.static_capacity) bytes += fields_.capacity() * sizeof(Slot);
+  return bytes;
+}
+
 void HeaderList::clear() {
   storage_.clear();
   fields_.clear();

@@ -57,6 +57,8 @@ class HeaderList {
   // Trims optional whitespace around the last field's value.
   void end_field();
   std::size_t storage_bytes() const { return storage_.size(); }
+  // Heap bytes held beyond the inline room, kept across clear().
+  std::size_t heap_bytes() const;
 
  private:
   struct Slot {

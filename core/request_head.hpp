@@ -34,6 +34,11 @@ struct RequestHead {
   bool is_head() const { return method == "HEAD"; }
   bool has_body() const { return chunked || content_length.value_or(0) > 0; }
 
+  // Heap bytes a cleared head keeps: a pool drops a head that holds more than a typical one needs, so that one large
+  // request cannot pin its memory for the life of the process.
+  std::size_t retained_bytes() const { return target.capacity() + headers.heap_bytes() + trailers.heap_bytes(); }
+  static constexpr std::size_t kMaxPooledBytes = 8 * 1024;
+
   void clear() {
     method = {};
     target.clear();

@@ -48,6 +48,18 @@ int status_for(llhttp_errno_t err, const llhttp_t& p) {
     return 505;
   return 400;
 }
+
+// llhttp_execute, going on past a declined upgrade.
+llhttp_errno_t execute(llhttp_t& p, std::string_view piece) {
+  llhttp_errno_t err = llhttp_execute(&p, piece.data(), piece.size());
+  if (err != HPE_PAUSED_UPGRADE) return err;
+  // llhttp stops where the message after an Upgrade or CONNECT request begins. Every upgrade is declined here, so
+  // the connection goes on as HTTP/1.1 over the same bytes, which the head scanner has already checked: they go
+  // to llhttp again, never through the scanner twice (that would let a head past every check and limit).
+  const char* at = llhttp_get_error_pos(&p);
+  llhttp_resume_after_upgrade(&p);
+  return llhttp_execute(&p, at, static_cast<std::size_t>(piece.data() + piece.size() - at));
+}
 }  // namespace
 
 struct RequestParser::Callbacks {
@@ -196,7 +208,7 @@ RequestParser::Result RequestParser::feed(std::string_view data) {
       if (r.status) return {off + r.consumed, Outcome::error, r.status, r.reason};
       piece = piece.substr(0, r.consumed);
     }
-    llhttp_errno_t err = llhttp_execute(&p, piece.data(), piece.size());
+    llhttp_errno_t err = execute(p, piece);
     if (err == HPE_OK) {
       off += piece.size();
       continue;
@@ -204,12 +216,6 @@ RequestParser::Result RequestParser::feed(std::string_view data) {
     std::size_t used = static_cast<std::size_t>(llhttp_get_error_pos(&p) - piece.data());
     if (err == HPE_PAUSED) {
       llhttp_resume(&p);
-      off += used;
-      continue;
-    }
-    if (err == HPE_PAUSED_UPGRADE) {
-      // We decline every upgrade here, so the connection goes on as HTTP/1.1.
-      llhttp_resume_after_upgrade(&p);
       off += used;
       continue;
     }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/request_parser.hpp"
+#include "support/parser_replay.hpp"
 
 using updraft::Limits;
 using updraft::ParserListener;
@@ -391,4 +392,99 @@ TEST_CASE("head limits are enforced through the parser", "[request_parser]") {
     CHECK(r.outcome == Outcome::error);
     CHECK(r.status == 431);
   }
+}
+
+namespace {
+const std::string upgrade_request = "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n";
+const std::string connect_request = "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n";
+
+// Small limits, so that a head past them is short enough to replay byte by byte at every cut.
+Limits small_limits() {
+  Limits limits;
+  limits.max_request_line = 40;
+  limits.max_header_count = 4;
+  limits.max_header_field_size = 48;
+  limits.max_header_bytes = 96;
+  limits.max_chunk_extension_bytes = 8;
+  return limits;
+}
+
+// Heads a connection may see, alone and after a declined Upgrade or a CONNECT.
+std::vector<std::pair<std::string, std::string>> replay_corpus() {
+  const std::vector<std::pair<std::string, std::string>> heads = {
+      {"a simple GET", "GET /path?q=1 HTTP/1.1\r\nHost: a\r\nUser-Agent:  t/1 \r\n\r\n"},
+      {"a leading empty line", "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"},
+      {"a POST with a body", "POST /e HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"},
+      {"a chunked POST with trailers", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                       "3;x=y\r\nabc\r\n0\r\nT: v\r\n\r\n"},
+      {"pipelined GETs", "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.0\r\n\r\n"},
+      {"a field over its limit", "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(60, 'A') + "\r\n\r\n"},
+      {"fields over the total limit",
+       "GET / HTTP/1.1\r\nHost: a\r\nX1: " + std::string(40, 'A') + "\r\nX2: " + std::string(40, 'B') + "\r\n\r\n"},
+      {"too many fields", "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n"},
+      {"a request line over its limit", "GET /" + std::string(50, 'p') + " HTTP/1.1\r\nHost: a\r\n\r\n"},
+      {"obs-fold", "GET / HTTP/1.1\r\nHost: a\r\nX-Fold: a\r\n folded\r\n\r\n"},
+      {"a bare LF", "GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n"},
+      {"a control character", "GET / HTTP/1.1\r\nHost: a\x01\r\n\r\n"},
+      {"HTTP/0.9 spacing", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n"},
+      {"a chunk extension over its limit", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                           "1;abcdefghij\r\na\r\n0\r\n\r\n"},
+      {"trailers over the limit", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                  "0\r\nT: " + std::string(100, 'x') + "\r\n\r\n"},
+      {"a head cut short", "GET / HTTP/1.1\r\nHost: a\r\n"},
+  };
+  std::vector<std::pair<std::string, std::string>> corpus;
+  for (const auto& [what, head] : heads) {
+    corpus.emplace_back(what, head);
+    corpus.emplace_back(what + std::string(", after a declined Upgrade"), upgrade_request + head);
+    corpus.emplace_back(what + std::string(", after a declined Upgrade and an empty line"),
+                        upgrade_request + "\r\n" + head);
+    corpus.emplace_back(what + std::string(", after a CONNECT"), connect_request + head);
+  }
+  return corpus;
+}
+
+// The transcript of the second message of a replay (the first is the Upgrade or CONNECT).
+std::string without_first_message(const std::string& transcript) { return transcript.substr(transcript.find('\n') + 1); }
+}  // namespace
+
+TEST_CASE("every head replays the same whole, cut at every point and byte by byte", "[request_parser]") {
+  using updraft::testing::ParserReplay;
+  const Limits limits = small_limits();
+  for (const auto& [what, data] : replay_corpus()) {
+    INFO(what);
+    const std::string whole = ParserReplay::whole(limits, data);
+    INFO(whole);
+    for (std::size_t cut = 1; cut < data.size(); ++cut) {
+      INFO("cut at " << cut);
+      REQUIRE(ParserReplay::cut_at(limits, data, cut) == whole);
+    }
+    REQUIRE(ParserReplay::in_pieces(limits, data, 1) == whole);
+    REQUIRE(ParserReplay::in_pieces(limits, data, 7) == whole);
+  }
+}
+
+TEST_CASE("a declined Upgrade or CONNECT changes nothing for the request after it", "[request_parser]") {
+  using updraft::testing::ParserReplay;
+  const Limits limits = small_limits();
+  for (const auto& [what, data] : replay_corpus()) {
+    if (data.rfind(upgrade_request, 0) != 0 && data.rfind(connect_request, 0) != 0) continue;
+    INFO(what);
+    std::string alone = data.substr(data.rfind(upgrade_request, 0) == 0 ? upgrade_request.size() : connect_request.size());
+    std::string after = ParserReplay::whole(limits, data);
+    CHECK(without_first_message(after) == ParserReplay::whole(limits, alone));
+    // The reproduction of the header-limit bypass: the next head arrives in pieces after the Upgrade was parsed.
+    CHECK(ParserReplay::run(limits, {data.substr(0, data.size() - alone.size()), alone.substr(0, 2),
+                                     alone.substr(2, 16), alone.substr(18)}) == after);
+  }
+}
+
+TEST_CASE("after a declined Upgrade an oversized head is still refused with 431", "[request_parser]") {
+  using updraft::testing::ParserReplay;
+  Limits limits;  // the defaults, as the reproduction ran
+  std::string big = "Host: a\r\nX-Big: " + std::string(200000, 'A') + "\r\n\r\n";
+  std::string transcript = ParserReplay::run(limits, {upgrade_request, "\r\nGET / HTTP/1.1\r\n", big});
+  CHECK(without_first_message(transcript) == "error 431 header field too large\n");
+  CHECK(ParserReplay::run(limits, {upgrade_request, "GET / ", "HTTP/1.1\r\nHost: a\r\n\r\n"}) ==
+        ParserReplay::run(limits, {upgrade_request + "GET / HTTP/1.1\r\nHost: a\r\n\r\n"}));
 }
