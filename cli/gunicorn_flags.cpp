@@ -82,6 +82,17 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
       ->capture_default_str()
       ->check(head_limit);
   app.add_option("--max-body-size", f.max_body_size, "largest request body in bytes (413 past it)")->capture_default_str();
+  app.add_option("--buffer-request-body", f.buffer_request_body,
+                 "request bodies up to this many bytes are read whole before a WSGI thread takes the request")
+      ->capture_default_str();
+  app.add_option("--response-buffer", f.response_spool.memory,
+                 "bytes of a response held in memory for a slow client before they go to a temporary file")
+      ->capture_default_str();
+  app.add_option("--response-spool-max", f.response_spool.max,
+                 "bytes of a response held for a slow client in all; past this the app waits for the client")
+      ->capture_default_str();
+  app.add_option("--spool-dir", f.response_spool.dir, "directory for the temporary files (default: $TMPDIR or /tmp)")
+      ->check(CLI::ExistingDirectory);
   app.add_option("--script-name", f.script_name, "SCRIPT_NAME the app is mounted at");
   app.add_flag("--check-config", f.check_config, "load the app, check the configuration, and exit");
 }
@@ -111,6 +122,8 @@ WsgiContainerOptions GunicornFlags::container_options() const {
   o.max_queue = max_queue;
   o.queue_timeout = std::chrono::duration<double>(queue_timeout);
   o.request_timeout = std::chrono::duration<double>(timeout);
+  o.buffer_request_body = buffer_request_body;
+  o.response_spool = response_spool;
   return o;
 }
 

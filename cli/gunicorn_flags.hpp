@@ -40,6 +40,8 @@ struct GunicornFlags {
   std::size_t limit_request_fields = 100;
   std::size_t limit_request_field_size = 8190;
   std::uint64_t max_body_size = 100u << 20;
+  std::uint64_t buffer_request_body = 1 << 20;  // bodies read whole by the loop before a thread runs the app
+  SpoolLimits response_spool;        // --response-buffer, --response-spool-max, --spool-dir
   std::string script_name;          // SCRIPT_NAME prefix
   bool check_config = false;
 

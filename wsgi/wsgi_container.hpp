@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/delegate.hpp"
+#include "wsgi/response_spool.hpp"
 #include "wsgi/worker_pool.hpp"
 
 namespace updraft {
@@ -17,6 +18,10 @@ struct WsgiContainerOptions {
   std::chrono::duration<double> queue_timeout{10};                // 503 after waiting this long
   std::chrono::duration<double> request_timeout{0};               // 504 past this; 0 = none
   std::chrono::duration<double> unwind_grace{5};                  // then the thread is replaced
+  // Bodies up to this size are read whole by the loop before a thread is given the request: a slow uploader
+  // never holds a thread. Larger ones (and chunked ones once past it) stream through the body channel.
+  std::uint64_t buffer_request_body = 1 << 20;
+  SpoolLimits response_spool;  // output a slow reader has not taken, held by the loop, not the thread
 };
 
 class WsgiContainer : public HandlerFactory {

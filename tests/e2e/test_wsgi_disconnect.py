@@ -12,7 +12,8 @@ from wsgi_server import SLACK, http_request, serve
 
 @pytest.fixture(scope="module")
 def server():
-    yield from serve("disconnect_app:app", "--threads", "2")
+    # Bodies over 64 KiB stream to the app, so that a cut upload reaches it (smaller ones are read whole first).
+    yield from serve("disconnect_app:app", "--threads", "2", "--buffer-request-body", "65536")
 
 
 def events(server, ident):

@@ -17,7 +17,9 @@ BIG_TEXT = b"".join(b"%06d some text to make a line\n" % i for i in range(4000))
 
 @pytest.fixture(scope="module")
 def server():
-    yield from serve("input_app:app", "--threads", "4", "--max-body-size", str(1 << 30))
+    # Bodies over 64 KiB stream to the app as they arrive (smaller ones are read whole first).
+    yield from serve("input_app:app", "--threads", "4", "--max-body-size", str(1 << 30),
+                     "--buffer-request-body", "65536")
 
 
 def chunked(body, size):
