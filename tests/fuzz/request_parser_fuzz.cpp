@@ -1,0 +1,50 @@
+// Fuzz target: the request parser gives the same messages (heads, bodies) and the same error status whether a
+// connection's bytes arrive whole, cut in two or byte by byte; the first byte picks the limits (odd: small) and the cut.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "support/parser_replay.hpp"
+
+using updraft::Limits;
+using updraft::testing::ParserReplay;
+
+namespace {
+// Limits a few hundred bytes go past, as in tests/core/request_parser_test.cpp.
+Limits small_limits() {
+  Limits limits;
+  limits.max_request_line = 40;
+  limits.max_header_count = 4;
+  limits.max_header_field_size = 48;
+  limits.max_header_bytes = 96;
+  limits.max_chunk_extension_bytes = 8;
+  return limits;
+}
+
+// A transcript without its error's reason: however the bytes are cut, the messages and the status must be the same.
+std::string without_reason(std::string transcript) {
+  std::size_t last = transcript.rfind('\n', transcript.size() - 2);
+  last = last == std::string::npos ? 0 : last + 1;
+  if (transcript.compare(last, 6, "error ") == 0) transcript.resize(last + 9);
+  return transcript;
+}
+
+void require_same(const std::string& whole, const std::string& other, const char* how) {
+  if (without_reason(whole) == without_reason(other)) return;
+  std::fprintf(stderr, "transcripts differ\n--- whole:\n%s--- %s:\n%s", whole.c_str(), how, other.c_str());
+  std::abort();
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0 || size > 4096) return 0;  // byte-by-byte replays of longer inputs would slow the search down
+  static const Limits defaults, small = small_limits();
+  const Limits& limits = data[0] % 2 ? small : defaults;
+  std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+  const std::string whole = ParserReplay::whole(limits, input);
+  require_same(whole, ParserReplay::cut_at(limits, input, input.size() * (data[0] / 2) / 127), "cut in two");
+  require_same(whole, ParserReplay::in_pieces(limits, input, 1), "byte by byte");
+  return 0;
+}
