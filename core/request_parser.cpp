@@ -198,6 +198,16 @@ void RequestParser::next_message() {
   error_status_ = 0;
 }
 
+// The answer to an error llhttp reported while parsing piece, which starts off bytes into the data fed.
+RequestParser::Result RequestParser::llhttp_failure(int errno_value, std::size_t off, std::string_view piece) {
+  llhttp_t& p = state_->parser;
+  auto err = static_cast<llhttp_errno_t>(errno_value);
+  std::size_t used = static_cast<std::size_t>(llhttp_get_error_pos(&p) - piece.data());
+  // One of our callbacks failed (llhttp reports HPE_USER or HPE_CB_*): the status is ours.
+  if (error_status_) return {off + used, Outcome::error, error_status_, error_reason_};
+  return {off + used, Outcome::error, status_for(err, p), llhttp_errno_name(err)};
+}
+
 RequestParser::Result RequestParser::feed(std::string_view data) {
   llhttp_t& p = state_->parser;
   std::size_t off = 0;
@@ -205,7 +215,14 @@ RequestParser::Result RequestParser::feed(std::string_view data) {
     std::string_view piece = data.substr(off);
     if (scanner_.in_head()) {
       HeadScanner::Result r = scanner_.scan(piece);
-      if (r.status) return {off + r.consumed, Outcome::error, r.status, r.reason};
+      if (r.status) {
+        // llhttp may find an earlier error in the bytes before the scanner's: the first error in the bytes decides
+        // the answer, however they were cut into pieces.
+        std::string_view before = piece.substr(0, r.consumed);
+        llhttp_errno_t err = execute(p, before);
+        if (err != HPE_OK && err != HPE_PAUSED) return llhttp_failure(err, off, before);
+        return {off + r.consumed, Outcome::error, r.status, r.reason};
+      }
       piece = piece.substr(0, r.consumed);
     }
     llhttp_errno_t err = execute(p, piece);
@@ -213,15 +230,9 @@ RequestParser::Result RequestParser::feed(std::string_view data) {
       off += piece.size();
       continue;
     }
-    std::size_t used = static_cast<std::size_t>(llhttp_get_error_pos(&p) - piece.data());
-    if (err == HPE_PAUSED) {
-      llhttp_resume(&p);
-      off += used;
-      continue;
-    }
-    // One of our callbacks failed (llhttp reports HPE_USER or HPE_CB_*): the status is ours.
-    if (error_status_) return {off + used, Outcome::error, error_status_, error_reason_};
-    return {off + used, Outcome::error, status_for(err, p), llhttp_errno_name(err)};
+    if (err != HPE_PAUSED) return llhttp_failure(err, off, piece);
+    llhttp_resume(&p);
+    off += static_cast<std::size_t>(llhttp_get_error_pos(&p) - piece.data());
   }
   return {off, message_done_ ? Outcome::message_done : Outcome::need_more, 0, {}};
 }

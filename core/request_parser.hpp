@@ -51,6 +51,7 @@ class RequestParser {
  private:
   friend struct Callbacks;
   int check_head();
+  Result llhttp_failure(int errno_value, std::size_t off, std::string_view piece);
   int fail(int status, const char* reason);
 
   const Limits& limits_;

@@ -23,7 +23,10 @@ bool is_plain_path(std::string_view pattern) {
 
 std::string_view strip_anchors(std::string_view pattern) {
   if (!pattern.empty() && pattern.front() == '^') pattern.remove_prefix(1);
-  if (!pattern.empty() && pattern.back() == '$') pattern.remove_suffix(1);
+  // A trailing '$' is an anchor unless a backslash escapes it (an odd run of backslashes before it: "/price\\$").
+  std::size_t escapes = 0;
+  while (escapes + 1 < pattern.size() && pattern[pattern.size() - 2 - escapes] == '\\') ++escapes;
+  if (!pattern.empty() && pattern.back() == '$' && escapes % 2 == 0) pattern.remove_suffix(1);
   return pattern;
 }
 }  // namespace
