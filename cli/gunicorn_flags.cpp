@@ -11,7 +11,7 @@
 #include <stdexcept>
 
 #include "cli/server_flags.hpp"
-#include "core/listener.hpp"
+#include "core/net/listener.hpp"
 
 namespace updraft {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "core/server.hpp"
+#include "core/http/http_server.hpp"
 #include "wsgi/environ.hpp"
 #include "wsgi/python_runtime.hpp"
 #include "wsgi/wsgi_container.hpp"

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "core/server.hpp"
+#include "core/http/http_server.hpp"
 
 namespace CLI {
 class App;

@@ -10,7 +10,7 @@
 #include "cli/native_plugin.hpp"
 #include "cli/prefork.hpp"
 #include "cli/wsgi_service.hpp"
-#include "core/server.hpp"
+#include "core/http/http_server.hpp"
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
 #include "wsgi/python_runtime.hpp"
@@ -26,7 +26,7 @@ void add_native_routes(const GunicornFlags& flags, Application& routes) {
   for (auto& plugin : flags.native_plugins) load_native_plugin(std::filesystem::absolute(plugin), routes);
 }
 
-int serve(const GunicornFlags& flags, py::WsgiApp& app, Application& routes, Server& server) {
+int serve(const GunicornFlags& flags, py::WsgiApp& app, Application& routes, HTTPServer& server) {
   WsgiService wsgi(app, flags.container_options());
   routes.set_fallback(wsgi.container());
   server.set_factory(routes);
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
       std::printf("updraft: configuration OK, %s loads\n", flags.app.c_str());
       return 0;
     }
-    Server server(flags.server_options());
+    HTTPServer server(flags.server_options());
     py::ServerIdentity identity = flags.identity();
     identity.server_port = std::to_string(server.bind());  // the real port when bound to port 0
     app.set_identity(identity);

@@ -1,7 +1,7 @@
 // WsgiService: the container running WsgiApp::handle on its pool, plus queue, busy-thread and GIL-wait samplers.
 #include "cli/wsgi_service.hpp"
 
-#include "core/metrics.hpp"
+#include "core/net/metrics.hpp"
 #include "wsgi/python_runtime.hpp"
 
 namespace updraft {

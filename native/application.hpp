@@ -16,7 +16,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "core/delegate.hpp"
+#include "core/http/delegate.hpp"
 #include "native/request_handler.hpp"
 #include "native/router.hpp"
 

@@ -2,7 +2,7 @@
 // liveness and Prometheus metrics.
 #pragma once
 
-#include "core/metrics.hpp"
+#include "core/net/metrics.hpp"
 #include "native/request_handler.hpp"
 
 namespace updraft {

@@ -8,7 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "core/response_encoder.hpp"
+#include "core/http/response_encoder.hpp"
 
 namespace updraft {
 

@@ -15,8 +15,8 @@
 
 #include <boost/json/fwd.hpp>
 
-#include "core/delegate.hpp"
-#include "core/loop.hpp"
+#include "core/http/delegate.hpp"
+#include "core/net/loop.hpp"
 #include "native/http_error.hpp"
 #include "native/task.hpp"
 #include "native/url.hpp"

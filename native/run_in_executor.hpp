@@ -11,8 +11,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "core/executor.hpp"
-#include "core/loop.hpp"
+#include "core/net/executor.hpp"
+#include "core/net/loop.hpp"
 
 namespace updraft {
 

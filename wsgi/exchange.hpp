@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/headers.hpp"
-#include "core/loop.hpp"
+#include "core/http/headers.hpp"
+#include "core/net/loop.hpp"
 
 namespace updraft {
 

@@ -4,7 +4,7 @@
 #include <memory>
 #include <string_view>
 
-#include "core/headers.hpp"
+#include "core/http/headers.hpp"
 #include "wsgi/exchange.hpp"
 
 typedef struct _object PyObject;

@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
-#include "core/scheduling.hpp"
+#include "core/net/scheduling.hpp"
 
 namespace updraft {
 

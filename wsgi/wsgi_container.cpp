@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/loop.hpp"
+#include "core/net/loop.hpp"
 
 namespace updraft {
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "core/delegate.hpp"
+#include "core/http/delegate.hpp"
 #include "wsgi/response_spool.hpp"
 #include "wsgi/worker_pool.hpp"
 

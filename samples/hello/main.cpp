@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     app.add<HelloHandler>("/");
     app.add<SleepHandler>("/sleep");
     app.add<EchoHandler>("/echo");
-    Server server(flags.server, app);
+    HTTPServer server(flags.server, app);
     std::uint16_t port = server.bind();
     std::printf("hello listening on http://%s:%u/\n", flags.server.address.c_str(), port);
     std::fflush(stdout);

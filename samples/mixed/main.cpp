@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
     routes.add<HealthHandler>("/native/health");
     routes.add<MetricsHandler>("/native/metrics");
     routes.set_fallback(service.container());
-    Server server(flags.server, routes);
+    HTTPServer server(flags.server, routes);
     std::uint16_t port = server.bind();
     std::printf("mixed listening on http://%s:%u/\n", flags.server.address.c_str(), port);
     std::fflush(stdout);

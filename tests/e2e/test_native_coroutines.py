@@ -220,8 +220,6 @@ def test_client_disconnecting_while_the_handler_sleeps(native_app):
     assert counts["disconnect_resumed"] + counts["connection_closed"] >= 6
 
 
-@pytest.mark.xfail(strict=True, reason="core gap: Connection stops reading while a handler runs (Phase::handling), "
-                   "so a client that leaves is noticed only at the next write; Tornado calls on_connection_close")
 def test_on_connection_close_runs_while_the_handler_waits(native_app):
     s = native_app.connect()
     s.sendall(b"GET /disconnect?ms=2000 HTTP/1.1\r\nHost: x\r\n\r\n")

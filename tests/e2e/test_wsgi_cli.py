@@ -320,8 +320,18 @@ def test_sigterm_right_after_startup_is_graceful(tmp_path):
 SCHED_OTHER, SCHED_BATCH = 0, 3
 
 
-def thread_policies(pid):
-    """[(thread name, is the main thread, scheduling policy)] from /proc/PID/task/*/{comm,stat}."""
+def thread_policies(pid, workers=2):
+    """[(thread name, is the main thread, scheduling policy)] from /proc/PID/task/*/{comm,stat}, once `workers` WSGI
+    worker threads have started and named themselves (on a busy machine the last may still be starting)."""
+    deadline = time.monotonic() + 10
+    while True:
+        threads = read_thread_policies(pid)
+        if sum(name == "wsgi-worker" for name, _, _ in threads) >= workers or time.monotonic() > deadline:
+            return threads
+        time.sleep(0.05)
+
+
+def read_thread_policies(pid):
     threads = []
     for tid in os.listdir(f"/proc/{pid}/task"):
         with open(f"/proc/{pid}/task/{tid}/comm") as f:

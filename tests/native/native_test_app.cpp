@@ -377,7 +377,7 @@ int main(int argc, char** argv) {
     app.add<BodySizeHandler>("/unlimited");
     app.add<SpinHandler>("/spin");
     app.add<MetricsHandler>("/metrics");
-    Server server(flags.server, app);
+    HTTPServer server(flags.server, app);
     std::uint16_t port = server.bind();
     std::printf("native_test_app listening on http://%s:%u/\n", flags.server.address.c_str(), port);
     std::fflush(stdout);

@@ -1,0 +1,72 @@
+// The seams between the connection and whatever answers a request (after tornado/httputil.py).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "core/http/headers.hpp"
+#include "core/http/request_head.hpp"
+
+namespace updraft {
+
+class Loop;
+
+// Handler -> connection. Every method must be called on the connection's loop thread.
+class ResponseWriter {
+ public:
+  // Called when the writer can take more: backpressure is this completion.
+  using Ready = std::function<void()>;
+
+  virtual ~ResponseWriter() = default;
+  // Queues the status line and headers (a Content-Length header fixes the framing;
+  // otherwise chunked on HTTP/1.1 and close-delimited on HTTP/1.0). An empty reason
+  // means the standard phrase for status. They go out with the next write(), send_file()
+  // or finish(), in one send with the first body bytes.
+  virtual void write_head(int status, const HeaderList& headers, std::string_view reason) = 0;
+  void write_head(int status, const HeaderList& headers) { write_head(status, headers, {}); }
+  // Queues body bytes; `ready` runs once the queue has drained below its mark.
+  virtual void write(std::string_view chunk, Ready ready = {}) = 0;
+  // Sends length bytes of fd from offset with sendfile(2) after what was written so far; the
+  // connection owns fd from now on and closes it. Write nothing more until `done` runs.
+  virtual void send_file(int fd, std::uint64_t offset, std::uint64_t length, Ready done) = 0;
+  // Completes the response; the connection then moves on to the next request.
+  virtual void finish() = 0;
+  // Gives up on the response: the connection closes so the client cannot take a
+  // partial response for a complete one.
+  virtual void abort() = 0;
+  // Request-body flow control: stop reading from the socket until resume_reading(),
+  // for a delegate whose consumer is slower than the client.
+  virtual void pause_reading() = 0;
+  virtual void resume_reading() = 0;
+  // True once the client has gone or the connection was aborted: further writes are dropped.
+  virtual bool closed() const = 0;
+  virtual Loop& loop() = 0;
+};
+
+// Connection -> handler: one per request, created when the head is complete.
+class RequestDelegate {
+ public:
+  virtual ~RequestDelegate() = default;
+  // A per-request override of Limits::max_body_size (Tornado's set_max_body_size).
+  virtual std::optional<std::uint64_t> max_body_size() const { return std::nullopt; }
+  virtual void headers_received() {}
+  // Body bytes, de-chunked; the view is valid only during the call.
+  virtual void data_received(std::string_view chunk) = 0;
+  // The whole request has arrived.
+  virtual void finish() = 0;
+  // The connection closed before the response finished; the delegate is destroyed right after.
+  virtual void on_connection_close() {}
+};
+
+// The server's factory of per-request delegates.
+class HandlerFactory {
+ public:
+  virtual ~HandlerFactory() = default;
+  // head and writer outlive the returned delegate.
+  virtual std::unique_ptr<RequestDelegate> start_request(const RequestHead& head, ResponseWriter& writer) = 0;
+};
+
+}  // namespace updraft

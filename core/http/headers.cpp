@@ -1,0 +1,133 @@
+// HeaderList: fields kept as offsets into one buffer with inline room, so a typical head costs no allocation.
+#include "core/http/headers.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace updraft {
+
+namespace {
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+bool is_ows(char c) { return c == ' ' || c == '\t'; }
+
+constexpr std::uint64_t kOnes = 0x0101010101010101;
+
+// Eight bytes with ASCII upper-case letters folded to lower case (bytes >= 0x80 left alone).
+std::uint64_t lower_word(const char* p) {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  std::uint64_t low7 = x & (kOnes * 0x7f);
+  std::uint64_t at_least_a = low7 + kOnes * (0x80 - 'A');   // high bit set where the byte >= 'A'
+  std::uint64_t beyond_z = low7 + kOnes * (0x80 - 'Z' - 1);  // high bit set where the byte > 'Z'
+  std::uint64_t upper = at_least_a & ~beyond_z & ~x & (kOnes * 0x80);
+  return x | (upper >> 2);
+}
+}  // namespace
+
+// Header names are compared often: eight bytes at a time, the last word overlapping the one before.
+bool iequals(std::string_view a, std::string_view b) {
+  std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i] && lower(a[i]) != lower(b[i])) return false;
+    return true;
+  }
+  for (std::size_t i = 0; i + 8 < n; i += 8)
+    if (lower_word(a.data() + i) != lower_word(b.data() + i)) return false;
+  return lower_word(a.data() + n - 8) == lower_word(b.data() + n - 8);
+}
+
+void HeaderList::add(std::string_view name, std::string_view value) {
+  begin_field();
+  append_name(name);
+  append_value(value);
+}
+
+void HeaderList::set(std::string_view name, std::string_view value) {
+  remove(name);
+  add(name, value);
+}
+
+void HeaderList::remove(std::string_view name) {
+  auto kept = std::remove_if(fields_.begin(), fields_.end(),
+                             [&](const Slot& s) { return iequals(all().substr(s.name_off, s.name_len), name); });
+  fields_.erase(kept, fields_.end());
+}
+
+std::size_t HeaderList::heap_bytes() const {
+  std::size_t bytes = 0;
+  if (storage_.capacity() > storage_.static_capacity) bytes += storage_.capacity();
+  if (fields_.capacity() > fields_.static_capacity) bytes += fields_.capacity() * sizeof(Slot);
+  return bytes;
+}
+
+void HeaderList::clear() {
+  storage_.clear();
+  fields_.clear();
+}
+
+HeaderList::Field HeaderList::operator[](std::size_t i) const {
+  const Slot& s = fields_[i];
+  return {all().substr(s.name_off, s.name_len), all().substr(s.value_off, s.value_len)};
+}
+
+std::optional<std::string_view> HeaderList::get(std::string_view name) const {
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    Field f = (*this)[i];
+    if (iequals(f.name, name)) return f.value;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> HeaderList::get_joined(std::string_view name) const {
+  std::optional<std::string> joined;
+  for (Field f : *this) {
+    if (!iequals(f.name, name)) continue;
+    if (joined) {
+      joined->append(", ");
+      joined->append(f.value);
+    } else {
+      joined.emplace(f.value);
+    }
+  }
+  return joined;
+}
+
+std::size_t HeaderList::count(std::string_view name) const {
+  std::size_t n = 0;
+  for (Field f : *this) n += iequals(f.name, name) ? 1 : 0;
+  return n;
+}
+
+void HeaderList::begin_field() {
+  auto off = static_cast<std::uint32_t>(storage_.size());
+  fields_.push_back({off, 0, off, 0});
+}
+
+void HeaderList::append_bytes(std::string_view piece) {
+  std::size_t at = storage_.size();
+  storage_.resize(at + piece.size(), boost::container::default_init);
+  std::memcpy(storage_.data() + at, piece.data(), piece.size());
+}
+
+void HeaderList::append_name(std::string_view piece) {
+  Slot& s = fields_.back();
+  append_bytes(piece);
+  s.name_len += static_cast<std::uint32_t>(piece.size());
+  s.value_off = static_cast<std::uint32_t>(storage_.size());
+}
+
+void HeaderList::append_value(std::string_view piece) {
+  Slot& s = fields_.back();
+  append_bytes(piece);
+  s.value_len += static_cast<std::uint32_t>(piece.size());
+}
+
+void HeaderList::end_field() {
+  Slot& s = fields_.back();
+  while (s.value_len && is_ows(storage_[s.value_off])) { ++s.value_off; --s.value_len; }
+  while (s.value_len && is_ows(storage_[s.value_off + s.value_len - 1])) --s.value_len;
+}
+
+}  // namespace updraft

@@ -1,0 +1,33 @@
+// HttpContext: what one loop's HTTP/1.1 connections share: the server's configuration, pooled request heads and the
+// access log.
+#pragma once
+
+#include <string>
+
+#include "core/http/access_log.hpp"
+#include "core/http/delegate.hpp"
+#include "core/http/limits.hpp"
+#include "core/http/request_head.hpp"
+#include "core/net/pool.hpp"
+
+namespace updraft {
+
+class Loop;
+
+struct HttpConfig {
+  Limits limits;
+  Timeouts timeouts;
+  HandlerFactory* factory = nullptr;
+  int access_log_fd = -1;
+  std::string access_log_format{AccessLog::kDefaultFormat};
+};
+
+struct HttpContext {
+  HttpContext(Loop& l, const HttpConfig& c) : loop(l), config(c), access_log(c.access_log_fd, c.access_log_format) {}
+  Loop& loop;
+  const HttpConfig& config;
+  Pool<RequestHead> heads{256, RequestHead::kMaxPooledBytes};
+  AccessLog access_log;
+};
+
+}  // namespace updraft

@@ -1,0 +1,58 @@
+// HTTPServer: a TCPServer whose streams are served by the HTTP/1.1 connection, with the options a gunicorn or nginx
+// user expects.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/http/delegate.hpp"
+#include "core/http/http_context.hpp"
+#include "core/http/limits.hpp"
+#include "core/net/tcp_server.hpp"
+
+namespace updraft {
+
+struct ServerOptions {
+  std::string address = "0.0.0.0";
+  std::uint16_t port = 8888;
+  std::vector<std::string> binds;  // gunicorn-style; when set, replaces address/port
+  int threads = 1;                 // event-loop threads
+  // Loop threads run SCHED_BATCH (see TCPServerOptions); false: SCHED_OTHER, preempting.
+  bool batch_scheduling = true;
+  // A saturated loop starts its keep-alive connections' next reads after its turn (see KeepAliveReads);
+  // false: always at once.
+  bool defer_keepalive_reads = true;
+  Limits limits;
+  Timeouts timeouts;
+  int access_log_fd = -1;  // -1: no access log; 1: stdout
+  std::string access_log_format;  // gunicorn atoms; empty for the default
+};
+
+class HTTPServer : public TCPServer {
+ public:
+  explicit HTTPServer(ServerOptions options, HandlerFactory* factory = nullptr);
+  HTTPServer(ServerOptions options, HandlerFactory& factory) : HTTPServer(std::move(options), &factory) {}
+  ~HTTPServer() override;
+
+  void set_factory(HandlerFactory& factory) { config_.factory = &factory; }
+  // Binds the options' addresses (binds, else address:port); returns the first one's port.
+  std::uint16_t bind();
+  using TCPServer::bind;
+  // Binds the options' addresses unless something is bound, then serves (TCPServer::run()).
+  int run();
+
+ protected:
+  void handle_stream(Stream& stream, std::size_t loop) override;
+  void on_loop_start(Loop& loop, std::size_t index) override;
+  void on_tick(std::size_t loop) override;
+  std::string_view scheme() const override { return "http"; }
+
+ private:
+  ServerOptions options_;
+  HttpConfig config_;
+  std::vector<std::unique_ptr<HttpContext>> contexts_;  // one per loop
+};
+
+}  // namespace updraft

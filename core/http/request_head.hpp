@@ -1,0 +1,57 @@
+// RequestHead: what the connection knows about a request once its head has been parsed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/http/headers.hpp"
+
+namespace updraft {
+
+struct RequestHead {
+  std::string_view method;  // points at llhttp's static method names
+  std::string target;       // the raw request-target
+  int version_minor = 1;    // HTTP/1.x
+  HeaderList headers;
+  HeaderList trailers;      // chunked trailers, never merged into headers
+  std::optional<std::uint64_t> content_length;
+  bool chunked = false;
+  bool keep_alive = true;
+  std::string_view remote_address;
+  std::uint16_t remote_port = 0;
+
+  std::string_view path() const {
+    std::string_view t(target);
+    return t.substr(0, t.find('?'));
+  }
+  std::string_view query() const {
+    std::string_view t(target);
+    auto q = t.find('?');
+    return q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
+  }
+  bool is_head() const { return method == "HEAD"; }
+  bool has_body() const { return chunked || content_length.value_or(0) > 0; }
+
+  // Heap bytes a cleared head keeps: a pool drops a head that holds more than a typical one needs, so that one large
+  // request cannot pin its memory for the life of the process.
+  std::size_t retained_bytes() const { return target.capacity() + headers.heap_bytes() + trailers.heap_bytes(); }
+  static constexpr std::size_t kMaxPooledBytes = 8 * 1024;
+
+  void clear() {
+    method = {};
+    target.clear();
+    version_minor = 1;
+    headers.clear();
+    trailers.clear();
+    content_length.reset();
+    chunked = false;
+    keep_alive = true;
+  }
+};
+
+// For Pool<RequestHead>.
+inline std::size_t retained_bytes(const RequestHead& head) { return head.retained_bytes(); }
+
+}  // namespace updraft

@@ -1,0 +1,240 @@
+// RequestParser: drives llhttp over one message at a time and applies the framing and Host rules of RFC 9112.
+#include "core/http/request_parser.hpp"
+
+#include <llhttp.h>
+
+#include <array>
+
+namespace updraft {
+
+struct RequestParser::State {
+  llhttp_t parser;
+};
+
+namespace {
+RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// 0 when the Transfer-Encoding list is exactly "chunked", else the status to answer with.
+int check_transfer_coding(std::string_view list) {
+  int codings = 0;
+  bool unknown = false;
+  bool chunked_last = false;
+  while (true) {
+    auto comma = list.find(',');
+    std::string_view item = trim(list.substr(0, comma));
+    ++codings;
+    chunked_last = iequals(item, "chunked");
+    if (!chunked_last && !item.empty()) unknown = true;
+    if (item.empty()) return 400;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  if (codings == 1 && chunked_last) return 0;
+  // Codings we do not implement are 501 (RFC 9112 6.1); a list not ending in one chunked is 400.
+  return (unknown && chunked_last) ? 501 : 400;
+}
+
+// 505 for a well-formed but unsupported version (llhttp's "Invalid HTTP version", unlike
+// "Invalid major version" or "Expected dot") and for the HTTP/2 preface; 400 otherwise.
+int status_for(llhttp_errno_t err, const llhttp_t& p) {
+  if (err == HPE_PAUSED_H2_UPGRADE) return 505;
+  if (err == HPE_INVALID_VERSION && std::string_view(llhttp_get_error_reason(&p)) == "Invalid HTTP version")
+    return 505;
+  return 400;
+}
+
+// llhttp_execute, going on past a declined upgrade.
+llhttp_errno_t execute(llhttp_t& p, std::string_view piece) {
+  llhttp_errno_t err = llhttp_execute(&p, piece.data(), piece.size());
+  if (err != HPE_PAUSED_UPGRADE) return err;
+  // llhttp stops where the message after an Upgrade or CONNECT request begins. Every upgrade is declined here, so
+  // the connection goes on as HTTP/1.1 over the same bytes, which the head scanner has already checked: they go
+  // to llhttp again, never through the scanner twice (that would let a head past every check and limit).
+  const char* at = llhttp_get_error_pos(&p);
+  llhttp_resume_after_upgrade(&p);
+  return llhttp_execute(&p, at, static_cast<std::size_t>(piece.data() + piece.size() - at));
+}
+}  // namespace
+
+struct RequestParser::Callbacks {
+  static int on_message_begin(llhttp_t* p) {
+    auto& s = self(p);
+    s.head_->clear();
+    return 0;
+  }
+  static int on_url(llhttp_t* p, const char* at, std::size_t n) {
+    self(p).head_->target.append(at, n);
+    return 0;
+  }
+  static HeaderList& fields(RequestParser& s) { return s.headers_done_ ? s.head_->trailers : s.head_->headers; }
+  static int count_trailer(RequestParser& s, std::size_t n) {
+    if (s.headers_done_ && (s.trailer_bytes_ += n) > s.limits_.max_header_bytes)
+      return s.fail(431, "trailer fields too large");
+    return 0;
+  }
+  static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
+    auto& s = self(p);
+    if (int err = count_trailer(s, n)) return err;
+    if (!s.field_open_) {
+      fields(s).begin_field();
+      s.field_open_ = true;
+    }
+    fields(s).append_name({at, n});
+    return 0;
+  }
+  static int on_header_field_complete(llhttp_t* p) {
+    self(p).field_open_ = false;
+    return 0;
+  }
+  static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
+    auto& s = self(p);
+    if (int err = count_trailer(s, n)) return err;
+    fields(s).append_value({at, n});
+    return 0;
+  }
+  static int on_header_value_complete(llhttp_t* p) {
+    auto& s = self(p);
+    fields(s).end_field();
+    return 0;
+  }
+  static int on_headers_complete(llhttp_t* p) {
+    auto& s = self(p);
+    s.headers_done_ = true;
+    if (int status = s.check_head()) return status;
+    if (int status = s.listener_.on_head(*s.head_)) return s.fail(status, "request rejected");
+    return 0;
+  }
+  static int on_body(llhttp_t* p, const char* at, std::size_t n) {
+    auto& s = self(p);
+    if (int status = s.listener_.on_body({at, n})) return s.fail(status, "request body rejected");
+    return 0;
+  }
+  static int on_chunk_header(llhttp_t* p) {
+    auto& s = self(p);
+    s.chunk_extension_bytes_ = 0;
+    if (p->content_length != 0) return 0;
+    // The last chunk: pause so that feed() runs the trailer section through the scanner.
+    s.scanner_.begin_trailers();
+    return HPE_PAUSED;
+  }
+  static int on_chunk_extension(llhttp_t* p, const char*, std::size_t n) {
+    auto& s = self(p);
+    if ((s.chunk_extension_bytes_ += n) > s.limits_.max_chunk_extension_bytes)
+      return s.fail(400, "chunk extension too long");
+    return 0;
+  }
+  static int on_message_complete(llhttp_t* p) {
+    auto& s = self(p);
+    s.message_done_ = true;
+    return HPE_PAUSED;
+  }
+};
+
+RequestParser::RequestParser(const Limits& limits, ParserListener& listener)
+    : limits_(limits), listener_(listener), scanner_(limits), state_(std::make_unique<State>()) {
+  static const llhttp_settings_t settings = [] {
+    llhttp_settings_t st;
+    llhttp_settings_init(&st);
+    st.on_message_begin = Callbacks::on_message_begin;
+    st.on_url = Callbacks::on_url;
+    st.on_header_field = Callbacks::on_header_field;
+    st.on_header_value = Callbacks::on_header_value;
+    st.on_header_field_complete = Callbacks::on_header_field_complete;
+    st.on_header_value_complete = Callbacks::on_header_value_complete;
+    st.on_headers_complete = Callbacks::on_headers_complete;
+    st.on_body = Callbacks::on_body;
+    st.on_chunk_header = Callbacks::on_chunk_header;
+    st.on_chunk_extension_name = Callbacks::on_chunk_extension;
+    st.on_chunk_extension_value = Callbacks::on_chunk_extension;
+    st.on_message_complete = Callbacks::on_message_complete;
+    return st;
+  }();
+  llhttp_init(&state_->parser, HTTP_REQUEST, &settings);
+  state_->parser.data = this;
+}
+
+RequestParser::~RequestParser() = default;
+
+int RequestParser::fail(int status, const char* reason) {
+  error_status_ = status;
+  error_reason_ = reason;
+  return HPE_USER;
+}
+
+int RequestParser::check_head() {
+  llhttp_t& p = state_->parser;
+  RequestHead& h = *head_;
+  if (p.http_major != 1 || p.http_minor > 1) return fail(505, "HTTP version not supported");
+  h.version_minor = p.http_minor;
+  h.method = llhttp_method_name(static_cast<llhttp_method_t>(p.method));
+  std::size_t hosts = h.headers.count("host");
+  if (hosts > 1 || (h.version_minor == 1 && hosts == 0)) return fail(400, "a request needs exactly one Host");
+  if (auto te = h.headers.get_joined("transfer-encoding")) {
+    if (h.version_minor == 0) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
+    if (h.headers.contains("content-length")) return fail(400, "both Content-Length and Transfer-Encoding");
+    if (int status = check_transfer_coding(*te))
+      return fail(status, status == 501 ? "transfer coding not implemented" : "bad Transfer-Encoding");
+    h.chunked = true;
+  } else if (p.flags & F_CONTENT_LENGTH) {
+    h.content_length = p.content_length;
+  }
+  h.keep_alive = llhttp_should_keep_alive(&p) != 0;
+  return 0;
+}
+
+void RequestParser::next_message() {
+  scanner_.reset();
+  headers_done_ = false;
+  message_done_ = false;
+  field_open_ = false;
+  trailer_bytes_ = 0;
+  chunk_extension_bytes_ = 0;
+  error_status_ = 0;
+}
+
+// The answer to an error llhttp reported while parsing piece, which starts off bytes into the data fed.
+RequestParser::Result RequestParser::llhttp_failure(int errno_value, std::size_t off, std::string_view piece) {
+  llhttp_t& p = state_->parser;
+  auto err = static_cast<llhttp_errno_t>(errno_value);
+  std::size_t used = static_cast<std::size_t>(llhttp_get_error_pos(&p) - piece.data());
+  // One of our callbacks failed (llhttp reports HPE_USER or HPE_CB_*): the status is ours.
+  if (error_status_) return {off + used, Outcome::error, error_status_, error_reason_};
+  return {off + used, Outcome::error, status_for(err, p), llhttp_errno_name(err)};
+}
+
+RequestParser::Result RequestParser::feed(std::string_view data) {
+  llhttp_t& p = state_->parser;
+  std::size_t off = 0;
+  while (off < data.size() && !message_done_) {
+    std::string_view piece = data.substr(off);
+    if (scanner_.in_head()) {
+      HeadScanner::Result r = scanner_.scan(piece);
+      if (r.status) {
+        // llhttp may find an earlier error in the bytes before the scanner's: the first error in the bytes decides
+        // the answer, however they were cut into pieces.
+        std::string_view before = piece.substr(0, r.consumed);
+        llhttp_errno_t err = execute(p, before);
+        if (err != HPE_OK && err != HPE_PAUSED) return llhttp_failure(err, off, before);
+        return {off + r.consumed, Outcome::error, r.status, r.reason};
+      }
+      piece = piece.substr(0, r.consumed);
+    }
+    llhttp_errno_t err = execute(p, piece);
+    if (err == HPE_OK) {
+      off += piece.size();
+      continue;
+    }
+    if (err != HPE_PAUSED) return llhttp_failure(err, off, piece);
+    llhttp_resume(&p);
+    off += static_cast<std::size_t>(llhttp_get_error_pos(&p) - piece.data());
+  }
+  return {off, message_done_ ? Outcome::message_done : Outcome::need_more, 0, {}};
+}
+
+}  // namespace updraft

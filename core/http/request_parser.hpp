@@ -1,0 +1,72 @@
+// RequestParser: llhttp in strict mode plus the RFC 9112 checks llhttp 8.1 leaves to its user.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "core/http/head_scanner.hpp"
+#include "core/http/limits.hpp"
+#include "core/http/request_head.hpp"
+
+namespace updraft {
+
+class ParserListener {
+ public:
+  virtual ~ParserListener() = default;
+  // The head is complete and valid; return 0 to go on or a status (413, 417...) to reject.
+  virtual int on_head(RequestHead& head) = 0;
+  // Body bytes as they arrive; return 0 or a status (413) to reject.
+  virtual int on_body(std::string_view chunk) = 0;
+};
+
+class RequestParser {
+ public:
+  enum class Outcome { need_more, message_done, error };
+  struct Result {
+    std::size_t consumed = 0;
+    Outcome outcome = Outcome::need_more;
+    int status = 0;  // for errors: the status to answer with
+    std::string_view reason;
+  };
+
+  RequestParser(const Limits& limits, ParserListener& listener);
+  ~RequestParser();
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
+
+  // The head the next message is parsed into (owned by the caller).
+  void set_head(RequestHead* head) { head_ = head; }
+  // Parses as much of data as belongs to the current message; stops after each message.
+  Result feed(std::string_view data);
+  // True between the first byte of a message and its end.
+  bool in_message() const { return scanner_.started() && !message_done_; }
+  bool in_head() const { return scanner_.in_head(); }
+  // Ready for the next message after message_done.
+  void next_message();
+
+  struct Callbacks;
+
+ private:
+  friend struct Callbacks;
+  int check_head();
+  Result llhttp_failure(int errno_value, std::size_t off, std::string_view piece);
+  int fail(int status, const char* reason);
+
+  const Limits& limits_;
+  ParserListener& listener_;
+  HeadScanner scanner_;
+  RequestHead* head_ = nullptr;
+  struct State;
+  std::unique_ptr<State> state_;
+  bool headers_done_ = false;
+  bool message_done_ = false;
+  bool field_open_ = false;
+  std::size_t trailer_bytes_ = 0;
+  std::size_t chunk_extension_bytes_ = 0;
+  int error_status_ = 0;
+  const char* error_reason_ = "";
+};
+
+}  // namespace updraft

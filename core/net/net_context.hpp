@@ -1,0 +1,35 @@
+// NetContext: what one loop's streams share: options, buffer pools, the list of open streams, when reads start.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "core/net/keepalive_reads.hpp"
+#include "core/net/pool.hpp"
+#include "core/net/read_buffer.hpp"
+
+namespace updraft {
+
+class Loop;
+class Stream;
+
+struct NetOptions {
+  std::chrono::duration<double> write_timeout{60};  // between two writes making progress
+  // A saturated loop starts the next reads of streams that have just answered after its turn (KeepAliveReads).
+  bool defer_keepalive_reads = true;
+};
+
+struct NetContext {
+  NetContext(Loop& l, const NetOptions& o) : loop(l), options(o), keepalive_reads(l, o.defer_keepalive_reads) {}
+  Loop& loop;
+  const NetOptions& options;
+  Pool<ReadBuffer> read_buffers{32, 0};  // active streams keep theirs: the pool only absorbs churn
+  Pool<std::string> write_buffers{256, 64 * 1024};
+  KeepAliveReads keepalive_reads;
+  Stream* streams = nullptr;  // intrusive list of open streams
+  std::size_t stream_count = 0;
+  bool draining = false;
+};
+
+}  // namespace updraft

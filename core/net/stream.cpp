@@ -1,0 +1,586 @@
+// Stream: reads into a pooled buffer (or watches without one), queued writes and sendfile, timeouts, closing and
+// lingering, hand-over, and the coroutine awaiters, on one loop thread.
+#include "core/net/stream.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <cstring>
+#include <ctime>
+
+#include "core/net/loop_impl.hpp"
+#include "core/net/net_context.hpp"
+#include "core/net/socket_stream.hpp"
+
+namespace updraft {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+constexpr std::chrono::seconds kLingerTime{2};
+
+// For deadlines, which the loop checks every quarter second: CLOCK_MONOTONIC_COARSE (steady_clock's clock, a
+// few milliseconds behind) costs a tenth of steady_clock::now(), which is read several times per message.
+Stream::Clock::time_point coarse_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return Stream::Clock::time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
+
+Stream::Clock::duration ticks(std::chrono::duration<double> d) {
+  return std::chrono::duration_cast<Stream::Clock::duration>(d);
+}
+
+SocketStream::Socket& socket_of(Stream& s) { return static_cast<SocketStream&>(s).socket; }
+
+// The peer's address and port, and TCP_NODELAY on TCP sockets (responses go out whole, never waiting for an ACK).
+void describe_peer(int fd, std::string& address, std::uint16_t& port) {
+  sockaddr_storage peer{};
+  socklen_t len = sizeof peer;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) return;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (peer.ss_family == AF_INET) {
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&peer);
+    ::inet_ntop(AF_INET, &in4->sin_addr, text, sizeof text);
+    port = ntohs(in4->sin_port);
+  } else if (peer.ss_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&peer);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    port = ntohs(in6->sin6_port);
+  } else {
+    return;  // unix socket: no address
+  }
+  address = text;
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+}  // namespace
+
+void StreamHandler::on_timeout(Stream& stream) { stream.close(); }
+void StreamHandler::on_drain(Stream& stream) { stream.close(); }
+
+struct Stream::FileSegment {
+  int fd;
+  std::uint64_t offset;
+  std::uint64_t remaining;
+  Ready done;
+};
+
+SocketStream* SocketStream::create(NetContext& ctx, Socket socket) {
+  auto* s = new SocketStream(ctx, std::move(socket));
+  intrusive_ptr_add_ref(s);  // an open stream keeps itself; close() lets go
+  error_code ec;
+  s->socket.non_blocking(true, ec);
+  describe_peer(s->socket.native_handle(), s->peer_address_, s->peer_port_);
+  return s;
+}
+
+Stream::Stream(NetContext& ctx) : ctx_(ctx) {
+  next = ctx_.streams;
+  if (next) next->prev = this;
+  ctx_.streams = this;
+  ++ctx_.stream_count;
+}
+
+Stream::~Stream() {
+  if (prev) prev->next = next;
+  else ctx_.streams = next;
+  if (next) next->prev = prev;
+  --ctx_.stream_count;
+}
+
+void Stream::destroy() {
+  if (file_) ::close(file_->fd);
+  handler_.reset();
+  begin_ = end_;
+  release_idle_buffers();
+  delete static_cast<SocketStream*>(this);
+}
+
+Loop& Stream::loop() { return ctx_.loop; }
+
+void Stream::start() { arm_read(); }
+
+void Stream::set_handler(std::unique_ptr<StreamHandler> handler) {
+  if (dispatching_) retired_ = std::move(handler_);  // the old protocol may be on the stack: destroyed after it
+  handler_ = std::move(handler);
+}
+
+// --- reading ---
+
+std::string_view Stream::buffered() const { return {data_ + begin_, end_ - begin_}; }
+
+void Stream::consume(std::size_t n) {
+  begin_ += n;
+  if (begin_ == end_) begin_ = end_ = 0;
+}
+
+void Stream::acquire_read_buffer() {
+  if (data_) return;
+  pooled_ = ctx_.read_buffers.acquire().release();
+  data_ = pooled_->data;
+  capacity_ = ReadBuffer::capacity;
+}
+
+void Stream::reserve(std::size_t n) {
+  acquire_read_buffer();
+  if (capacity_ - begin_ >= n) return;
+  std::size_t pending = end_ - begin_;
+  if (n <= capacity_) {
+    std::memmove(data_, data_ + begin_, pending);
+  } else {
+    auto grown = std::make_unique<char[]>(std::max(n, 2 * capacity_));
+    std::memcpy(grown.get(), data_ + begin_, pending);
+    if (pooled_) ctx_.read_buffers.release(std::unique_ptr<ReadBuffer>(std::exchange(pooled_, nullptr)));
+    capacity_ = std::max(n, 2 * capacity_);
+    grown_ = std::move(grown);
+    data_ = grown_.get();
+  }
+  begin_ = 0;
+  end_ = pending;
+}
+
+void Stream::release_idle_buffers() {
+  if (data_ && begin_ == end_) {
+    if (pooled_) ctx_.read_buffers.release(std::unique_ptr<ReadBuffer>(std::exchange(pooled_, nullptr)));
+    grown_.reset();
+    data_ = nullptr;
+    begin_ = end_ = capacity_ = 0;
+  }
+  if (out_ && out_off_ == out_->size() && !file_) {
+    out_->clear();
+    out_off_ = 0;
+    ctx_.write_buffers.release(std::move(out_));
+  }
+}
+
+void Stream::start_reading() {
+  wants_read_ = true;
+  if (closed_) return;
+  if ((begin_ < end_ || eof_) && !dispatching_) {
+    // Bytes are already here: deliver them on a fresh stack, not inside the caller.
+    if (dispatch_posted_) return;
+    dispatch_posted_ = true;
+    asio::post(ctx_.loop.impl().io, [self = StreamRef(this)] {
+      self->dispatch_posted_ = false;
+      if (!self->closed_ && self->wants_data()) self->dispatch();
+    });
+    return;
+  }
+  if (!dispatching_) arm_read();
+}
+
+void Stream::stop_reading() { wants_read_ = false; }
+
+void Stream::set_read_timeout(std::chrono::duration<double> d, bool per_read) {
+  read_timeout_ = d;
+  per_read_timeout_ = per_read;
+  read_deadline_ = d.count() > 0 ? coarse_now() + ticks(d) : Clock::time_point::max();
+}
+
+// Starts the socket operation that fits: a read into the buffer while the protocol reads, else a one-byte peek that
+// holds no buffer and still notices the peer hanging up.
+void Stream::arm_read() {
+  if (closed_ || eof_ || read_op_ != ReadOp::none || deferred_) return;
+  // A peer that does not read what we send is not read from either until it does: memory stays bounded.
+  if (writing_ && !lingering_) return;
+  bool hot = (wants_data() && !cold_) || lingering_;
+  if (hot) {
+    if (!make_room()) return;  // full: the protocol must consume (or reserve) before more is read
+    read_op_ = ReadOp::hot;
+    stale_ = false;
+    // Reading into the buffer lets Asio keep the socket armed: no epoll_ctl per message, unlike a readiness wait.
+    socket_of(*this).async_read_some(asio::buffer(data_ + end_, capacity_ - end_),
+                                     [self = StreamRef(this)](const error_code& ec, std::size_t n) {
+                                       self->read_op_ = ReadOp::none;
+                                       if (self->closed_) return;
+                                       if (ec == asio::error::operation_aborted) {  // on_tick made it cold
+                                         self->release_idle_buffers();
+                                         return self->arm_read();
+                                       }
+                                       self->on_read(ec && ec != asio::error::eof ? 1 : 0, n, ec == asio::error::eof);
+                                     });
+    return;
+  }
+  if (begin_ == end_) release_idle_buffers();
+  read_op_ = ReadOp::peek;
+  socket_of(*this).async_receive(asio::buffer(&peek_byte_, 1), asio::socket_base::message_peek,
+                                 [self = StreamRef(this)](const error_code& ec, std::size_t n) {
+                                   self->read_op_ = ReadOp::none;
+                                   if (self->closed_) return;
+                                   if (ec == asio::error::operation_aborted) return self->arm_read();
+                                   self->on_peek(ec && ec != asio::error::eof ? 1 : 0, n);
+                                 });
+}
+
+// Room at the end of the buffer for the next read: moves the pending bytes to its start, or grows it for a coroutine
+// whose read needs more bytes in one piece than it holds. False: full, and nobody may grow it.
+bool Stream::make_room() {
+  acquire_read_buffer();
+  if (begin_ == end_) begin_ = end_ = 0;
+  if (end_ < capacity_) return true;
+  if (begin_ > 0) {
+    std::memmove(data_, data_ + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+    return true;
+  }
+  if (!read_waiter_ || read_waiter_->n_ <= capacity_) return false;
+  reserve(std::min(read_waiter_->n_ + 1, 2 * capacity_));
+  return true;
+}
+
+// A synchronous read for a stream that knows input is (probably) there: after a peek, or a deferred read.
+void Stream::read_now() {
+  if (!make_room()) return;
+  error_code ec;
+  std::size_t n = socket_of(*this).read_some(asio::buffer(data_ + end_, capacity_ - end_), ec);
+  if (ec == asio::error::would_block) {
+    cold_ = false;
+    return arm_read();
+  }
+  on_read(ec && ec != asio::error::eof ? 1 : 0, n, ec == asio::error::eof);
+}
+
+void Stream::on_read(int error, std::size_t n, bool eof) {
+  if (lingering_) {
+    begin_ = end_ = 0;
+    if (error || eof) return close();
+    return arm_read();
+  }
+  if (error) return close();  // reset by the peer: it is gone
+  end_ += n;
+  if (eof) eof_ = true;
+  if (per_read_timeout_ && read_timeout_.count() > 0) read_deadline_ = coarse_now() + ticks(read_timeout_);
+  cold_ = false;
+  if (wants_data()) return dispatch();
+  // Input while the protocol is busy: kept for it. An end of stream with nothing left to answer is a hang-up.
+  if (eof_ && begin_ == end_) return close("peer hung up");
+  if (!eof_) arm_read();
+}
+
+void Stream::on_peek(int error, std::size_t n) {
+  if (error) return close("peer reset the connection");
+  if (wants_data() || lingering_) return read_now();
+  if (n == 0) {
+    if (begin_ == end_) return close("peer hung up");
+    eof_ = true;  // the protocol answers what it has, then closes
+  }
+  // A byte of the next message waits in the socket: it is read once the protocol reads again.
+}
+
+void Stream::dispatch() {
+  StreamRef self(this);
+  dispatching_ = true;
+  wrote_ = false;
+  if (read_waiter_) {
+    auto* w = read_waiter_;
+    bool done = false;
+    try {
+      done = w->satisfied() > 0 || eof_;
+    } catch (...) {
+      done = true;  // the waiter rethrows it from await_resume()
+    }
+    if (done) {
+      read_waiter_ = nullptr;
+      w->waiting_.resume();
+    }
+  } else if (wants_read_ && handler_) {
+    handler_->on_data(*this);
+  }
+  dispatching_ = false;
+  retired_.reset();
+  after_dispatch();
+}
+
+void Stream::after_dispatch() {
+  flush();
+  if (closed_ || eof_) return;  // at the end of the stream the protocol has seen at_end(): nothing more will come
+  if (!wants_data()) {
+    if (read_op_ == ReadOp::none) arm_read();  // watch for a hang-up while the protocol is busy
+    if (begin_ == end_) release_idle_buffers();
+    return;
+  }
+  // A stream that has just answered and read everything reads its next message after the loop's turn when the
+  // loop is saturated: by then the message has usually arrived, and one read gets it (KeepAliveReads).
+  if (wrote_ && begin_ == end_ && read_op_ == ReadOp::none && !writing_ && ctx_.keepalive_reads.defer(*this)) {
+    deferred_ = true;
+    intrusive_ptr_add_ref(this);
+    return;
+  }
+  arm_read();
+}
+
+void Stream::read_deferred() {
+  deferred_ = false;
+  StreamRef self(this, false);  // adopts the reference defer() took
+  if (closed_ || read_op_ != ReadOp::none || eof_ || !wants_data()) {
+    if (!closed_ && read_op_ == ReadOp::none && !eof_) arm_read();
+    return;
+  }
+  if (!make_room()) return;
+  error_code ec;
+  std::size_t n = socket_of(*this).read_some(asio::buffer(data_ + end_, capacity_ - end_), ec);
+  bool found = ec != asio::error::would_block;
+  ctx_.keepalive_reads.count_read(found);
+  if (!found) return arm_read();
+  on_read(ec && ec != asio::error::eof ? 1 : 0, n, ec == asio::error::eof);
+}
+
+// --- writing ---
+
+std::string& Stream::out() {
+  if (!out_) out_ = ctx_.write_buffers.acquire();
+  return *out_;
+}
+
+std::size_t Stream::write_buffer_size() const {
+  return (out_ ? out_->size() - out_off_ : 0) + (file_ ? static_cast<std::size_t>(file_->remaining) : 0);
+}
+
+Stream::WriteAwaiter Stream::write(std::string_view data, Ready ready) {
+  if (closed_) return WriteAwaiter(*this);
+  out().append(data);
+  wrote_ = true;
+  if (ready) {
+    if (write_buffer_size() < kLowWatermark) {
+      asio::post(ctx_.loop.impl().io, [self = StreamRef(this), ready = std::move(ready)] {
+        if (!self->closed_) ready();
+      });
+    } else if (ready_) {
+      ready_ = [first = std::move(ready_), then = std::move(ready)] {
+        first();
+        then();
+      };
+    } else {
+      ready_ = std::move(ready);
+    }
+  }
+  if (!dispatching_) flush();
+  return WriteAwaiter(*this);
+}
+
+void Stream::send_file(int fd, std::uint64_t offset, std::uint64_t length, Ready done) {
+  if (closed_ || file_) {
+    ::close(fd);
+    return;
+  }
+  if (length == 0) {
+    ::close(fd);
+    if (done) done();
+    return;
+  }
+  wrote_ = true;
+  file_ = std::make_unique<FileSegment>(FileSegment{fd, offset, length, std::move(done)});
+  if (!dispatching_) flush();
+}
+
+void Stream::flush() {
+  if (writing_ || closed_) return;
+  do {
+    while (out_ && out_off_ < out_->size()) {
+      error_code ec;
+      std::size_t n =
+          socket_of(*this).write_some(asio::buffer(out_->data() + out_off_, out_->size() - out_off_), ec);
+      if (ec == asio::error::would_block) return wait_writable();
+      if (ec) return close();
+      out_off_ += n;
+    }
+  } while (file_ && flush_file());
+  if (writing_ || closed_) return;
+  if (out_) {
+    out_->clear();
+    out_off_ = 0;
+  }
+  if (ready_) std::exchange(ready_, nullptr)();
+  if (write_waiter_ && !closed_) std::exchange(write_waiter_, nullptr)->waiting_.resume();
+  if (close_after_writes_ && !closed_ && write_buffer_size() == 0) linger();
+}
+
+// Sends the pending file; true once it is done.
+bool Stream::flush_file() {
+  while (file_->remaining > 0) {
+    auto off = static_cast<off_t>(file_->offset);
+    ssize_t n = ::sendfile(socket_of(*this).native_handle(), file_->fd, &off,
+                           static_cast<std::size_t>(std::min<std::uint64_t>(file_->remaining, 1u << 20)));
+    if (n < 0 && errno == EAGAIN) {
+      wait_writable();
+      return false;
+    }
+    if (n <= 0) {
+      close(n == 0 ? "file shorter than announced" : "sendfile failed");
+      return false;
+    }
+    file_->offset += static_cast<std::uint64_t>(n);
+    file_->remaining -= static_cast<std::uint64_t>(n);
+  }
+  ::close(file_->fd);
+  Ready done = std::move(file_->done);
+  file_.reset();
+  if (done) done();
+  return true;
+}
+
+void Stream::wait_writable() {
+  writing_ = true;
+  write_deadline_ = coarse_now() + ticks(ctx_.options.write_timeout);
+  socket_of(*this).async_wait(asio::socket_base::wait_write, [self = StreamRef(this)](const error_code& ec) {
+    self->writing_ = false;
+    if (self->closed_) return;
+    if (ec) return self->close();
+    self->flush();
+    if (!self->closed_ && !self->writing_ && self->read_op_ == ReadOp::none && !self->deferred_) self->arm_read();
+  });
+}
+
+// --- closing ---
+
+void Stream::close_after_writes() {
+  close_after_writes_ = true;
+  if (!dispatching_) flush();
+}
+
+void Stream::linger() {
+  if (closed_ || lingering_) return;
+  lingering_ = true;
+  wants_read_ = false;
+  error_code ec;
+  socket_of(*this).shutdown(asio::socket_base::shutdown_send, ec);
+  if (ec || eof_) return close();
+  read_deadline_ = coarse_now() + kLingerTime;
+  begin_ = end_ = 0;
+  if (read_op_ == ReadOp::none) arm_read();
+}
+
+void Stream::close(const char* why) {
+  if (closed_) return;
+  if (why) spdlog::debug("{}: connection closed: {}", peer_address_, why);
+  closed_ = true;
+  error_code ec;
+  socket_of(*this).close(ec);
+  // On a fresh stack: the caller may be the handler, or a coroutine, that the calls below would re-enter.
+  asio::post(ctx_.loop.impl().io, [this] {
+    StreamRef self(this, false);  // adopts the reference start() took
+    resume_waiters();
+    if (handler_) handler_->on_close(*this);
+    handler_.reset();
+  });
+}
+
+void Stream::resume_waiters() {
+  if (auto* w = std::exchange(read_waiter_, nullptr)) w->waiting_.resume();
+  if (auto* w = std::exchange(write_waiter_, nullptr)) w->waiting_.resume();
+}
+
+// --- the server's calls ---
+
+void Stream::on_tick(Clock::time_point now) {
+  if (closed_) return;
+  if (read_op_ == ReadOp::hot && !writing_ && begin_ == end_ && !lingering_) {
+    // No input for one to two ticks: cancel the read; its handler gives the buffer back and waits cold.
+    if (stale_) {
+      cold_ = true;
+      error_code ec;
+      socket_of(*this).cancel(ec);
+    }
+    stale_ = true;
+  }
+  if (writing_ && now > write_deadline_) return close("write timeout");
+  if ((wants_data() || lingering_) && now > read_deadline_) {
+    read_deadline_ = Clock::time_point::max();
+    if (lingering_ || !handler_) return close();
+    handler_->on_timeout(*this);
+  }
+}
+
+void Stream::drain() {
+  if (closed_) return;
+  if (handler_) handler_->on_drain(*this);
+  else close();
+}
+
+// --- coroutines ---
+
+std::size_t Stream::ReadAwaiter::satisfied() const {
+  std::string_view data = stream_.buffered();
+  switch (kind_) {
+    case Kind::until: {
+      auto at = data.find(delimiter_);
+      if (at != std::string_view::npos && at + delimiter_.size() <= n_) return at + delimiter_.size();
+      if (data.size() >= n_ || (at != std::string_view::npos))
+        throw UnsatisfiableReadError("no delimiter within " + std::to_string(n_) + " bytes");
+      return 0;
+    }
+    case Kind::bytes:
+      if (data.size() >= n_) return n_;
+      return partial_ && !data.empty() ? data.size() : 0;
+    case Kind::some:
+      return data.size();
+    case Kind::until_close:
+      if (data.size() > n_) throw UnsatisfiableReadError("more than " + std::to_string(n_) + " bytes before the end");
+      return stream_.eof_ ? std::max<std::size_t>(data.size(), 1) : 0;
+  }
+  return 0;
+}
+
+bool Stream::ReadAwaiter::await_ready() {
+  if (stream_.closed_) return true;
+  if (kind_ == Kind::bytes) stream_.reserve(n_);  // n bytes in one piece
+  try {
+    return satisfied() > 0 || stream_.eof_;
+  } catch (...) {
+    return true;
+  }
+}
+
+void Stream::ReadAwaiter::await_suspend(std::coroutine_handle<> h) {
+  waiting_ = h;
+  stream_.read_waiter_ = this;
+  if (!stream_.dispatching_) stream_.arm_read();
+}
+
+std::string_view Stream::ReadAwaiter::await_resume() {
+  std::size_t n = satisfied();  // throws for an unsatisfiable read
+  if (n == 0 || stream_.closed_) {
+    if (kind_ == Kind::until_close && stream_.eof_ && !stream_.closed_) return {};
+    throw StreamClosedError();
+  }
+  std::string_view data = stream_.buffered();
+  if (kind_ == Kind::until_close && stream_.begin_ == stream_.end_) return {};
+  std::string_view result = data.substr(0, kind_ == Kind::until_close ? data.size() : n);
+  stream_.consume(result.size());  // the view stays valid: consume() only moves offsets, the next read may move bytes
+  return result;
+}
+
+bool Stream::WriteAwaiter::await_ready() const {
+  return stream_.closed_ || stream_.write_buffer_size() < kLowWatermark;
+}
+
+void Stream::WriteAwaiter::await_suspend(std::coroutine_handle<> h) {
+  waiting_ = h;
+  stream_.write_waiter_ = this;
+}
+
+void Stream::WriteAwaiter::await_resume() const {
+  if (stream_.closed_) throw StreamClosedError();
+}
+
+Stream::ReadAwaiter Stream::read_until(std::string_view delimiter, std::size_t max_bytes) {
+  return ReadAwaiter(*this, ReadAwaiter::Kind::until, delimiter, max_bytes, false);
+}
+Stream::ReadAwaiter Stream::read_bytes(std::size_t n, bool partial) {
+  return ReadAwaiter(*this, ReadAwaiter::Kind::bytes, {}, n, partial);
+}
+Stream::ReadAwaiter Stream::read_some() { return ReadAwaiter(*this, ReadAwaiter::Kind::some, {}, 0, false); }
+Stream::ReadAwaiter Stream::read_until_close(std::size_t max_bytes) {
+  return ReadAwaiter(*this, ReadAwaiter::Kind::until_close, {}, max_bytes, false);
+}
+
+}  // namespace updraft

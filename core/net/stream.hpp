@@ -1,0 +1,240 @@
+// Stream: Tornado's IOStream: one connected socket on its loop, with buffered reads, a bounded write queue, sendfile,
+// timeouts, a close callback that fires even while nobody reads, and hand-over to another protocol.
+//
+// A stream is served by one StreamHandler at a time (the protocol), which reads in one of two forms:
+//  - callbacks, for protocols that parse what is there (HTTP/1.1): start_reading(), then on_data() each time bytes
+//    arrive, with buffered()/consume();
+//  - coroutines: co_await read_until("\r\n", 64 * 1024), read_bytes(n), read_some(), read_until_close(max).
+// Writes are queued at once; their completion (a callback, or co_await write(...)) comes when the queue is back under
+// kLowWatermark, so a client that does not read pauses its producer instead of growing memory.
+// Everything here runs on the stream's loop thread. The stream lives while it is open or anything holds a StreamRef.
+#pragma once
+
+#include <boost/smart_ptr/intrusive_ptr.hpp>
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace updraft {
+
+class Loop;
+class Stream;
+struct NetContext;
+struct ReadBuffer;
+
+using StreamRef = boost::intrusive_ptr<Stream>;
+
+// The stream closed before a read could complete, or a write was made on a closed stream (Tornado's name).
+class StreamClosedError : public std::runtime_error {
+ public:
+  StreamClosedError() : std::runtime_error("stream closed") {}
+};
+
+// A read_until() found no delimiter within max_bytes: a protocol turns it into its own answer (431, a RESP error...).
+class UnsatisfiableReadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The protocol serving a stream. Its calls come on the loop thread, never re-entrantly from a Stream method.
+class StreamHandler {
+ public:
+  virtual ~StreamHandler() = default;
+  // Bytes arrived while reading (callback form): stream.buffered() holds every unconsumed byte, at_end() tells
+  // whether the peer has finished sending.
+  virtual void on_data(Stream& stream) = 0;
+  // The stream closed: the peer hung up (noticed even while nobody reads), a timeout, an error, or close().
+  // The last call the handler gets from this stream.
+  virtual void on_close(Stream& stream) {}
+  // The read timeout passed while reading. Default: close.
+  virtual void on_timeout(Stream& stream);
+  // The server is shutting down gracefully. Default: close now.
+  virtual void on_drain(Stream& stream);
+};
+
+class Stream {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Ready = std::function<void()>;
+  // Writes complete once at most this many bytes are queued.
+  static constexpr std::size_t kLowWatermark = 64 * 1024;
+
+  // --- reading, callback form ---
+  // on_data() runs as bytes arrive (soon, on a fresh stack, if some are already buffered) until stop_reading().
+  void start_reading();
+  // No more on_data() until start_reading(); a peer hanging up meanwhile still closes the stream.
+  void stop_reading();
+  bool reading() const { return wants_read_; }
+  std::string_view buffered() const;
+  void consume(std::size_t n);
+  // Room for a message of n bytes in one piece: the buffer grows past its pooled size until it is drained.
+  void reserve(std::size_t n);
+  // The peer has sent all it will (end of stream).
+  bool at_end() const { return eof_; }
+
+  // --- reading, coroutine form: one read at a time; a view stays valid until the next read or consume() ---
+  class ReadAwaiter;
+  // Up to and including the delimiter; UnsatisfiableReadError if it is not within max_bytes.
+  ReadAwaiter read_until(std::string_view delimiter, std::size_t max_bytes);
+  // Exactly n bytes, or with partial as soon as at least one is there (at most n).
+  ReadAwaiter read_bytes(std::size_t n, bool partial = false);
+  // Whatever is buffered, waiting for at least one byte.
+  ReadAwaiter read_some();
+  // Everything until the peer finishes sending; UnsatisfiableReadError past max_bytes.
+  ReadAwaiter read_until_close(std::size_t max_bytes);
+
+  // --- writing ---
+  class WriteAwaiter;
+  // Queues data; `ready` runs once the queue is under kLowWatermark. co_await the result instead to wait for that.
+  // Queued bytes go out at once, or after the current on_data() or coroutine resumption, in one send.
+  WriteAwaiter write(std::string_view data, Ready ready = {});
+  // The queue itself, for protocols that encode in place: append to it, then write({}, ready) sends it.
+  std::string& output() { return out(); }
+  // Sends length bytes of fd from offset with sendfile(2) after what is queued; the stream owns fd from now on.
+  // `done` runs once it has been sent; queue nothing else until then.
+  void send_file(int fd, std::uint64_t offset, std::uint64_t length, Ready done);
+  std::size_t write_buffer_size() const;
+
+  // --- timeouts ---
+  // While reading, on_timeout() if no byte arrives for d (per_read) or d passes (whole); zero: none.
+  void set_read_timeout(std::chrono::duration<double> d, bool per_read);
+
+  // --- closing ---
+  // Closes now; what is queued is dropped. The handler's on_close() follows on a fresh stack.
+  void close(const char* why = nullptr);
+  // Sends what is queued, then half-closes and reads (discarding) until the peer closes too, at most 2 s, so that it
+  // reads the last answer rather than a reset (nginx's lingering close).
+  void close_after_writes();
+  bool closed() const { return closed_; }
+
+  // --- hand-over: the next protocol takes the stream with the bytes read but not consumed ---
+  void set_handler(std::unique_ptr<StreamHandler> handler);
+  StreamHandler* handler() const { return handler_.get(); }
+
+  Loop& loop();
+  NetContext& context() { return ctx_; }
+  const std::string& peer_address() const { return peer_address_; }  // empty for unix sockets
+  std::uint16_t peer_port() const { return peer_port_; }
+
+  // --- for the server that owns the loop ---
+  // Starts serving a stream whose handler was set (reading if the handler asked to).
+  void start();
+  void on_tick(Clock::time_point now);
+  void drain();
+  // Called by KeepAliveReads for a stream whose next read it deferred.
+  void read_deferred();
+  Stream* prev = nullptr;  // the loop's list of open streams
+  Stream* next = nullptr;
+
+  friend void intrusive_ptr_add_ref(Stream* s) { ++s->refs_; }
+  friend void intrusive_ptr_release(Stream* s) {
+    if (--s->refs_ == 0) s->destroy();
+  }
+
+ protected:
+  explicit Stream(NetContext& ctx);
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+ private:
+  friend class SocketStream;
+  enum class ReadOp : unsigned char { none, hot, peek };
+  struct FileSegment;
+
+  void destroy();
+  void dispatch();
+  void after_dispatch();
+  void arm_read();
+  bool make_room();
+  void read_now();
+  void on_read(int error, std::size_t n, bool eof);
+  void on_peek(int error, std::size_t n);
+  void flush();
+  bool flush_file();
+  void wait_writable();
+  void linger();
+  void resume_waiters();
+  bool wants_data() const { return wants_read_ || read_waiter_; }
+  void acquire_read_buffer();
+  void release_idle_buffers();
+  std::string& out();
+
+  NetContext& ctx_;
+  std::unique_ptr<StreamHandler> handler_;
+  std::unique_ptr<StreamHandler> retired_;  // a handler replaced during its own call, destroyed after it
+  ReadBuffer* pooled_ = nullptr;            // the read buffer when it has its pooled size
+  std::unique_ptr<char[]> grown_;           // ... or when reserve() made it larger
+  char* data_ = nullptr;                    // whichever of the two holds the input
+  std::size_t begin_ = 0, end_ = 0, capacity_ = 0;
+  std::unique_ptr<std::string> out_;
+  std::unique_ptr<FileSegment> file_;
+  ReadAwaiter* read_waiter_ = nullptr;    // a coroutine waiting in read_*()
+  WriteAwaiter* write_waiter_ = nullptr;  // a coroutine waiting in co_await write()
+  Ready ready_;
+  std::size_t out_off_ = 0;
+  std::string peer_address_;
+  Clock::time_point read_deadline_ = Clock::time_point::max();
+  Clock::time_point write_deadline_;
+  std::chrono::duration<double> read_timeout_{0};
+  std::uint32_t refs_ = 0;
+  std::uint16_t peer_port_ = 0;
+  ReadOp read_op_ = ReadOp::none;
+  bool wants_read_ = false;
+  bool per_read_timeout_ = false;
+  bool cold_ = false;        // idle for a while: watch for input without holding a buffer
+  bool stale_ = false;       // a tick passed with the hot read still pending and nothing buffered
+  bool eof_ = false;
+  bool writing_ = false;     // waiting for the socket to take more
+  bool dispatching_ = false;
+  bool wrote_ = false;       // something was queued during this dispatch
+  bool deferred_ = false;    // in KeepAliveReads' list
+  bool dispatch_posted_ = false;
+  bool close_after_writes_ = false;
+  bool lingering_ = false;
+  bool closed_ = false;
+  char peek_byte_ = 0;
+};
+
+// co_await stream.read_*(...): completes at once when the buffer already satisfies it.
+class Stream::ReadAwaiter {
+ public:
+  bool await_ready();
+  void await_suspend(std::coroutine_handle<> h);
+  std::string_view await_resume();
+
+ private:
+  friend class Stream;
+  enum class Kind : unsigned char { until, bytes, some, until_close };
+  ReadAwaiter(Stream& s, Kind kind, std::string_view delimiter, std::size_t n, bool partial)
+      : stream_(s), kind_(kind), delimiter_(delimiter), n_(n), partial_(partial) {}
+  // How many buffered bytes complete the read (0: not yet); throws for an unsatisfiable read.
+  std::size_t satisfied() const;
+  Stream& stream_;
+  Kind kind_;
+  std::string_view delimiter_;
+  std::size_t n_;  // bytes, or max_bytes
+  bool partial_;
+  std::coroutine_handle<> waiting_;
+};
+
+// co_await stream.write(...): completes once the queue is under the low watermark; throws on a closed stream.
+class Stream::WriteAwaiter {
+ public:
+  bool await_ready() const;
+  void await_suspend(std::coroutine_handle<> h);
+  void await_resume() const;
+
+ private:
+  friend class Stream;
+  explicit WriteAwaiter(Stream& s) : stream_(s) {}
+  Stream& stream_;
+  std::coroutine_handle<> waiting_;
+};
+
+}  // namespace updraft

@@ -1,0 +1,280 @@
+// TCPServer: listening sockets, loop threads, the per-loop tick (timeouts, Date header), graceful shutdown, forking.
+#include "core/net/tcp_server.hpp"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <list>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "core/net/listener.hpp"
+#include "core/net/loop_impl.hpp"
+#include "core/net/process.hpp"
+#include "core/net/scheduling.hpp"
+#include "core/net/socket_stream.hpp"
+
+namespace updraft {
+
+namespace asio = boost::asio;
+using Protocol = asio::generic::stream_protocol;
+using Acceptor = asio::basic_socket_acceptor<Protocol>;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+constexpr auto kTick = std::chrono::milliseconds(250);
+
+// SIGINT and SIGTERM, held pending from bind() until run() can turn them into a graceful shutdown.
+sigset_t shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+Protocol protocol_of(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  return Protocol(addr.ss_family, addr.ss_family == AF_UNIX ? 0 : IPPROTO_TCP);
+}
+}  // namespace
+
+// One loop thread: its io_context, acceptors, streams and tick timer.
+struct TCPServer::LoopWorker {
+  LoopWorker(TCPServer& s, const NetOptions& options, std::size_t i)
+      : server(s), index(i), net(loop, options), tick(loop.impl().io) {}
+
+  void adopt(int fd) {
+    auto& acceptor = acceptors.emplace_back(loop.impl().io);
+    acceptor.assign(protocol_of(fd), ::dup(fd));
+  }
+
+  void start() {
+    server.on_loop_start(loop, index);
+    for (auto& a : acceptors) accept(a);
+    schedule_tick();
+  }
+
+  void accept(Acceptor& acceptor) {
+    acceptor.async_accept(loop.impl().io, [this, &acceptor](const error_code& ec, SocketStream::Socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (ec) {
+        // Out of descriptors or similar: back off briefly instead of spinning.
+        spdlog::warn("accept failed: {}", ec.message());
+        retries[&acceptor] = loop.call_later(std::chrono::milliseconds(100), [this, &acceptor] { accept(acceptor); });
+        return;
+      }
+      StreamRef stream(SocketStream::create(net, std::move(socket)));
+      server.handle_stream(*stream, index);
+      stream->start();
+      accept(acceptor);
+    });
+  }
+
+  void schedule_tick() {
+    tick.expires_after(kTick);
+    tick.async_wait([this](const error_code& ec) {
+      if (!ec) on_tick();
+    });
+  }
+
+  void on_tick() {
+    auto now = Clock::now();
+    loop.refresh_date();
+    for (Stream* s = net.streams; s;) {
+      StreamRef keep(s);  // a stream closed by its tick stays valid until its successor is known
+      Stream* next = s->next;
+      if (net.draining && now > drain_deadline) s->close("graceful timeout");
+      else s->on_tick(now);
+      s = next;
+    }
+    server.on_tick(index);
+    net.keepalive_reads.on_tick();
+    if (net.draining && net.stream_count == 0) {
+      loop.stop();
+      return;
+    }
+    schedule_tick();
+  }
+
+  void begin_drain(Clock::time_point deadline) {
+    drain_deadline = deadline;
+    net.draining = true;
+    error_code ec;
+    for (auto& a : acceptors) a.close(ec);
+    retries.clear();
+    for (Stream* s = net.streams; s;) {
+      StreamRef keep(s);
+      Stream* next = s->next;
+      s->drain();
+      s = next;
+    }
+  }
+
+  TCPServer& server;
+  std::size_t index;
+  Loop loop;
+  NetContext net;
+  std::list<Acceptor> acceptors;  // stable addresses: pending accepts refer to them
+  asio::steady_timer tick;
+  std::map<Acceptor*, TimerHandle> retries;  // an acceptor's pending retry after a failed accept
+  Clock::time_point drain_deadline;
+};
+
+struct TCPServer::Impl {
+  TCPServerOptions options;
+  std::vector<ListenSpec> specs;
+  std::vector<std::vector<int>> fds;  // per address: one fd per loop (TCP), or one shared by all loops
+  std::vector<std::unique_ptr<LoopWorker>> workers;
+  std::mutex workers_mutex;
+  std::atomic<bool> stopping{false};
+  std::optional<int> supervised_exit;  // set in a parent process of start(): run() returns it
+  pid_t bound_by = ::getpid();         // only this process removes the unix sockets it made
+
+  ~Impl() {
+    for (auto& list : fds)
+      for (int fd : list) ::close(fd);
+    if (::getpid() != bound_by) return;
+    for (auto& spec : specs)
+      if (spec.is_unix() && !spec.inherited) ::unlink(spec.unix_path.c_str());
+  }
+};
+
+TCPServer::TCPServer(TCPServerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+TCPServer::~TCPServer() = default;
+
+std::size_t TCPServer::loop_count() const { return static_cast<std::size_t>(std::max(1, impl_->options.threads)); }
+
+std::uint16_t TCPServer::bind(std::string_view address) {
+  sigset_t signals = shutdown_signals();
+  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // a supervisor may signal as soon as we listen
+  ListenSpec& spec = impl_->specs.emplace_back(ListenSpec::parse(address));
+  auto& list = impl_->fds.emplace_back();
+  int count = spec.is_unix() ? 1 : static_cast<int>(loop_count());
+  for (int i = 0; i < count; ++i) list.push_back(open_listener(spec, count > 1));
+  return spec.port;
+}
+
+std::uint16_t TCPServer::bind(std::uint16_t port, const std::string& address) {
+  bool v6 = address.find(':') != std::string::npos;
+  return bind((v6 ? "[" + address + "]" : address) + ":" + std::to_string(port));
+}
+
+void TCPServer::add_sockets(const std::vector<int>& fds) {
+  sigset_t signals = shutdown_signals();
+  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  for (int fd : fds) {
+    ListenSpec& spec = impl_->specs.emplace_back(describe_socket(fd));
+    spec.inherited = true;  // made elsewhere: never unlinked here
+    impl_->fds.push_back({fd});
+  }
+}
+
+int TCPServer::start(int processes, int max_restarts) {
+  if (processes == 1) return 0;
+  ForkOptions o;
+  o.processes = processes;
+  o.max_restarts = max_restarts;
+  o.graceful_timeout = impl_->options.graceful_timeout;
+  o.on_stop = [this] { close_listeners(); };
+  int code = 0;
+  std::optional<int> id = fork_processes(o, code);
+  if (id) return *id;
+  impl_->supervised_exit = code;
+  return -1;
+}
+
+void TCPServer::close_listeners() {
+  for (auto& list : impl_->fds)
+    for (int fd : list) ::close(fd);
+  impl_->fds.clear();
+}
+
+std::vector<std::string> TCPServer::describe_listeners() const {
+  std::vector<std::string> out;
+  for (auto& spec : impl_->specs) out.push_back(spec.describe(scheme()));
+  return out;
+}
+
+int TCPServer::run() {
+  if (impl_->supervised_exit) return *impl_->supervised_exit;
+  if (impl_->specs.empty()) throw std::logic_error("TCPServer::run() with nothing bound");
+  std::size_t loops = loop_count();
+  {
+    std::lock_guard lock(impl_->workers_mutex);
+    for (std::size_t i = 0; i < loops; ++i) {
+      auto worker = std::make_unique<LoopWorker>(*this, impl_->options.net, i);
+      for (auto& list : impl_->fds) worker->adopt(list[i % list.size()]);
+      impl_->workers.push_back(std::move(worker));
+    }
+    // The acceptors own duplicates now; without ours, closing them on drain stops the listening.
+    for (auto& list : impl_->fds)
+      for (int fd : list) ::close(fd);
+    impl_->fds.clear();
+  }
+  serve_loops();
+  {
+    // Streams and their protocols go with their loops, while the protocols' per-loop state still exists.
+    std::lock_guard lock(impl_->workers_mutex);
+    impl_->workers.clear();
+  }
+  spdlog::info("shut down");
+  return 0;
+}
+
+void TCPServer::serve_loops() {
+  auto& first = *impl_->workers.front();
+  asio::signal_set signals(first.loop.impl().io, SIGINT, SIGTERM);
+  signals.async_wait([this](const error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("received signal {}, shutting down gracefully", signo);
+    shutdown();
+  });
+  sigset_t held = shutdown_signals();
+  ::pthread_sigmask(SIG_UNBLOCK, &held, nullptr);  // a signal that arrived since bind() is delivered now
+  std::signal(SIGPIPE, SIG_IGN);
+  for (auto& w : impl_->workers) asio::post(w->loop.impl().io, [&w = *w] { w.start(); });
+  if (impl_->stopping) shutdown_now();
+  bool batch = impl_->options.batch_scheduling;
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < impl_->workers.size(); ++i)
+    threads.emplace_back([&w = *impl_->workers[i], batch] {
+      ::pthread_setname_np(::pthread_self(), "updraft-loop");  // the first loop runs on the calling thread
+      if (batch) use_batch_scheduling("a loop thread");
+      w.loop.run();
+    });
+  if (batch) use_batch_scheduling("a loop thread");
+  first.loop.run();
+  for (auto& t : threads) t.join();
+  signals.cancel();
+}
+
+void TCPServer::shutdown() {
+  if (impl_->stopping.exchange(true)) return;
+  shutdown_now();
+}
+
+void TCPServer::shutdown_now() {
+  std::lock_guard lock(impl_->workers_mutex);
+  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(impl_->options.graceful_timeout);
+  for (auto& w : impl_->workers) w->loop.post([&w = *w, deadline] { w.begin_drain(deadline); });
+}
+
+}  // namespace updraft

@@ -1,0 +1,84 @@
+// TCPServer: Tornado's TCPServer: accepts connections on one loop per thread (SO_REUSEPORT) and hands each, as a
+// Stream, to handle_stream(); started in one of Tornado's three ways, and shut down gracefully on SIGINT/SIGTERM.
+//
+//   server.listen(8888); return server.run();                     // one process
+//   server.bind(8888); server.start(0); return server.run();      // forked: one process per core, supervised
+//   server.add_sockets(systemd_sockets()); return server.run();   // sockets made elsewhere
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/net/net_context.hpp"
+
+namespace updraft {
+
+class Loop;
+class Stream;
+
+struct TCPServerOptions {
+  int threads = 1;  // loop threads per process
+  // Loop threads run SCHED_BATCH: woken (a message arrived, a worker posted) they do not preempt the thread on their
+  // core but run when it blocks or its slice ends, so work crosses in batches. false: SCHED_OTHER.
+  bool batch_scheduling = true;
+  NetOptions net;
+  std::chrono::duration<double> graceful_timeout{30};  // shutdown: how long open streams may take
+};
+
+class TCPServer {
+ public:
+  explicit TCPServer(TCPServerOptions options);
+  virtual ~TCPServer();
+  TCPServer(const TCPServer&) = delete;
+  TCPServer& operator=(const TCPServer&) = delete;
+
+  // Opens listening sockets for HOST:PORT, [V6]:PORT or unix:PATH (one per loop thread for TCP); throws
+  // std::runtime_error with a clear reason. Returns the port (the real one for port 0). Blocks SIGINT and SIGTERM in
+  // the calling thread until run() handles them (no abrupt exit in between).
+  std::uint16_t bind(std::string_view address);
+  std::uint16_t bind(std::uint16_t port, const std::string& address = "0.0.0.0");
+  // bind() for a server that runs in this process (Tornado's listen()).
+  std::uint16_t listen(std::uint16_t port, const std::string& address = "0.0.0.0") { return bind(port, address); }
+  // Serves sockets opened elsewhere (bind_sockets(), systemd's LISTEN_FDS); the server owns them from now on.
+  void add_sockets(const std::vector<int>& fds);
+  // Forks `processes` children (0: one per core) that serve what was bound; the parent supervises them (restarts,
+  // graceful SIGTERM) and its run() returns their outcome without serving. Returns the child's task id, or -1 in
+  // the parent.
+  int start(int processes, int max_restarts = 100);
+
+  // Serves until shutdown() or SIGINT/SIGTERM, then closes the streams gracefully within the graceful timeout.
+  // Returns the process exit code.
+  int run();
+  // Starts a graceful shutdown; safe from any thread.
+  void shutdown();
+  // Closes the listening sockets without serving (a parent process stopping its children).
+  void close_listeners();
+  // "http://HOST:PORT/" or "unix:PATH" for each address bound.
+  std::vector<std::string> describe_listeners() const;
+  std::size_t loop_count() const;
+
+ protected:
+  // A new connection on loop number `loop`: install the protocol with stream.set_handler() (and start it). Called on
+  // that loop's thread.
+  virtual void handle_stream(Stream& stream, std::size_t loop) = 0;
+  // Per-loop protocol state: made on the loop's thread before it accepts anything, dropped after it stopped.
+  virtual void on_loop_start(Loop& loop, std::size_t index) {}
+  // Every quarter second on each loop (flush buffered logs...).
+  virtual void on_tick(std::size_t loop) {}
+  // The scheme listeners are described with.
+  virtual std::string_view scheme() const { return "tcp"; }
+
+ private:
+  struct LoopWorker;
+  struct Impl;
+  void serve_loops();
+  void shutdown_now();
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace updraft
