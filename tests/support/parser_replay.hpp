@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/request_parser.hpp"
+#include "core/http/request_parser.hpp"
 
 namespace updraft::testing {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/loop.hpp"
+#include "core/net/loop.hpp"
 #include "wsgi/exchange.hpp"
 
 using updraft::Exchange;
