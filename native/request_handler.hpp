@@ -18,7 +18,7 @@
 #include "core/http/delegate.hpp"
 #include "core/net/loop.hpp"
 #include "native/http_error.hpp"
-#include "native/task.hpp"
+#include "core/net/task.hpp"
 #include "native/url.hpp"
 
 namespace updraft {

@@ -164,8 +164,9 @@ void Stream::release_idle_buffers() {
 void Stream::start_reading() {
   wants_read_ = true;
   if (closed_) return;
-  if ((begin_ < end_ || eof_) && !dispatching_) {
-    // Bytes are already here: deliver them on a fresh stack, not inside the caller.
+  if (begin_ < end_ || eof_) {
+    // Bytes are already here (left by an earlier protocol, or by this one while it was busy): deliver them on a
+    // fresh stack, not inside the caller.
     if (dispatch_posted_) return;
     dispatch_posted_ = true;
     asio::post(ctx_.loop.impl().io, [self = StreamRef(this)] {

@@ -1,4 +1,5 @@
-// Task: the coroutine type of native handlers; starts eagerly, can be awaited, reports completion to its owner.
+// Task: a coroutine that starts eagerly, can be awaited, and reports completion to its owner (native handlers, protocols
+// on a Stream).
 #pragma once
 
 #include <coroutine>
