@@ -43,12 +43,17 @@ void add_keepalive_reads_flag(CLI::App& app, bool& defer) {
               "response");
 }
 
-void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag) {
+void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag, bool may_fork) {
   ServerOptions& o = flags.server;
   app.add_option("--address", o.address, "address to listen on")->capture_default_str();
   app.add_option("-p,--port", o.port, "port to listen on (0 picks a free one)")->capture_default_str();
   app.add_option(loop_threads_flag, o.threads, "event-loop threads sharing the port")->capture_default_str()->check(
       CLI::Range(1, 256));
+  if (may_fork)
+    app.add_option("--processes", flags.processes,
+                   "processes serving the port, forked after binding and restarted if they die (0: one per core)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 256));
   add_loop_scheduling_flag(app, o.batch_scheduling);
   add_keepalive_reads_flag(app, o.defer_keepalive_reads);
   app.add_option("--max-request-line", o.limits.max_request_line, "longest request line (414 past it)")

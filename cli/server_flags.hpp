@@ -13,13 +13,15 @@ namespace updraft {
 
 struct ServerFlags {
   ServerOptions server;
+  int processes = 1;             // --processes: forked children serving the same sockets (0: one per core)
   std::string access_log;        // "" (off), "-" (stdout) or a path
   std::string log_level = "info";
 };
 
-// Registers --port, --address, the loop-threads flag (named loop_threads_flag), the limits,
-// the timeouts and the log flags.
-void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag = "--threads");
+// Registers --port, --address, the loop-threads flag (named loop_threads_flag), --processes (for a server that may
+// fork after binding), the limits, the timeouts and the log flags.
+void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag = "--threads",
+                      bool may_fork = true);
 // Registers --loop-scheduling batch|normal (ServerOptions::batch_scheduling).
 void add_loop_scheduling_flag(CLI::App& app, bool& batch);
 // Registers --keepalive-reads adaptive|immediate (ServerOptions::defer_keepalive_reads).

@@ -3,12 +3,14 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 
 #include "cli/gunicorn_flags.hpp"
 #include "cli/native_plugin.hpp"
-#include "cli/prefork.hpp"
 #include "cli/wsgi_service.hpp"
 #include "core/http/http_server.hpp"
 #include "native/application.hpp"
@@ -58,10 +60,11 @@ int main(int argc, char** argv) {
     for (auto& line : server.describe_listeners()) std::printf("updraft listening on %s\n", line.c_str());
     std::fflush(stdout);
     if (flags.workers == 1) return serve(flags, app, routes, server);
-    return run_prefork(flags.workers, std::chrono::duration<double>(flags.graceful_timeout), [&] {
-      py::after_fork_child();
-      return serve(flags, app, routes, server);
-    }, [&] { server.close_listeners(); });
+    // gunicorn's arbiter: workers forked after binding and restarted whenever they die.
+    if (server.start(flags.workers, std::numeric_limits<int>::max(), py::after_fork_child) < 0) return server.run();
+    int code = serve(flags, app, routes, server);
+    std::fflush(nullptr);
+    ::_exit(code);  // a worker leaves the interpreter and the listeners to the master
   } catch (const std::exception& e) {
     std::fprintf(stderr, "updraft: %s\n", e.what());
     return 1;

@@ -10,10 +10,12 @@ PACKAGES=(
   python3-dev python3-flask python3-django
   catch2 python3-pytest python3-pytest-timeout python3-requests python3-websockets
   curl procps
+  systemd redis-tools python3-redis  # systemd-socket-activate; redis-cli and redis-py against the kv sample
   clang-14 libclang-rt-14-dev libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  PACKAGES+=(wrk gunicorn uwsgi-core uwsgi-plugin-python3 python3-tornado nginx-light python3-waitress util-linux)
+  PACKAGES+=(wrk gunicorn uwsgi-core uwsgi-plugin-python3 python3-tornado nginx-light python3-waitress util-linux
+             redis-server)
 fi
 
 missing=()

@@ -45,7 +45,11 @@ ListenSpec describe_socket(int fd) {
   ListenSpec spec;
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return spec;
+  int listening = 0;
+  socklen_t flag_len = sizeof listening;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &flag_len) != 0 || !listening)
+    throw std::runtime_error("descriptor " + std::to_string(fd) + " is not a listening socket");
   char text[INET6_ADDRSTRLEN] = {};
   if (addr.ss_family == AF_INET) {
     auto* in4 = reinterpret_cast<sockaddr_in*>(&addr);

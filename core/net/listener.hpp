@@ -19,7 +19,7 @@ struct ListenSpec {
   std::string describe(std::string_view scheme) const;  // "http://127.0.0.1:8000/" or "unix:/path"
 };
 
-// What a listening socket made elsewhere is bound to.
+// What a listening socket made elsewhere is bound to; throws std::runtime_error if fd is not one.
 ListenSpec describe_socket(int fd);
 
 // Opens a non-blocking listening socket (SO_REUSEPORT for TCP); fills in spec.port when it was 0.

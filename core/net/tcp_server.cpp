@@ -187,11 +187,12 @@ void TCPServer::add_sockets(const std::vector<int>& fds) {
   }
 }
 
-int TCPServer::start(int processes, int max_restarts) {
+int TCPServer::start(int processes, int max_restarts, std::function<void()> in_child) {
   if (processes == 1) return 0;
   ForkOptions o;
   o.processes = processes;
   o.max_restarts = max_restarts;
+  o.in_child = std::move(in_child);
   o.graceful_timeout = impl_->options.graceful_timeout;
   o.on_stop = [this] { close_listeners(); };
   int code = 0;

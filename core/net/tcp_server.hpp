@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,8 +49,8 @@ class TCPServer {
   void add_sockets(const std::vector<int>& fds);
   // Forks `processes` children (0: one per core) that serve what was bound; the parent supervises them (restarts,
   // graceful SIGTERM) and its run() returns their outcome without serving. Returns the child's task id, or -1 in
-  // the parent.
-  int start(int processes, int max_restarts = 100);
+  // the parent. in_child runs first in each child (e.g. Python's after-fork hook).
+  int start(int processes, int max_restarts = 100, std::function<void()> in_child = {});
 
   // Serves until shutdown() or SIGINT/SIGTERM, then closes the streams gracefully within the graceful timeout.
   // Returns the process exit code.

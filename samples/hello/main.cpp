@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cli/serve.hpp"
 #include "cli/server_flags.hpp"
 #include "native/application.hpp"
 
@@ -48,10 +49,7 @@ int main(int argc, char** argv) {
     app.add<SleepHandler>("/sleep");
     app.add<EchoHandler>("/echo");
     HTTPServer server(flags.server, app);
-    std::uint16_t port = server.bind();
-    std::printf("hello listening on http://%s:%u/\n", flags.server.address.c_str(), port);
-    std::fflush(stdout);
-    return server.run();
+    return serve(server, "hello", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hello: %s\n", e.what());
     return 1;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "cli/serve.hpp"
 #include "cli/server_flags.hpp"
 #include "cli/wsgi_service.hpp"
 #include "native/application.hpp"
@@ -51,7 +52,7 @@ int main(int argc, char** argv) {
   CLI::App cli{"updraft mixed sample: native /native/* routes beside a WSGI app on one port"};
   ServerFlags flags;
   flags.server.port = 8000;
-  add_server_flags(cli, flags, /*loop_threads_flag=*/"--loops");
+  add_server_flags(cli, flags, /*loop_threads_flag=*/"--loops", /*may_fork=*/false);  // its WSGI threads run already
   std::string app_spec;
   py::RuntimeOptions runtime;
   WsgiContainerOptions wsgi;
@@ -81,10 +82,7 @@ int main(int argc, char** argv) {
     routes.add<MetricsHandler>("/native/metrics");
     routes.set_fallback(service.container());
     HTTPServer server(flags.server, routes);
-    std::uint16_t port = server.bind();
-    std::printf("mixed listening on http://%s:%u/\n", flags.server.address.c_str(), port);
-    std::fflush(stdout);
-    int code = server.run();
+    int code = serve(server, "mixed", [&] { server.bind(); }, 1);
     service.stop();
     return code;
   } catch (const std::exception& e) {

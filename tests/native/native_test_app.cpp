@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "cli/serve.hpp"
 #include "cli/server_flags.hpp"
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
@@ -378,10 +379,7 @@ int main(int argc, char** argv) {
     app.add<SpinHandler>("/spin");
     app.add<MetricsHandler>("/metrics");
     HTTPServer server(flags.server, app);
-    std::uint16_t port = server.bind();
-    std::printf("native_test_app listening on http://%s:%u/\n", flags.server.address.c_str(), port);
-    std::fflush(stdout);
-    return server.run();
+    return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "native_test_app: %s\n", e.what());
     return 1;
