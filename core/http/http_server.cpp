@@ -44,6 +44,7 @@ std::uint16_t HTTPServer::bind() {
 }
 
 int HTTPServer::run() {
+  if (supervising()) return TCPServer::run();
   if (!config_.factory) throw std::logic_error("HTTPServer::run() without a handler factory");
   if (describe_listeners().empty()) bind();
   return TCPServer::run();

@@ -51,6 +51,8 @@ class TCPServer {
   // graceful SIGTERM) and its run() returns their outcome without serving. Returns the child's task id, or -1 in
   // the parent. in_child runs first in each child (e.g. Python's after-fork hook).
   int start(int processes, int max_restarts = 100, std::function<void()> in_child = {});
+  // True in the parent once start() forked: it supervises, and run() serves nothing.
+  bool supervising() const;
 
   // Serves until shutdown() or SIGINT/SIGTERM, then closes the streams gracefully within the graceful timeout.
   // Returns the process exit code.
