@@ -202,6 +202,8 @@ int TCPServer::start(int processes, int max_restarts, std::function<void()> in_c
   return -1;
 }
 
+Loop& TCPServer::loop(std::size_t index) { return impl_->workers.at(index)->loop; }
+
 bool TCPServer::supervising() const { return impl_->supervised_exit.has_value(); }
 
 void TCPServer::close_listeners() {

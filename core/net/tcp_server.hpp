@@ -64,6 +64,8 @@ class TCPServer {
   // "http://HOST:PORT/" or "unix:PATH" for each address bound.
   std::vector<std::string> describe_listeners() const;
   std::size_t loop_count() const;
+  // Loop number `index`, for posting work to it (Loop::post) from any thread while run() serves.
+  Loop& loop(std::size_t index);
 
  protected:
   // A new connection on loop number `loop`: install the protocol with stream.set_handler() (and start it). Called on
