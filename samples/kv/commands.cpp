@@ -2,6 +2,7 @@
 #include "samples/kv/commands.hpp"
 
 #include <array>
+#include <limits>
 #include <cstdint>
 
 #include "samples/kv/integer.hpp"
@@ -119,14 +120,27 @@ void exists(Store& store, Args args, std::string& out) {
   reply::integer(out, found);
 }
 
-void incr(Store& store, Args args, std::string& out) {
-  const Store::IncrResult result = store.incr(args[1], 1);
+void add_to(Store& store, std::string_view key, long long delta, std::string& out) {
+  const Store::IncrResult result = store.incr(key, delta);
   switch (result.status) {
     case Store::IncrStatus::ok: return reply::integer(out, result.value);
     case Store::IncrStatus::not_integer: return not_integer(out);
     case Store::IncrStatus::overflow: return reply::error(out, "increment or decrement would overflow");
   }
 }
+
+void incr(Store& store, Args args, std::string& out) { add_to(store, args[1], 1, out); }
+void decr(Store& store, Args args, std::string& out) { add_to(store, args[1], -1, out); }
+
+// INCRBY and DECRBY key delta (redis-py's incr() and decr() send these).
+void add_by(Store& store, Args args, std::string& out, bool negate) {
+  long long delta = 0;
+  if (!parse_integer(args[2], delta) || (negate && delta == std::numeric_limits<long long>::min()))
+    return not_integer(out);
+  add_to(store, args[1], negate ? -delta : delta, out);
+}
+void incrby(Store& store, Args args, std::string& out) { add_by(store, args, out, false); }
+void decrby(Store& store, Args args, std::string& out) { add_by(store, args, out, true); }
 
 void mget(Store& store, Args args, std::string& out) {
   reply::array(out, args.size() - 1);
@@ -138,18 +152,21 @@ void mset(Store& store, Args args, std::string& out) {
   reply::simple(out, "OK");
 }
 
-// EXPIRE key seconds: a time not in the future removes the key, as in Redis.
-void expire(Store& store, Args args, std::string& out) {
+// EXPIRE key seconds (PEXPIRE: milliseconds): a time not in the future removes the key, as in Redis.
+void expire_in(Store& store, Args args, std::string& out, long long unit_ms, std::string_view command) {
   std::int64_t deadline = 0;
-  if (deadline_after(store, args[2], 1000, false, "expire", out, deadline))
+  if (deadline_after(store, args[2], unit_ms, false, command, out, deadline))
     reply::integer(out, store.expire_at(args[1], deadline));
 }
+void expire(Store& store, Args args, std::string& out) { expire_in(store, args, out, 1000, "expire"); }
+void pexpire(Store& store, Args args, std::string& out) { expire_in(store, args, out, 1, "pexpire"); }
 
-// TTL key: seconds, rounded, as Redis's TTL; -1 without a deadline, -2 for no key.
+// TTL key: seconds, rounded, as Redis's TTL (PTTL: milliseconds); -1 without a deadline, -2 for no key.
 void ttl(Store& store, Args args, std::string& out) {
   const std::int64_t ms = store.ttl(args[1]);
   reply::integer(out, ms < 0 ? ms : (ms + 500) / 1000);
 }
+void pttl(Store& store, Args args, std::string& out) { reply::integer(out, store.ttl(args[1])); }
 
 void dbsize(Store& store, Args, std::string& out) { reply::integer(out, static_cast<long long>(store.size())); }
 
@@ -190,13 +207,18 @@ constexpr Spec kSpecs[] = {
     {"get", 2, Keys::first, Merge::none, get},
     {"set", -3, Keys::first, Merge::none, set},
     {"incr", 2, Keys::first, Merge::none, incr},
+    {"incrby", 3, Keys::first, Merge::none, incrby},
+    {"decr", 2, Keys::first, Merge::none, decr},
+    {"decrby", 3, Keys::first, Merge::none, decrby},
     {"mget", -2, Keys::each, Merge::array, mget},
     {"mset", -3, Keys::pairs, Merge::ok, mset},
     {"ping", -1, Keys::none, Merge::none, ping},
     {"del", -2, Keys::each, Merge::sum, del},
     {"exists", -2, Keys::each, Merge::sum, exists},
     {"expire", 3, Keys::first, Merge::none, expire},
+    {"pexpire", 3, Keys::first, Merge::none, pexpire},
     {"ttl", 2, Keys::first, Merge::none, ttl},
+    {"pttl", 2, Keys::first, Merge::none, pttl},
     {"echo", 2, Keys::none, Merge::none, echo},
     {"dbsize", 1, Keys::every_shard, Merge::sum, dbsize},
     {"flushall", -1, Keys::every_shard, Merge::ok, flushall},

@@ -18,8 +18,8 @@ using Args = std::span<const std::string_view>;
 enum class After { read_on, close };
 
 // Runs a command (its name in any case) against store and appends its RESP2 reply to out: PING [msg], ECHO msg,
-// SET key value [NX|XX] [EX s|PX ms], GET key, DEL key..., EXISTS key..., INCR key, MGET key..., MSET key value...,
-// EXPIRE key s, TTL key, DBSIZE, FLUSHALL [ASYNC|SYNC], QUIT (After::close), COMMAND ... (an empty array, as
+// SET key value [NX|XX] [EX s|PX ms], GET key, DEL key..., EXISTS key..., INCR/DECR key, INCRBY/DECRBY key n,
+// MGET key..., MSET key value..., EXPIRE key s, PEXPIRE key ms, TTL key, PTTL key, DBSIZE, FLUSHALL [ASYNC|SYNC], QUIT (After::close), COMMAND ... (an empty array, as
 // redis-cli accepts), CONFIG GET param... (save and appendonly, for redis-benchmark). Errors (unknown command, wrong
 // number of arguments, syntax, not an integer) are replies in Redis's words.
 After execute(Store& store, Args args, std::string& out);

@@ -12,7 +12,7 @@ import pytest
 from sanitizer_reports import assert_clean
 
 BIN_DIR = os.environ.get("UPDRAFT_BIN_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin"))
-LISTENING = re.compile(rb"listening on http://[^:]+:(\d+)/")
+LISTENING = re.compile(rb"listening on [a-z]+://[^:]+:(\d+)/")
 
 
 class ServerProcess:

@@ -126,6 +126,17 @@ TEST_CASE_METHOD(Fixture, "INCR", "[kv][commands]") {
   CHECK(run({"INCR"}) == arity_error("incr"));
 }
 
+TEST_CASE_METHOD(Fixture, "INCRBY, DECR and DECRBY, as redis-py's incr() and decr() send them", "[kv][commands]") {
+  CHECK(run({"INCRBY", "n", "10"}) == ":10\r\n");
+  CHECK(run({"DECR", "n"}) == ":9\r\n");
+  CHECK(run({"DECRBY", "n", "4"}) == ":5\r\n");
+  CHECK(run({"INCRBY", "n", "-7"}) == ":-2\r\n");
+  CHECK(run({"INCRBY", "n", "x"}) == kNotInteger);
+  CHECK(run({"DECRBY", "n", "-9223372036854775808"}) == kNotInteger);  // its negation does not fit
+  CHECK(run({"INCRBY", "n"}) == arity_error("incrby"));
+  CHECK(run({"DECR"}) == arity_error("decr"));
+}
+
 TEST_CASE_METHOD(Fixture, "MGET and MSET", "[kv][commands]") {
   CHECK(run({"MSET", "a", "1", "b", "two"}) == "+OK\r\n");
   CHECK(run({"MGET", "a", "missing", "b"}) == "*3\r\n$1\r\n1\r\n$-1\r\n$3\r\ntwo\r\n");
@@ -155,6 +166,20 @@ TEST_CASE_METHOD(Fixture, "EXPIRE and TTL", "[kv][commands]") {
   CHECK(run({"EXPIRE", "k", "9223372036854776"}) == "-ERR invalid expire time in 'expire' command\r\n");
   CHECK(run({"EXPIRE", "k"}) == arity_error("expire"));
   CHECK(run({"TTL"}) == arity_error("ttl"));
+}
+
+TEST_CASE_METHOD(Fixture, "PEXPIRE and PTTL count milliseconds", "[kv][commands]") {
+  CHECK(run({"PTTL", "k"}) == ":-2\r\n");
+  run({"SET", "k", "v"});
+  CHECK(run({"PTTL", "k"}) == ":-1\r\n");
+  CHECK(run({"PEXPIRE", "k", "1500"}) == ":1\r\n");
+  now += 400;
+  CHECK(run({"PTTL", "k"}) == ":1100\r\n");
+  CHECK(run({"TTL", "k"}) == ":1\r\n");
+  now += 1100;
+  CHECK(run({"PTTL", "k"}) == ":-2\r\n");
+  CHECK(run({"PEXPIRE", "k", "abc"}) == kNotInteger);
+  CHECK(run({"PEXPIRE", "k"}) == arity_error("pexpire"));
 }
 
 TEST_CASE_METHOD(Fixture, "DBSIZE and FLUSHALL", "[kv][commands]") {
