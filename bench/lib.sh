@@ -106,7 +106,7 @@ nginx_worker_pid() {
 start_tornado() {
   local port=$1 cpus=$2 script="$BENCH_TMP/tornado_hello.py"
   cat >"$script" <<'EOF'
-# Tornado's hello world, one process, for the updraft benchmarks.
+# Tornado's hello world, and a coroutine that waits (GET /sleep?ms=N), one process, for the updraft benchmarks.
 import asyncio
 import sys
 
@@ -118,8 +118,15 @@ class MainHandler(tornado.web.RequestHandler):
         self.write("Hello, World!")
 
 
+class SleepHandler(tornado.web.RequestHandler):
+    async def get(self):
+        ms = int(self.get_argument("ms", "0"))
+        await asyncio.sleep(ms / 1000)
+        self.write(f"slept {ms} ms")
+
+
 async def main():
-    app = tornado.web.Application([(r"/", MainHandler)])
+    app = tornado.web.Application([(r"/", MainHandler), (r"/sleep", SleepHandler)])
     app.listen(int(sys.argv[1]), address="127.0.0.1")
     await asyncio.Event().wait()
 

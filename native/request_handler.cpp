@@ -57,7 +57,6 @@ void RequestHandler::attach(const Application& app, const RequestHead& head, Res
   writer_ = &writer;
   path_args_ = std::move(args);
   allowed_methods_ = allowed_methods;
-  headers_.add("Content-Type", "text/html; charset=UTF-8");
 }
 
 void RequestHandler::request_complete() {
@@ -133,11 +132,10 @@ void RequestHandler::send_error(int status, std::string_view reason) {
   buffer_.clear();
   std::optional<std::string> allow;
   if (status == 405) {
-    if (auto a = headers_.get("Allow")) allow.emplace(*a);
+    if (auto a = headers().get("Allow")) allow.emplace(*a);
   }
-  headers_.clear();
-  headers_.add("Content-Type", "text/html; charset=UTF-8");
-  if (allow) headers_.add("Allow", *allow);
+  headers_.reset();
+  if (allow) headers().add("Allow", *allow);
   set_status(status);
   error_reason_ = reason.empty() ? reason_phrase(status) : reason;
   try {
@@ -182,15 +180,25 @@ void RequestHandler::set_status(int status) {
 
 void RequestHandler::set_header(std::string_view name, std::string_view value) {
   check_header(name, value);
-  headers_.set(name, value);
+  headers().set(name, value);
 }
 
 void RequestHandler::add_header(std::string_view name, std::string_view value) {
   check_header(name, value);
-  headers_.add(name, value);
+  headers().add(name, value);
 }
 
-void RequestHandler::clear_header(std::string_view name) { headers_.remove(name); }
+void RequestHandler::clear_header(std::string_view name) { headers().remove(name); }
+
+// Made on first use, with Tornado's default Content-Type: a handler waiting in a coroutine before it sets any header
+// holds no list.
+HeaderList& RequestHandler::headers() {
+  if (!headers_) {
+    headers_ = std::make_unique<HeaderList>();
+    headers_->add("Content-Type", "text/html; charset=UTF-8");
+  }
+  return *headers_;
+}
 
 void RequestHandler::write(std::string_view chunk) {
   if (finished_) throw std::logic_error("write() after finish()");
@@ -204,7 +212,7 @@ void RequestHandler::write(const boost::json::value& json) {
 
 void RequestHandler::send_head() {
   headers_written_ = true;
-  writer_->write_head(status_, headers_);
+  writer_->write_head(status_, headers());
 }
 
 void RequestHandler::finish(std::string_view chunk) {
@@ -213,9 +221,9 @@ void RequestHandler::finish(std::string_view chunk) {
   if (!headers_written_) {
     if (status_without_body(status_)) {
       buffer_.clear();
-      headers_.remove("Content-Type");
+      headers().remove("Content-Type");
     } else {
-      headers_.set("Content-Length", std::to_string(buffer_.size()));
+      headers().set("Content-Length", std::to_string(buffer_.size()));
     }
     send_head();
   }

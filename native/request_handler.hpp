@@ -8,6 +8,7 @@
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -119,6 +120,7 @@ class RequestHandler : public HandlerDelegate {
   void after_method();
   void handle_exception(std::exception_ptr error);
   void send_head();
+  HeaderList& headers();
   void parse_arguments();
 
   const Application* app_ = nullptr;
@@ -128,7 +130,7 @@ class RequestHandler : public HandlerDelegate {
   unsigned allowed_methods_ = 0;
   std::string body_;
   int status_ = 200;
-  HeaderList headers_;
+  std::unique_ptr<HeaderList> headers_;
   std::string buffer_;
   std::string error_reason_;
   Arguments arguments_;

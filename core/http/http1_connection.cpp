@@ -9,10 +9,12 @@
 
 namespace updraft {
 
-Http1Connection::Http1Connection(HttpContext& ctx, Stream& stream)
-    : ctx_(ctx), stream_(stream), parser_(ctx.config.limits, *this) {}
+Http1Connection::Http1Connection(HttpContext& ctx, Stream& stream) : ctx_(ctx), stream_(stream) {}
 
-Http1Connection::~Http1Connection() { release_head(); }
+Http1Connection::~Http1Connection() {
+  release_head();
+  release_parser();
+}
 
 void Http1Connection::start() {
   stream_.set_read_timeout(ctx_.config.timeouts.header, false);
@@ -25,13 +27,26 @@ void Http1Connection::release_head() {
   ctx_.heads.release(std::move(head_));
 }
 
+void Http1Connection::release_parser() {
+  if (parser_ && ctx_.parsers.size() < 256) ctx_.parsers.push_back(std::move(parser_));
+  parser_.reset();
+}
+
 void Http1Connection::on_data(Stream&) { process_input(); }
 
 void Http1Connection::begin_request() {
   head_ = ctx_.heads.acquire();
   head_->remote_address = stream_.peer_address();
   head_->remote_port = stream_.peer_port();
-  parser_.set_head(head_.get());
+  ParserListener& listener = *this;
+  if (ctx_.parsers.empty()) {
+    parser_ = std::make_unique<RequestParser>(ctx_.config.limits, listener);
+  } else {
+    parser_ = std::move(ctx_.parsers.back());
+    ctx_.parsers.pop_back();
+    parser_->restart(listener);
+  }
+  parser_->set_head(head_.get());
   phase_ = Phase::head;
   if (ctx_.access_log.enabled()) request_start_ = std::chrono::steady_clock::now();  // only the log reports durations
   stream_.set_read_timeout(ctx_.config.timeouts.header, false);
@@ -45,13 +60,14 @@ void Http1Connection::process_input() {
     std::string_view input = stream_.buffered();
     if (input.empty()) break;
     if (phase_ == Phase::idle) begin_request();
-    RequestParser::Result r = parser_.feed(input);
+    RequestParser::Result r = parser_->feed(input);
     stream_.consume(r.consumed);
     if (r.outcome == RequestParser::Outcome::error) {
       processing_ = false;
       return reject(r.status, r.reason);
     }
     if (r.outcome == RequestParser::Outcome::need_more) break;
+    release_parser();  // the request is read: the next one starts from a fresh parser
     phase_ = Phase::handling;
     if (delegate_) delegate_->finish();
     if (response_finished_) complete_request();
@@ -218,7 +234,6 @@ void Http1Connection::complete_request() {
   }
   delegate_.reset();
   release_head();
-  parser_.next_message();
   phase_ = Phase::idle;
   response_started_ = response_finished_ = false;
   body_paused_ = false;

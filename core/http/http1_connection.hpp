@@ -51,11 +51,12 @@ class Http1Connection final : public StreamHandler, public ResponseWriter, priva
   void continue_after_response();
   void reject(int status, std::string_view reason);
   void release_head();
+  void release_parser();
   void read_requests();
 
   HttpContext& ctx_;
   Stream& stream_;
-  RequestParser parser_;
+  std::unique_ptr<RequestParser> parser_;  // from the loop's free parsers, while a request is being read
   std::unique_ptr<RequestDelegate> delegate_;
   std::unique_ptr<RequestHead> head_;
   ResponsePlan plan_;

@@ -2,12 +2,15 @@
 // access log.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "core/http/access_log.hpp"
 #include "core/http/delegate.hpp"
 #include "core/http/limits.hpp"
 #include "core/http/request_head.hpp"
+#include "core/http/request_parser.hpp"
 #include "core/net/pool.hpp"
 
 namespace updraft {
@@ -27,6 +30,7 @@ struct HttpContext {
   Loop& loop;
   const HttpConfig& config;
   Pool<RequestHead> heads{256, RequestHead::kMaxPooledBytes};
+  std::vector<std::unique_ptr<RequestParser>> parsers;  // free ones: a connection holds one only inside a request
   AccessLog access_log;
 };
 

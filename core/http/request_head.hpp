@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,7 +16,6 @@ struct RequestHead {
   std::string target;       // the raw request-target
   int version_minor = 1;    // HTTP/1.x
   HeaderList headers;
-  HeaderList trailers;      // chunked trailers, never merged into headers
   std::optional<std::uint64_t> content_length;
   bool chunked = false;
   bool keep_alive = true;
@@ -32,11 +32,19 @@ struct RequestHead {
     return q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
   }
   bool is_head() const { return method == "HEAD"; }
+  // A chunked body's trailer fields, never merged into headers.
+  const HeaderList& trailers() const;
+  // For the parser: the trailer fields, made when the first arrives (most requests have none: a waiting request
+  // keeps its head, and an empty list inline would cost it 272 bytes).
+  HeaderList& trailers_to_fill() {
+    if (!trailers_) trailers_ = std::make_unique<HeaderList>();
+    return *trailers_;
+  }
   bool has_body() const { return chunked || content_length.value_or(0) > 0; }
 
   // Heap bytes a cleared head keeps: a pool drops a head that holds more than a typical one needs, so that one large
   // request cannot pin its memory for the life of the process.
-  std::size_t retained_bytes() const { return target.capacity() + headers.heap_bytes() + trailers.heap_bytes(); }
+  std::size_t retained_bytes() const { return target.capacity() + headers.heap_bytes(); }
   static constexpr std::size_t kMaxPooledBytes = 8 * 1024;
 
   void clear() {
@@ -44,12 +52,20 @@ struct RequestHead {
     target.clear();
     version_minor = 1;
     headers.clear();
-    trailers.clear();
+    trailers_.reset();
     content_length.reset();
     chunked = false;
     keep_alive = true;
   }
+
+ private:
+  std::unique_ptr<HeaderList> trailers_;
 };
+
+inline const HeaderList& RequestHead::trailers() const {
+  static const HeaderList none;
+  return trailers_ ? *trailers_ : none;
+}
 
 // For Pool<RequestHead>.
 inline std::size_t retained_bytes(const RequestHead& head) { return head.retained_bytes(); }

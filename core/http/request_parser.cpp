@@ -1,15 +1,9 @@
 // RequestParser: drives llhttp over one message at a time and applies the framing and Host rules of RFC 9112.
 #include "core/http/request_parser.hpp"
 
-#include <llhttp.h>
-
 #include <array>
 
 namespace updraft {
-
-struct RequestParser::State {
-  llhttp_t parser;
-};
 
 namespace {
 RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
@@ -72,7 +66,7 @@ struct RequestParser::Callbacks {
     self(p).head_->target.append(at, n);
     return 0;
   }
-  static HeaderList& fields(RequestParser& s) { return s.headers_done_ ? s.head_->trailers : s.head_->headers; }
+  static HeaderList& fields(RequestParser& s) { return s.headers_done_ ? s.head_->trailers_to_fill() : s.head_->headers; }
   static int count_trailer(RequestParser& s, std::size_t n) {
     if (s.headers_done_ && (s.trailer_bytes_ += n) > s.limits_.max_header_bytes)
       return s.fail(431, "trailer fields too large");
@@ -107,12 +101,12 @@ struct RequestParser::Callbacks {
     auto& s = self(p);
     s.headers_done_ = true;
     if (int status = s.check_head()) return status;
-    if (int status = s.listener_.on_head(*s.head_)) return s.fail(status, "request rejected");
+    if (int status = s.listener_->on_head(*s.head_)) return s.fail(status, "request rejected");
     return 0;
   }
   static int on_body(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
-    if (int status = s.listener_.on_body({at, n})) return s.fail(status, "request body rejected");
+    if (int status = s.listener_->on_body({at, n})) return s.fail(status, "request body rejected");
     return 0;
   }
   static int on_chunk_header(llhttp_t* p) {
@@ -137,7 +131,11 @@ struct RequestParser::Callbacks {
 };
 
 RequestParser::RequestParser(const Limits& limits, ParserListener& listener)
-    : limits_(limits), listener_(listener), scanner_(limits), state_(std::make_unique<State>()) {
+    : limits_(limits), listener_(&listener), scanner_(limits) {
+  restart(listener);
+}
+
+void RequestParser::restart(ParserListener& listener) {
   static const llhttp_settings_t settings = [] {
     llhttp_settings_t st;
     llhttp_settings_init(&st);
@@ -155,8 +153,10 @@ RequestParser::RequestParser(const Limits& limits, ParserListener& listener)
     st.on_message_complete = Callbacks::on_message_complete;
     return st;
   }();
-  llhttp_init(&state_->parser, HTTP_REQUEST, &settings);
-  state_->parser.data = this;
+  listener_ = &listener;
+  llhttp_init(&llhttp_, HTTP_REQUEST, &settings);
+  llhttp_.data = this;
+  next_message();
 }
 
 RequestParser::~RequestParser() = default;
@@ -168,7 +168,7 @@ int RequestParser::fail(int status, const char* reason) {
 }
 
 int RequestParser::check_head() {
-  llhttp_t& p = state_->parser;
+  llhttp_t& p = llhttp_;
   RequestHead& h = *head_;
   if (p.http_major != 1 || p.http_minor > 1) return fail(505, "HTTP version not supported");
   h.version_minor = p.http_minor;
@@ -200,7 +200,7 @@ void RequestParser::next_message() {
 
 // The answer to an error llhttp reported while parsing piece, which starts off bytes into the data fed.
 RequestParser::Result RequestParser::llhttp_failure(int errno_value, std::size_t off, std::string_view piece) {
-  llhttp_t& p = state_->parser;
+  llhttp_t& p = llhttp_;
   auto err = static_cast<llhttp_errno_t>(errno_value);
   std::size_t used = static_cast<std::size_t>(llhttp_get_error_pos(&p) - piece.data());
   // One of our callbacks failed (llhttp reports HPE_USER or HPE_CB_*): the status is ours.
@@ -209,7 +209,7 @@ RequestParser::Result RequestParser::llhttp_failure(int errno_value, std::size_t
 }
 
 RequestParser::Result RequestParser::feed(std::string_view data) {
-  llhttp_t& p = state_->parser;
+  llhttp_t& p = llhttp_;
   std::size_t off = 0;
   while (off < data.size() && !message_done_) {
     std::string_view piece = data.substr(off);

@@ -1,9 +1,10 @@
 // RequestParser: llhttp in strict mode plus the RFC 9112 checks llhttp 8.1 leaves to its user.
 #pragma once
 
+#include <llhttp.h>
+
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string_view>
 
 #include "core/http/head_scanner.hpp"
@@ -45,6 +46,8 @@ class RequestParser {
   bool in_head() const { return scanner_.in_head(); }
   // Ready for the next message after message_done.
   void next_message();
+  // As new, for another listener's next message (parsers are pooled: an idle connection holds none).
+  void restart(ParserListener& listener);
 
   struct Callbacks;
 
@@ -55,11 +58,10 @@ class RequestParser {
   int fail(int status, const char* reason);
 
   const Limits& limits_;
-  ParserListener& listener_;
+  ParserListener* listener_;
   HeadScanner scanner_;
   RequestHead* head_ = nullptr;
-  struct State;
-  std::unique_ptr<State> state_;
+  llhttp_t llhttp_;
   bool headers_done_ = false;
   bool message_done_ = false;
   bool field_open_ = false;

@@ -3,51 +3,115 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <utility>
+#include <vector>
 
 #include "core/net/loop_impl.hpp"
 
 namespace updraft {
 
-struct TimerHandle::State {
-  explicit State(boost::asio::io_context& io) : timer(io) {}
+// The loop's timers: a heap of deadlines, the callbacks by id, and one Asio timer armed for the earliest. A cancelled
+// callback leaves its heap entry behind until it comes up or the heap is rebuilt.
+struct TimerHandle::Queue {
+  using Clock = std::chrono::steady_clock;
+  struct Entry {
+    Clock::time_point when;
+    std::uint64_t id;
+    bool operator>(const Entry& other) const { return when > other.when; }
+  };
+
+  explicit Queue(boost::asio::io_context& io) : timer(io) {}
+
+  std::uint64_t add(Clock::time_point when, std::function<void()> fn) {
+    std::uint64_t id = next_id++;
+    callbacks.emplace(id, std::move(fn));
+    heap.push_back({when, id});
+    std::push_heap(heap.begin(), heap.end(), std::greater<>());
+    if (heap.size() > 2 * callbacks.size() + 64) rebuild();
+    if (when < armed) arm(when);
+    return id;
+  }
+
+  void cancel(std::uint64_t id) { callbacks.erase(id); }
+
+  // Drops the entries of cancelled callbacks.
+  void rebuild() {
+    std::erase_if(heap, [this](const Entry& e) { return !callbacks.contains(e.id); });
+    std::make_heap(heap.begin(), heap.end(), std::greater<>());
+  }
+
+  void arm(Clock::time_point when) {
+    armed = when;
+    timer.expires_at(when);
+    timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec != boost::asio::error::operation_aborted) fire();
+    });
+  }
+
+  void fire() {
+    armed = Clock::time_point::max();
+    auto now = Clock::now();
+    while (!heap.empty() && heap.front().when <= now) {
+      std::uint64_t id = heap.front().id;
+      std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+      heap.pop_back();
+      auto it = callbacks.find(id);
+      if (it == callbacks.end()) continue;  // cancelled
+      std::function<void()> fn = std::move(it->second);
+      callbacks.erase(it);
+      fn();  // may add or cancel timers
+    }
+    while (!heap.empty() && !callbacks.contains(heap.front().id)) {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+      heap.pop_back();
+    }
+    if (!heap.empty() && heap.front().when < armed) arm(heap.front().when);
+  }
+
   boost::asio::steady_timer timer;
-  bool cancelled = false;
+  std::vector<Entry> heap;
+  boost::unordered_flat_map<std::uint64_t, std::function<void()>> callbacks;
+  std::uint64_t next_id = 1;
+  Clock::time_point armed = Clock::time_point::max();
 };
 
-TimerHandle::TimerHandle(std::shared_ptr<State> state) : state_(std::move(state)) {}
-TimerHandle::TimerHandle(TimerHandle&&) noexcept = default;
+TimerHandle::TimerHandle(TimerHandle&& other) noexcept
+    : queue_(std::move(other.queue_)), id_(std::exchange(other.id_, 0)) {}
 TimerHandle& TimerHandle::operator=(TimerHandle&& other) noexcept {
   if (this != &other) {
     cancel();
-    state_ = std::move(other.state_);
+    queue_ = std::move(other.queue_);
+    id_ = std::exchange(other.id_, 0);
   }
   return *this;
 }
 TimerHandle::~TimerHandle() { cancel(); }
 
 void TimerHandle::cancel() {
-  if (state_) {
-    state_->cancelled = true;
-    state_->timer.cancel();
-    state_.reset();
-  }
+  if (id_ == 0) return;
+  if (auto queue = queue_.lock()) queue->cancel(id_);
+  queue_.reset();
+  id_ = 0;
 }
 
-Loop::Loop() : impl_(std::make_unique<Impl>()), thread_id_(std::this_thread::get_id()) { refresh_date(); }
+Loop::Loop()
+    : impl_(std::make_unique<Impl>()),
+      timers_(std::make_shared<TimerHandle::Queue>(impl_->io)),
+      thread_id_(std::this_thread::get_id()) {
+  refresh_date();
+}
 Loop::~Loop() = default;
 
 void Loop::post(std::function<void()> fn) { boost::asio::post(impl_->io, std::move(fn)); }
 
 TimerHandle Loop::call_later(std::chrono::steady_clock::duration delay, std::function<void()> fn) {
-  auto state = std::make_shared<TimerHandle::State>(impl_->io);
-  state->timer.expires_after(delay);
-  state->timer.async_wait([state, fn = std::move(fn)](const boost::system::error_code& ec) {
-    if (!ec && !state->cancelled) fn();
-  });
-  return TimerHandle(std::move(state));
+  std::uint64_t id = timers_->add(std::chrono::steady_clock::now() + delay, std::move(fn));
+  return TimerHandle(timers_, id);
 }
 
 void Loop::run() {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -20,7 +21,7 @@ namespace updraft {
 
 class Loop;
 
-// A pending call_later(); cancelling (or destroying) it guarantees the callback will not run.
+// A pending call_later(); cancelling (or destroying) it, on the loop's thread, guarantees the callback will not run.
 class TimerHandle {
  public:
   TimerHandle() = default;
@@ -31,9 +32,10 @@ class TimerHandle {
 
  private:
   friend class Loop;
-  struct State;
-  explicit TimerHandle(std::shared_ptr<State> state);
-  std::shared_ptr<State> state_;
+  struct Queue;
+  TimerHandle(std::weak_ptr<Queue> queue, std::uint64_t id) : queue_(std::move(queue)), id_(id) {}
+  std::weak_ptr<Queue> queue_;  // a handle that outlives its loop cancels nothing
+  std::uint64_t id_ = 0;
 };
 
 class Loop {
@@ -45,7 +47,8 @@ class Loop {
 
   // Runs fn on this loop's thread; safe to call from any thread.
   void post(std::function<void()> fn);
-  // Runs fn on this loop after delay; call on the loop thread.
+  // Runs fn on this loop after delay; call on the loop thread. All of a loop's timers share one queue and one Asio
+  // timer (Tornado's IOLoop.call_later), so a waiting coroutine costs a queue entry, not a timer of its own.
   [[nodiscard]] TimerHandle call_later(std::chrono::steady_clock::duration delay, std::function<void()> fn);
 
   // Runs the loop on the calling thread until stop().
@@ -65,6 +68,7 @@ class Loop {
 
  private:
   std::unique_ptr<Impl> impl_;
+  std::shared_ptr<TimerHandle::Queue> timers_;  // destroyed before impl_'s io_context
   std::thread::id thread_id_;
   char date_line_[64] = {};
   std::size_t date_len_ = 0;

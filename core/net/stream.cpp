@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <cstddef>
 #include <cstring>
 #include <ctime>
+#include <limits>
+#include <stdexcept>
 
 #include "core/net/loop_impl.hpp"
 #include "core/net/net_context.hpp"
@@ -109,7 +112,10 @@ Loop& Stream::loop() { return ctx_.loop; }
 void Stream::start() { arm_read(); }
 
 void Stream::set_handler(std::unique_ptr<StreamHandler> handler) {
-  if (dispatching_) retired_ = std::move(handler_);  // the old protocol may be on the stack: destroyed after it
+  if (dispatching_ && handler_) {
+    // The old protocol may be on the stack: it goes on a fresh one.
+    asio::post(ctx_.loop.impl().io, [old = std::shared_ptr<StreamHandler>(std::move(handler_))] {});
+  }
   handler_ = std::move(handler);
 }
 
@@ -124,34 +130,41 @@ void Stream::consume(std::size_t n) {
 
 void Stream::acquire_read_buffer() {
   if (data_) return;
-  pooled_ = ctx_.read_buffers.acquire().release();
-  data_ = pooled_->data;
+  data_ = ctx_.read_buffers.acquire().release()->data;
   capacity_ = ReadBuffer::capacity;
 }
 
+void Stream::free_read_buffer() {
+  static_assert(offsetof(ReadBuffer, data) == 0, "data_ is the address of its ReadBuffer");
+  if (capacity_ == ReadBuffer::capacity)
+    ctx_.read_buffers.release(std::unique_ptr<ReadBuffer>(reinterpret_cast<ReadBuffer*>(data_)));
+  else
+    delete[] data_;
+  data_ = nullptr;
+}
+
 void Stream::reserve(std::size_t n) {
+  if (n > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("a stream buffers at most 4 GiB");
   acquire_read_buffer();
   if (capacity_ - begin_ >= n) return;
   std::size_t pending = end_ - begin_;
   if (n <= capacity_) {
     std::memmove(data_, data_ + begin_, pending);
   } else {
-    auto grown = std::make_unique<char[]>(std::max(n, 2 * capacity_));
-    std::memcpy(grown.get(), data_ + begin_, pending);
-    if (pooled_) ctx_.read_buffers.release(std::unique_ptr<ReadBuffer>(std::exchange(pooled_, nullptr)));
-    capacity_ = std::max(n, 2 * capacity_);
-    grown_ = std::move(grown);
-    data_ = grown_.get();
+    std::size_t capacity = std::max<std::size_t>(n, 2 * std::size_t{capacity_});
+    char* grown = new char[capacity];
+    std::memcpy(grown, data_ + begin_, pending);
+    free_read_buffer();
+    capacity_ = static_cast<std::uint32_t>(capacity);
+    data_ = grown;
   }
   begin_ = 0;
-  end_ = pending;
+  end_ = static_cast<std::uint32_t>(pending);
 }
 
 void Stream::release_idle_buffers() {
   if (data_ && begin_ == end_) {
-    if (pooled_) ctx_.read_buffers.release(std::unique_ptr<ReadBuffer>(std::exchange(pooled_, nullptr)));
-    grown_.reset();
-    data_ = nullptr;
+    free_read_buffer();
     begin_ = end_ = capacity_ = 0;
   }
   if (out_ && out_off_ == out_->size() && !file_) {
@@ -181,9 +194,9 @@ void Stream::start_reading() {
 void Stream::stop_reading() { wants_read_ = false; }
 
 void Stream::set_read_timeout(std::chrono::duration<double> d, bool per_read) {
-  read_timeout_ = d;
+  read_timeout_ = ticks(d);
   per_read_timeout_ = per_read;
-  read_deadline_ = d.count() > 0 ? coarse_now() + ticks(d) : Clock::time_point::max();
+  read_deadline_ = d.count() > 0 ? coarse_now() + read_timeout_ : Clock::time_point::max();
 }
 
 // Starts the socket operation that fits: a read into the buffer while the protocol reads, else a one-byte peek that
@@ -234,7 +247,7 @@ bool Stream::make_room() {
     return true;
   }
   if (!read_waiter_ || read_waiter_->n_ <= capacity_) return false;
-  reserve(std::min(read_waiter_->n_ + 1, 2 * capacity_));
+  reserve(std::min<std::size_t>(read_waiter_->n_ + 1, 2 * std::size_t{capacity_}));
   return true;
 }
 
@@ -259,7 +272,7 @@ void Stream::on_read(int error, std::size_t n, bool eof) {
   if (error) return close();  // reset by the peer: it is gone
   end_ += n;
   if (eof) eof_ = true;
-  if (per_read_timeout_ && read_timeout_.count() > 0) read_deadline_ = coarse_now() + ticks(read_timeout_);
+  if (per_read_timeout_ && read_timeout_.count() > 0) read_deadline_ = coarse_now() + read_timeout_;
   cold_ = false;
   if (wants_data()) return dispatch();
   // Input while the protocol is busy: kept for it. An end of stream with nothing left to answer is a hang-up.
@@ -297,7 +310,6 @@ void Stream::dispatch() {
     handler_->on_data(*this);
   }
   dispatching_ = false;
-  retired_.reset();
   after_dispatch();
 }
 
@@ -356,12 +368,12 @@ Stream::WriteAwaiter Stream::write(std::string_view data, Ready ready) {
         if (!self->closed_) ready();
       });
     } else if (ready_) {
-      ready_ = [first = std::move(ready_), then = std::move(ready)] {
+      *ready_ = [first = std::move(*ready_), then = std::move(ready)] {
         first();
         then();
       };
     } else {
-      ready_ = std::move(ready);
+      ready_ = std::make_unique<Ready>(std::move(ready));
     }
   }
   if (!dispatching_) flush();
@@ -400,7 +412,7 @@ void Stream::flush() {
     out_->clear();
     out_off_ = 0;
   }
-  if (ready_) std::exchange(ready_, nullptr)();
+  if (ready_) (*std::exchange(ready_, nullptr))();
   if (write_waiter_ && !closed_) std::exchange(write_waiter_, nullptr)->waiting_.resume();
   if (close_after_writes_ && !closed_ && write_buffer_size() == 0) linger();
 }

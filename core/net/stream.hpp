@@ -72,7 +72,7 @@ class Stream {
   bool reading() const { return wants_read_; }
   std::string_view buffered() const;
   void consume(std::size_t n);
-  // Room for a message of n bytes in one piece: the buffer grows past its pooled size until it is drained.
+  // Room for a message of n bytes (at most 4 GiB) in one piece: the buffer grows past its pooled size until drained.
   void reserve(std::size_t n);
   // The peer has sent all it will (end of stream).
   bool at_end() const { return eof_; }
@@ -162,43 +162,43 @@ class Stream {
   void resume_waiters();
   bool wants_data() const { return wants_read_ || read_waiter_; }
   void acquire_read_buffer();
+  void free_read_buffer();
   void release_idle_buffers();
   std::string& out();
 
+  // Kept small: an idle keep-alive connection is this, its protocol and the socket's state in Asio's reactor.
   NetContext& ctx_;
   std::unique_ptr<StreamHandler> handler_;
-  std::unique_ptr<StreamHandler> retired_;  // a handler replaced during its own call, destroyed after it
-  ReadBuffer* pooled_ = nullptr;            // the read buffer when it has its pooled size
-  std::unique_ptr<char[]> grown_;           // ... or when reserve() made it larger
-  char* data_ = nullptr;                    // whichever of the two holds the input
-  std::size_t begin_ = 0, end_ = 0, capacity_ = 0;
+  // The input: a pooled ReadBuffer's bytes while capacity_ is its size, else a heap block reserve() made larger.
+  char* data_ = nullptr;
+  std::uint32_t begin_ = 0, end_ = 0, capacity_ = 0;
+  std::uint32_t refs_ = 0;
   std::unique_ptr<std::string> out_;
+  std::size_t out_off_ = 0;
   std::unique_ptr<FileSegment> file_;
   ReadAwaiter* read_waiter_ = nullptr;    // a coroutine waiting in read_*()
   WriteAwaiter* write_waiter_ = nullptr;  // a coroutine waiting in co_await write()
-  Ready ready_;
-  std::size_t out_off_ = 0;
+  std::unique_ptr<Ready> ready_;          // a write's completion waiting for the queue to drain (rare)
   std::string peer_address_;
   Clock::time_point read_deadline_ = Clock::time_point::max();
   Clock::time_point write_deadline_;
-  std::chrono::duration<double> read_timeout_{0};
-  std::uint32_t refs_ = 0;
+  Clock::duration read_timeout_{0};
   std::uint16_t peer_port_ = 0;
   ReadOp read_op_ = ReadOp::none;
-  bool wants_read_ = false;
-  bool per_read_timeout_ = false;
-  bool cold_ = false;        // idle for a while: watch for input without holding a buffer
-  bool stale_ = false;       // a tick passed with the hot read still pending and nothing buffered
-  bool eof_ = false;
-  bool writing_ = false;     // waiting for the socket to take more
-  bool dispatching_ = false;
-  bool wrote_ = false;       // something was queued during this dispatch
-  bool deferred_ = false;    // in KeepAliveReads' list
-  bool dispatch_posted_ = false;
-  bool close_after_writes_ = false;
-  bool lingering_ = false;
-  bool closed_ = false;
   char peek_byte_ = 0;
+  bool wants_read_ : 1 = false;
+  bool per_read_timeout_ : 1 = false;
+  bool cold_ : 1 = false;        // idle for a while: watch for input without holding a buffer
+  bool stale_ : 1 = false;       // a tick passed with the hot read still pending and nothing buffered
+  bool eof_ : 1 = false;
+  bool writing_ : 1 = false;     // waiting for the socket to take more
+  bool dispatching_ : 1 = false;
+  bool wrote_ : 1 = false;       // something was queued during this dispatch
+  bool deferred_ : 1 = false;    // in KeepAliveReads' list
+  bool dispatch_posted_ : 1 = false;
+  bool close_after_writes_ : 1 = false;
+  bool lingering_ : 1 = false;
+  bool closed_ : 1 = false;
 };
 
 // co_await stream.read_*(...): completes at once when the buffer already satisfies it.
