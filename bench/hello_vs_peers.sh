@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Compares GET / throughput and latency of updraft's hello (one loop thread) with nginx (one worker) and Tornado in one run.
+# CLOSE=1: every request on a new connection (Connection: close). BASELINE_HELLO=PATH adds "baseline", another build's
+# hello (an A/B of two commits), to SERVERS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,18 +14,25 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 REPS=${REPS:-3}
 WARMUP=${WARMUP:-3s}
-SERVERS=(updraft nginx tornado)
+read -r -a SERVERS <<<"${SERVERS:-updraft nginx tornado}"
+if [[ -n "${BASELINE_HELLO:-}" ]]; then SERVERS+=(baseline); fi
+WRK_ARGS=()
+if [[ "${CLOSE:-0}" == 1 ]]; then WRK_ARGS=(-H "Connection: close"); fi
 
 declare -A PORT WORKER   # WORKER: the process that serves the requests (nginx: its one worker)
-for s in "${SERVERS[@]}"; do PORT[$s]=$(free_port); done
-start_updraft "${PORT[updraft]}" "$SERVER_CPU"
-WORKER[updraft]=$STARTED_PID
-start_nginx "${PORT[nginx]}" "$SERVER_CPU"
-WORKER[nginx]=$(nginx_worker_pid "$STARTED_PID")
-start_tornado "${PORT[tornado]}" "$SERVER_CPU"
-WORKER[tornado]=$STARTED_PID
+for s in "${SERVERS[@]}"; do
+  PORT[$s]=$(free_port)
+  case $s in
+    updraft) start_updraft "${PORT[$s]}" "$SERVER_CPU"; WORKER[$s]=$STARTED_PID ;;
+    baseline) HELLO="$BASELINE_HELLO" start_updraft "${PORT[$s]}" "$SERVER_CPU"; WORKER[$s]=$STARTED_PID ;;
+    nginx) start_nginx "${PORT[$s]}" "$SERVER_CPU"; WORKER[$s]=$(nginx_worker_pid "$STARTED_PID") ;;
+    tornado) start_tornado "${PORT[$s]}" "$SERVER_CPU"; WORKER[$s]=$STARTED_PID ;;
+    *) echo "hello_vs_peers: unknown server $s" >&2; exit 1 ;;
+  esac
+done
 
-echo "servers on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $REPS rounds"
+echo "servers on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU: wrk -t1 -c$CONNECTIONS -d$DURATION --latency" \
+  "${WRK_ARGS[*]}, $REPS rounds"
 print_load
 
 # Server CPU time (user+system, clock ticks) used during the run is appended to the wrk output: CPU per
@@ -31,7 +40,7 @@ print_load
 run_wrk() {  # server, duration, output file
   local before after
   before=$(cpu_ticks "${WORKER[$1]}")
-  taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$2" --latency "http://127.0.0.1:${PORT[$1]}/" >"$3"
+  taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$2" --latency "${WRK_ARGS[@]}" "http://127.0.0.1:${PORT[$1]}/" >"$3"
   after=$(cpu_ticks "${WORKER[$1]}")
   echo "server-cpu-ticks: $((after - before)) clk-tck: $(getconf CLK_TCK)" >>"$3"
 }

@@ -57,7 +57,7 @@ wait_ready() {
 # Each start_* takes: port, cpu list for taskset, extra args; sets STARTED_PID.
 start_updraft() {
   local port=$1 cpus=$2; shift 2
-  taskset -c "$cpus" build/bin/hello --address 127.0.0.1 --port "$port" --threads 1 --log-level warning "$@" \
+  taskset -c "$cpus" "${HELLO:-build/bin/hello}" --address 127.0.0.1 --port "$port" --threads 1 --log-level warning "$@" \
     >"$BENCH_TMP/updraft-$port.log" 2>&1 &
   STARTED_PID=$!
   BENCH_PIDS+=("$STARTED_PID")

@@ -59,7 +59,7 @@ def main():
         # The two servers ran back to back in each round: a ratio within a round cancels most of the
         # machine's drift between rounds.
         pairs = list(zip(runs[base], runs[peer]))
-        for key, better in (("rps", "above"), ("p99", "below")):
+        for key, better in (("rps", "above"), ("p99", "below"), ("cpu", "below")):
             ratios = sorted(a[key] / b[key] for a, b in pairs)
             print(f"  per round, {key}: median {statistics.median(ratios):.2f}x"
                   f" (rounds: {' '.join(f'{r:.2f}' for r in ratios)}; {better} 1.0 = better)")

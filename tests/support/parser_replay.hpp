@@ -66,7 +66,7 @@ class ParserReplay : private ParserListener {
     t.append(head_.method).append(" ").append(head_.target).append(" 1.").append(std::to_string(head_.version_minor));
     t.append(head_.keep_alive ? " keep-alive" : " close");
     for (auto f : head_.headers) t.append(" [").append(f.name).append(": ").append(f.value).append("]");
-    for (auto f : head_.trailers) t.append(" trailer[").append(f.name).append(": ").append(f.value).append("]");
+    for (auto f : head_.trailers()) t.append(" trailer[").append(f.name).append(": ").append(f.value).append("]");
     t.append(" body=").append(std::to_string(body_.size())).append(":").append(body_).append("\n");
     body_.clear();
     head_ = RequestHead{};
