@@ -38,6 +38,9 @@ def main():
     client_cpu, rounds, requests, clients = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     servers = [s.split(":") for s in sys.argv[5:]]
     results = {}  # (test, pipeline, server) -> [(rps, cpu us per request)]
+    for name, port, pid in servers:  # warm-up, not counted: connections, allocator, caches
+        for pipeline in PIPELINES:
+            run(client_cpu, port, pid, ",".join(TESTS), pipeline, requests // 4, clients)
     for r in range(rounds):
         for pipeline in PIPELINES:
             for test in TESTS:

@@ -314,7 +314,27 @@ void Stream::dispatch() {
 }
 
 void Stream::after_dispatch() {
+  if (ctx_.options.batch_writes && out_ && out_off_ < out_->size() && !writing_ && !batched_) {
+    batched_ = true;  // the answer, and then the next read, come at the end of the turn
+    intrusive_ptr_add_ref(this);
+    return ctx_.write_batch.add(*this);
+  }
   flush();
+  arm_next_read();
+}
+
+void Stream::flush_batched() {
+  if (!closed_) flush();
+}
+
+void Stream::arm_batched() {
+  batched_ = false;
+  StreamRef self(this, false);  // adopts the reference after_dispatch() took
+  if (!closed_ && !writing_) arm_next_read();
+}
+
+// After a delivery and its answer: the next read, or a watch for a hang-up while the protocol is busy.
+void Stream::arm_next_read() {
   if (closed_ || eof_) return;  // at the end of the stream the protocol has seen at_end(): nothing more will come
   if (!wants_data()) {
     if (read_op_ == ReadOp::none) arm_read();  // watch for a hang-up while the protocol is busy
@@ -323,7 +343,8 @@ void Stream::after_dispatch() {
   }
   // A stream that has just answered and read everything reads its next message after the loop's turn when the
   // loop is saturated: by then the message has usually arrived, and one read gets it (KeepAliveReads).
-  if (wrote_ && begin_ == end_ && read_op_ == ReadOp::none && !writing_ && ctx_.keepalive_reads.defer(*this)) {
+  if (wrote_ && begin_ == end_ && read_op_ == ReadOp::none && !writing_ && !ctx_.options.batch_writes &&
+      ctx_.keepalive_reads.defer(*this)) {
     deferred_ = true;
     intrusive_ptr_add_ref(this);
     return;

@@ -128,6 +128,9 @@ class Stream {
   void drain();
   // Called by KeepAliveReads for a stream whose next read it deferred.
   void read_deferred();
+  // Called by WriteBatch at the end of the turn in which the stream answered.
+  void flush_batched();
+  void arm_batched();
   Stream* prev = nullptr;  // the loop's list of open streams
   Stream* next = nullptr;
 
@@ -150,6 +153,7 @@ class Stream {
   void destroy();
   void dispatch();
   void after_dispatch();
+  void arm_next_read();
   void arm_read();
   bool make_room();
   void read_now();
@@ -195,6 +199,7 @@ class Stream {
   bool dispatching_ : 1 = false;
   bool wrote_ : 1 = false;       // something was queued during this dispatch
   bool deferred_ : 1 = false;    // in KeepAliveReads' list
+  bool batched_ : 1 = false;     // in WriteBatch's list
   bool dispatch_posted_ : 1 = false;
   bool close_after_writes_ : 1 = false;
   bool lingering_ : 1 = false;

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
                "DBSIZE FLUSHALL QUIT)"};
   kv::KvOptions options;
   options.tcp.batch_scheduling = false;  // no worker threads to batch with: a woken loop answers at once
+  options.tcp.net.batch_writes = true;   // many small pipelined requests: answers go out once per turn
   std::string address = "127.0.0.1";
   std::uint16_t port = 6379;
   std::string log_level = "info";
