@@ -234,6 +234,7 @@ void Http1Connection::complete_request() {
   }
   delegate_.reset();
   release_head();
+  bool body_left = phase_ == Phase::body;  // answered before its body ended: the client is still sending it
   phase_ = Phase::idle;
   response_started_ = response_finished_ = false;
   body_paused_ = false;
@@ -241,7 +242,7 @@ void Http1Connection::complete_request() {
   stream_.set_read_timeout(ctx_.config.timeouts.idle, false);
   if (closing_) {
     stream_.stop_reading();
-    stream_.close_after_writes();
+    stream_.close_after_writes(body_left ? Stream::Linger::always : Stream::Linger::if_input_waits);
   }
 }
 
@@ -264,7 +265,7 @@ void Http1Connection::reject(int status, std::string_view reason) {
   closing_ = true;
   phase_ = Phase::idle;
   stream_.stop_reading();
-  stream_.close_after_writes();
+  stream_.close_after_writes(Stream::Linger::always);  // the client may still be sending what we refused
 }
 
 void Http1Connection::pause_reading() {

@@ -28,7 +28,8 @@ struct NetContext {
       : loop(l), options(o), keepalive_reads(l, o.defer_keepalive_reads), write_batch(l) {}
   Loop& loop;
   const NetOptions& options;
-  Pool<ReadBuffer> read_buffers{32, 0};  // active streams keep theirs: the pool only absorbs churn
+  // Active streams keep theirs; the pool absorbs the churn of short connections (up to 2 MiB per loop).
+  Pool<ReadBuffer> read_buffers{128, 0};
   Pool<std::string> write_buffers{256, 64 * 1024};
   KeepAliveReads keepalive_reads;
   WriteBatch write_batch;

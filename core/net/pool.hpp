@@ -22,7 +22,7 @@ class Pool {
  public:
   Pool(std::size_t keep, std::size_t max_bytes) : keep_(keep), max_bytes_(max_bytes) {}
   std::unique_ptr<T> acquire() {
-    if (free_.empty()) return std::make_unique<T>();
+    if (free_.empty()) return std::unique_ptr<T>(new T);  // default-initialized: a fresh buffer's pages stay untouched
     auto item = std::move(free_.back());
     free_.pop_back();
     return item;

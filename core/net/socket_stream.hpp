@@ -5,6 +5,8 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <sys/socket.h>
+
 #include "core/net/stream.hpp"
 
 namespace updraft {
@@ -14,8 +16,9 @@ class SocketStream final : public Stream {
   // Bound to its io_context's executor: 40 bytes smaller than with the type-erased any_io_executor.
   using Socket =
       boost::asio::basic_stream_socket<boost::asio::generic::stream_protocol, boost::asio::io_context::executor_type>;
-  // A stream for an accepted socket, not yet started; the caller sets its handler, then calls start().
-  static SocketStream* create(NetContext& ctx, Socket socket);
+  // A stream for a connected socket (its peer's address as accept() gave it, or null to ask the socket), not yet
+  // started; the caller sets its handler, then calls start().
+  static SocketStream* create(NetContext& ctx, Socket socket, const sockaddr_storage* peer = nullptr);
   Socket socket;
 
  private:

@@ -43,26 +43,22 @@ Stream::Clock::duration ticks(std::chrono::duration<double> d) {
 
 SocketStream::Socket& socket_of(Stream& s) { return static_cast<SocketStream&>(s).socket; }
 
-// The peer's address and port, and TCP_NODELAY on TCP sockets (responses go out whole, never waiting for an ACK).
-void describe_peer(int fd, std::string& address, std::uint16_t& port) {
-  sockaddr_storage peer{};
-  socklen_t len = sizeof peer;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) return;
+// The peer's address and port (empty for a unix socket); false if it is not a TCP socket.
+bool describe_peer(const sockaddr_storage& peer, std::string& address, std::uint16_t& port) {
   char text[INET6_ADDRSTRLEN] = {};
   if (peer.ss_family == AF_INET) {
-    auto* in4 = reinterpret_cast<sockaddr_in*>(&peer);
+    auto* in4 = reinterpret_cast<const sockaddr_in*>(&peer);
     ::inet_ntop(AF_INET, &in4->sin_addr, text, sizeof text);
     port = ntohs(in4->sin_port);
   } else if (peer.ss_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&peer);
+    auto* in6 = reinterpret_cast<const sockaddr_in6*>(&peer);
     ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
     port = ntohs(in6->sin6_port);
   } else {
-    return;  // unix socket: no address
+    return false;  // unix socket: no address
   }
   address = text;
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return true;
 }
 }  // namespace
 
@@ -76,12 +72,16 @@ struct Stream::FileSegment {
   Ready done;
 };
 
-SocketStream* SocketStream::create(NetContext& ctx, Socket socket) {
+SocketStream* SocketStream::create(NetContext& ctx, Socket socket, const sockaddr_storage* peer) {
   auto* s = new SocketStream(ctx, std::move(socket));
   intrusive_ptr_add_ref(s);  // an open stream keeps itself; close() lets go
   error_code ec;
   s->socket.non_blocking(true, ec);
-  describe_peer(s->socket.native_handle(), s->peer_address_, s->peer_port_);
+  sockaddr_storage address{};
+  socklen_t len = sizeof address;
+  if (!peer && ::getpeername(s->socket.native_handle(), reinterpret_cast<sockaddr*>(&address), &len) == 0)
+    peer = &address;
+  if (peer) s->tcp_ = describe_peer(*peer, s->peer_address_, s->peer_port_);
   return s;
 }
 
@@ -271,6 +271,7 @@ void Stream::on_read(int error, std::size_t n, bool eof) {
   }
   if (error) return close();  // reset by the peer: it is gone
   end_ += n;
+  read_full_ = end_ == capacity_;
   if (eof) eof_ = true;
   if (per_read_timeout_ && read_timeout_.count() > 0) read_deadline_ = coarse_now() + read_timeout_;
   cold_ = false;
@@ -418,6 +419,14 @@ void Stream::send_file(int fd, std::uint64_t offset, std::uint64_t length, Ready
 
 void Stream::flush() {
   if (writing_ || closed_) return;
+  // The first send goes as it is (a connection that answers once and closes never needs more); anything after it
+  // goes without Nagle's delay, which would hold a small send back until the peer acknowledged the previous one.
+  if (flushed_ && !nodelay_ && tcp_) {
+    int one = 1;
+    ::setsockopt(socket_of(*this).native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    nodelay_ = true;
+  }
+  if (write_buffer_size() > 0) flushed_ = true;
   do {
     while (out_ && out_off_ < out_->size()) {
       error_code ec;
@@ -476,13 +485,15 @@ void Stream::wait_writable() {
 
 // --- closing ---
 
-void Stream::close_after_writes() {
+void Stream::close_after_writes(Linger linger) {
   close_after_writes_ = true;
+  linger_always_ = linger_always_ || linger == Linger::always;
   if (!dispatching_) flush();
 }
 
 void Stream::linger() {
   if (closed_ || lingering_) return;
+  if (!linger_always_ && begin_ == end_ && !read_full_) return close();  // nothing suggests more input: just close
   lingering_ = true;
   wants_read_ = false;
   error_code ec;

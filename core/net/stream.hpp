@@ -107,9 +107,11 @@ class Stream {
   // --- closing ---
   // Closes now; what is queued is dropped. The handler's on_close() follows on a fresh stack.
   void close(const char* why = nullptr);
-  // Sends what is queued, then half-closes and reads (discarding) until the peer closes too, at most 2 s, so that it
-  // reads the last answer rather than a reset (nginx's lingering close).
-  void close_after_writes();
+  // Sends what is queued, then closes. When the peer may still be sending (always, or only when input beyond what was
+  // consumed has arrived: nginx's heuristic), it first half-closes and reads, discarding, until the peer closes too,
+  // at most 2 s, so that it reads the last answer rather than a reset (lingering close).
+  enum class Linger : unsigned char { if_input_waits, always };
+  void close_after_writes(Linger linger = Linger::if_input_waits);
   bool closed() const { return closed_; }
 
   // --- hand-over: the next protocol takes the stream with the bytes read but not consumed ---
@@ -202,6 +204,11 @@ class Stream {
   bool batched_ : 1 = false;     // in WriteBatch's list
   bool dispatch_posted_ : 1 = false;
   bool close_after_writes_ : 1 = false;
+  bool linger_always_ : 1 = false;
+  bool read_full_ : 1 = false;   // the last read filled the buffer: more input may wait in the socket
+  bool flushed_ : 1 = false;     // something was sent: later sends go without Nagle's delay (TCP_NODELAY)
+  bool nodelay_ : 1 = false;
+  bool tcp_ : 1 = false;
   bool lingering_ : 1 = false;
   bool closed_ : 1 = false;
 };

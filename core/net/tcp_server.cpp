@@ -12,6 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <cstring>
 #include <list>
 #include <map>
 #include <mutex>
@@ -55,12 +56,19 @@ Protocol protocol_of(int fd) {
 
 // One loop thread: its io_context, acceptors, streams and tick timer.
 struct TCPServer::LoopWorker {
+  // A listening socket and where its accepts put the peer's address.
+  struct Listening {
+    explicit Listening(asio::io_context& io) : acceptor(io) {}
+    Acceptor acceptor;
+    Protocol::endpoint peer;
+  };
+
   LoopWorker(TCPServer& s, const NetOptions& options, std::size_t i)
       : server(s), index(i), net(loop, options), tick(loop.impl().io) {}
 
   void adopt(int fd) {
-    auto& acceptor = acceptors.emplace_back(loop.impl().io);
-    acceptor.assign(protocol_of(fd), ::dup(fd));
+    auto& listening = acceptors.emplace_back(loop.impl().io);
+    listening.acceptor.assign(protocol_of(fd), ::dup(fd));
   }
 
   void start() {
@@ -69,19 +77,22 @@ struct TCPServer::LoopWorker {
     schedule_tick();
   }
 
-  void accept(Acceptor& acceptor) {
-    acceptor.async_accept(loop.impl().io, [this, &acceptor](const error_code& ec, SocketStream::Socket socket) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+  void accept(Listening& l) {
+    // The peer's address comes with the accept: no getpeername() per connection.
+    l.acceptor.async_accept(loop.impl().io, l.peer, [this, &l](const error_code& ec, SocketStream::Socket socket) {
+      if (ec == asio::error::operation_aborted || !l.acceptor.is_open()) return;
       if (ec) {
         // Out of descriptors or similar: back off briefly instead of spinning.
         spdlog::warn("accept failed: {}", ec.message());
-        retries[&acceptor] = loop.call_later(std::chrono::milliseconds(100), [this, &acceptor] { accept(acceptor); });
+        retries[&l] = loop.call_later(std::chrono::milliseconds(100), [this, &l] { accept(l); });
         return;
       }
-      StreamRef stream(SocketStream::create(net, std::move(socket)));
+      sockaddr_storage peer{};
+      std::memcpy(&peer, l.peer.data(), std::min<std::size_t>(l.peer.size(), sizeof peer));
+      StreamRef stream(SocketStream::create(net, std::move(socket), &peer));
       server.handle_stream(*stream, index);
       stream->start();
-      accept(acceptor);
+      accept(l);
     });
   }
 
@@ -115,7 +126,7 @@ struct TCPServer::LoopWorker {
     drain_deadline = deadline;
     net.draining = true;
     error_code ec;
-    for (auto& a : acceptors) a.close(ec);
+    for (auto& l : acceptors) l.acceptor.close(ec);
     retries.clear();
     for (Stream* s = net.streams; s;) {
       StreamRef keep(s);
@@ -129,9 +140,9 @@ struct TCPServer::LoopWorker {
   std::size_t index;
   Loop loop;
   NetContext net;
-  std::list<Acceptor> acceptors;  // stable addresses: pending accepts refer to them
+  std::list<Listening> acceptors;  // stable addresses: pending accepts refer to them
   asio::steady_timer tick;
-  std::map<Acceptor*, TimerHandle> retries;  // an acceptor's pending retry after a failed accept
+  std::map<Listening*, TimerHandle> retries;  // an acceptor's pending retry after a failed accept
   Clock::time_point drain_deadline;
 };
 
