@@ -115,9 +115,11 @@ struct TCPServer::LoopWorker {
     }
     server.on_tick(index);
     net.keepalive_reads.on_tick();
-    if (net.draining && net.stream_count == 0) {
-      loop.stop();
-      return;
+    if (net.draining && net.stream_count == 0 && !drained) {
+      // Loops stop together, once all have drained: until then this one still runs work other loops post to it
+      // (a connection elsewhere may wait for its answer).
+      drained = true;
+      server.loop_drained();
     }
     schedule_tick();
   }
@@ -144,6 +146,7 @@ struct TCPServer::LoopWorker {
   asio::steady_timer tick;
   std::map<Listening*, TimerHandle> retries;  // an acceptor's pending retry after a failed accept
   Clock::time_point drain_deadline;
+  bool drained = false;
 };
 
 struct TCPServer::Impl {
@@ -153,6 +156,7 @@ struct TCPServer::Impl {
   std::vector<std::unique_ptr<LoopWorker>> workers;
   std::mutex workers_mutex;
   std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> drained_loops{0};
   std::optional<int> supervised_exit;  // set in a parent process of start(): run() returns it
   pid_t bound_by = ::getpid();         // only this process removes the unix sockets it made
 
@@ -280,6 +284,11 @@ void TCPServer::serve_loops() {
   first.loop.run();
   for (auto& t : threads) t.join();
   signals.cancel();
+}
+
+void TCPServer::loop_drained() {
+  if (impl_->drained_loops.fetch_add(1) + 1 < impl_->workers.size()) return;
+  for (auto& w : impl_->workers) w->loop.stop();
 }
 
 void TCPServer::shutdown() {

@@ -82,6 +82,7 @@ class TCPServer {
   struct LoopWorker;
   struct Impl;
   void serve_loops();
+  void loop_drained();
   void shutdown_now();
   std::unique_ptr<Impl> impl_;
 };
