@@ -1,11 +1,8 @@
 """Access log: one line per request (remote address, request line, status, bytes, duration), on stdout or to a file."""
-import queue
 import re
-import signal
-import threading
 import time
 
-from http1_client import SLACK, Reader, read_until_closed
+from support import SLACK, ResponseReader, read_until_closed
 
 LINE = re.compile(
     r'^(?P<host>\S+) - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "(?P<request>[^"]*)" '
@@ -13,24 +10,21 @@ LINE = re.compile(
 
 
 class LineReader:
-    """Collects the server's stdout lines in a thread so the test can wait for them with a timeout."""
+    """Takes the server's stdout lines after its 'listening on' line, waiting for them with a timeout."""
 
-    def __init__(self, stream):
-        self.lines = queue.Queue()
-        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
-
-    def _pump(self, stream):
-        for line in iter(stream.readline, b""):
-            self.lines.put(line.decode().rstrip("\n"))
+    def __init__(self, server):
+        self.server = server
+        self.taken = server.start_lines
 
     def take(self, n, timeout=3):
-        deadline = time.monotonic() + timeout
-        out = []
-        while len(out) < n:
-            try:
-                out.append(self.lines.get(timeout=max(0.01, deadline - time.monotonic())))
-            except queue.Empty:
-                break
+        """Up to n more lines: fewer if they do not come within timeout seconds."""
+        want = self.taken + n
+        try:
+            lines = self.server.wait_stdout(lambda ls: len(ls) >= want, timeout)
+        except AssertionError:  # fewer came
+            lines = self.server.stdout_lines()
+        out = lines[self.taken:want]
+        self.taken += len(out)
         return out
 
 
@@ -50,17 +44,17 @@ def close_request(server, raw):
 
 def test_one_line_per_request_on_stdout(server_factory):
     server = server_factory("hello", "--access-log", "-")
-    log = LineReader(server.proc.stdout)
+    log = LineReader(server)
     s = server.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     s.sendall(b"GET / HTTP/1.1\r\nHost: test\r\nUser-Agent: e2e/1.0\r\nReferer: http://example.com/\r\n\r\n")
-    assert r.response()[0] == 200
+    assert r.read()[0] == 200
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello")
-    assert r.response()[0] == 200
+    assert r.read()[0] == 200
     s.sendall(b"GET /sleep?ms=200 HTTP/1.1\r\nHost: test\r\n\r\n")
-    assert r.response()[0] == 200
+    assert r.read()[0] == 200
     s.sendall(b"HEAD / HTTP/1.1\r\nHost: test\r\n\r\n")
-    assert r.response(head_request=True)[0] == 200
+    assert r.read("HEAD")[0] == 200
     lines = [parse(line) for line in log.take(4)]
     assert len(lines) == 4
     assert all(line["host"] == "127.0.0.1" for line in lines)
@@ -78,7 +72,7 @@ def test_one_line_per_request_on_stdout(server_factory):
 
 def test_rejected_requests_are_logged(server_factory):
     server = server_factory("hello", "--access-log", "-", "--max-body-size", "10")
-    log = LineReader(server.proc.stdout)
+    log = LineReader(server)
     close_request(server, b"GET / HTTP/1.1\r\n\r\n")
     close_request(server, b"POST /echo HTTP/1.0\r\nContent-Length: 11\r\n\r\n")
     close_request(server, b"GET / HTTP/1.0\r\n\r\n")
@@ -91,11 +85,10 @@ def test_lines_still_buffered_at_shutdown_are_written(server_factory):
     server = server_factory("hello", "--access-log", "-")
     for _ in range(3):
         close_request(server, b"GET / HTTP/1.0\r\n\r\n")
-    server.proc.send_signal(signal.SIGTERM)
-    out, _ = server.proc.communicate(timeout=5)
-    lines = [parse(line) for line in out.decode().splitlines()]
+    code = server.stop(timeout=5)  # SIGTERM; stdout_lines() then holds all it wrote
+    lines = [parse(line) for line in server.stdout_lines()[server.start_lines:]]
     assert [line["request"] for line in lines] == ["GET / HTTP/1.0"] * 3
-    assert server.proc.returncode == 0
+    assert code == 0
 
 
 def test_access_log_to_a_file(server_factory, tmp_path):
@@ -113,6 +106,6 @@ def test_access_log_to_a_file(server_factory, tmp_path):
 
 def test_no_access_log_by_default(server_factory):
     server = server_factory("hello")
-    log = LineReader(server.proc.stdout)
+    log = LineReader(server)
     close_request(server, b"GET / HTTP/1.0\r\n\r\n")
     assert log.take(1, timeout=1) == []

@@ -8,9 +8,8 @@ import django
 import pytest
 import requests
 
-from conftest import start_updraft
+from support import DJANGO_DIR, start_updraft
 
-DJANGO_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "samples", "django"))
 ADMIN_USER, ADMIN_PASSWORD = "admin", "s3cret-updraft-pw"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -40,11 +39,11 @@ def db_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def site(db_path):
-    server = start_updraft("mysite.wsgi:application", "--threads", "4", chdir=DJANGO_DIR,
+    server = start_updraft("mysite.wsgi:application", "--threads", "4", chdir=DJANGO_DIR, pythonpath=None,
                            env={"DJANGO_DB_PATH": db_path})
     yield server
-    code, _, err = server.stop()
-    assert code == 0, err.decode(errors="replace")
+    code = server.stop()
+    assert code == 0, server.error_log()
 
 
 def notes_in_db(db_path, title):
@@ -190,7 +189,8 @@ def test_unknown_host_is_refused(site):
 
 def test_sessions_are_shared_by_two_workers(db_path):
     """With -w 2, each request on a new connection may land on either process: the session lives in SQLite."""
-    server = start_updraft("mysite.wsgi:application", "-w", "2", chdir=DJANGO_DIR, env={"DJANGO_DB_PATH": db_path})
+    server = start_updraft("mysite.wsgi:application", "-w", "2", chdir=DJANGO_DIR, pythonpath=None,
+                           env={"DJANGO_DB_PATH": db_path})
     try:
         cookies = {}
         for n in range(1, 11):
@@ -199,5 +199,5 @@ def test_sessions_are_shared_by_two_workers(db_path):
             assert f"You have visited this page {n} time" in r.text
             cookies = {"sessionid": r.cookies.get("sessionid", cookies.get("sessionid"))}
     finally:
-        code, _, err = server.stop()
-    assert code == 0, err.decode(errors="replace")
+        code = server.stop()
+    assert code == 0, server.error_log()

@@ -8,12 +8,10 @@ import pytest
 import requests
 from urllib3 import encode_multipart_formdata
 
-from conftest import start_updraft
+from support import FLASK_DIR, SANITIZED, start_updraft
 
-FLASK_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "samples", "flask"))
 MiB = 1 << 20
 GiB = 1 << 30
-SANITIZED = bool(os.environ.get("UPDRAFT_SANITIZED"))
 # Sanitized builds are many times slower: stream less there (the bounded channel is the same).
 UPLOAD = 64 * (1 << 20) if SANITIZED else GiB
 
@@ -41,21 +39,13 @@ class SizedBody:
         return self.length
 
 
-def vm_rss(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
 @pytest.fixture(scope="module")
 def flask_app():
     # A relative --chdir, as in the README's one-liner: the app must still import.
-    server = start_updraft("app:app", "--threads", "4", chdir=os.path.relpath(FLASK_DIR))
+    server = start_updraft("app:app", "--threads", "4", chdir=os.path.relpath(FLASK_DIR), pythonpath=None)
     yield server
-    code, _, err = server.stop()
-    assert code == 0, err.decode(errors="replace")
+    code = server.stop()
+    assert code == 0, server.error_log()
 
 
 # --- pages and the form ---
@@ -241,17 +231,18 @@ def test_stream_rejects_a_bad_count(flask_app):
 @pytest.mark.parametrize("framing", ["chunked", "content-length"])
 def test_one_gib_streamed_upload_keeps_memory_flat(framing):
     # --timeout 0: a long upload is not a stuck request.
-    server = start_updraft("app:app", "--max-body-size", str(2 * GiB), "--timeout", "0", chdir=FLASK_DIR)
+    server = start_updraft("app:app", "--max-body-size", str(2 * GiB), "--timeout", "0", chdir=FLASK_DIR,
+                           pythonpath=None)
     try:
         warm = requests.post(server.url + "/upload-raw", data=chunks(os.urandom(4 * MiB), 256 * 1024))
         assert warm.status_code == 200
-        start_rss = vm_rss(server.proc.pid)
+        start_rss = server.rss_kib() * 1024
         samples = [start_rss]
         done = threading.Event()
 
         def sample():
             while not done.is_set():
-                samples.append(vm_rss(server.proc.pid))
+                samples.append(server.rss_kib() * 1024)
                 time.sleep(0.02)
 
         block = os.urandom(MiB)
@@ -290,7 +281,7 @@ def test_one_gib_streamed_upload_keeps_memory_flat(framing):
 # --- prefork ---
 
 def test_two_workers_serve_the_sample():
-    server = start_updraft("app:app", "-w", "2", "--threads", "2", chdir=FLASK_DIR)
+    server = start_updraft("app:app", "-w", "2", "--threads", "2", chdir=FLASK_DIR, pythonpath=None)
     try:
         deadline = time.monotonic() + 10
         children = []
@@ -316,5 +307,5 @@ def test_two_workers_serve_the_sample():
             t.join()
         assert results == [(200, True, 200, True)] * 40
     finally:
-        code, _, err = server.stop()
-    assert code == 0, err.decode(errors="replace")
+        code = server.stop()
+    assert code == 0, server.error_log()

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from http1_client import GET, Reader, read_until_closed
+from support import GET, ResponseReader, read_until_closed
 
 
 class InFlight:
@@ -22,7 +22,7 @@ class InFlight:
 
     def _read(self):
         try:
-            self.result = Reader(self.sock, timeout=15).response()
+            self.result = ResponseReader(self.sock, timeout=15).read()
             self.rest = read_until_closed(self.sock, timeout=15)
         except Exception as e:  # reported by the test
             self.error = e
@@ -73,7 +73,7 @@ def test_idle_keep_alive_connections_are_closed(server_factory):
     for _ in range(5):
         s = server.connect()
         s.sendall(GET)
-        assert Reader(s).response()[::2] == (200, b"Hello, World!")
+        assert ResponseReader(s).read()[::2] == (200, b"Hello, World!")
         idle.append(s)
     never_used = server.connect()
     time.sleep(0.1)
@@ -94,8 +94,8 @@ def test_pipelined_requests_behind_the_in_flight_one_are_not_started(server_fact
     server.proc.send_signal(signal.SIGTERM)
     time.sleep(0.1)
     s.sendall(GET)
-    r = Reader(s, timeout=10)
-    status, headers, body = r.response()
+    r = ResponseReader(s, timeout=10)
+    status, headers, body = r.read()
     assert (status, body) == (200, b"slept 800 ms")
     assert headers.get("connection") == "close"
     assert read_until_closed(s, timeout=5) == b""

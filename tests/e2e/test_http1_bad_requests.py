@@ -1,8 +1,7 @@
 """Malformed or ambiguous requests get the right status, the connection closes, and nothing sent after them is served."""
 import pytest
 
-from conftest import read_response
-from http1_client import GET, read_until_closed, split_responses
+from support import GET, ResponseReader, read_until_closed, split_responses
 
 
 def post(*fields, body=b""):
@@ -111,5 +110,5 @@ def test_server_keeps_serving_after_bad_requests(hello):
         read_until_closed(s, timeout=5)
     s = hello.connect()
     s.sendall(GET)
-    status, _, body = read_response(s)
+    status, _, body = ResponseReader(s).read()
     assert (status, body) == (200, b"Hello, World!")

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from http1_client import SLACK, Reader
+from support import SLACK, ResponseReader
 
 CONNECTIONS = 1000
 
@@ -78,9 +78,9 @@ def test_sleeping_requests_do_not_block_the_loop(hello):
     start = time.monotonic()
     other = hello.connect()
     other.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
-    assert Reader(other).response()[::2] == (200, b"Hello, World!")
+    assert ResponseReader(other).read()[::2] == (200, b"Hello, World!")
     assert time.monotonic() - start < 0.5 * SLACK
-    assert Reader(s, timeout=10).response()[::2] == (200, b"slept 2000 ms")
+    assert ResponseReader(s, timeout=10).read()[::2] == (200, b"slept 2000 ms")
 
 
 def test_two_loop_threads_answer_every_request(server_factory):
@@ -97,11 +97,11 @@ def test_two_loop_threads_with_keep_alive_clients(server_factory):
 
     def client():
         s = server.connect()
-        r = Reader(s)
+        r = ResponseReader(s)
         for i in range(100):
             body = b"client request %d" % i
             s.sendall(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-            if r.response()[::2] != (200, body):
+            if r.read()[::2] != (200, body):
                 failures.append(i)
         s.close()
 

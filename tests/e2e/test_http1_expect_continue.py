@@ -1,7 +1,7 @@
 """Expect: 100-continue gets an interim 100 before the body is sent; other expectations get 417."""
 import socket
 
-from http1_client import GET, Reader, read_until_closed, split_responses
+from support import GET, ResponseReader, read_until_closed, split_responses
 
 
 def head(*fields, version=b"1.1"):
@@ -10,31 +10,31 @@ def head(*fields, version=b"1.1"):
 
 def test_100_continue_before_the_body(hello):
     s = hello.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     s.sendall(head(b"Content-Length: 5", b"Expect: 100-continue"))
-    status, headers, body = r.response()
+    status, headers, body = r.read()
     assert status == 100
     assert body == b""
     s.sendall(b"hello")
-    assert r.response()[::2] == (200, b"hello")
+    assert r.read()[::2] == (200, b"hello")
     s.sendall(GET)
-    assert r.response()[::2] == (200, b"Hello, World!")
+    assert r.read()[::2] == (200, b"Hello, World!")
 
 
 def test_100_continue_with_a_chunked_body(hello):
     s = hello.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     s.sendall(head(b"Transfer-Encoding: chunked", b"Expect: 100-Continue"))
-    assert r.response()[0] == 100
+    assert r.read()[0] == 100
     s.sendall(b"3\r\nabc\r\n0\r\n\r\n")
-    assert r.response()[::2] == (200, b"abc")
+    assert r.read()[::2] == (200, b"abc")
 
 
 def test_no_100_continue_without_a_body(hello):
     s = hello.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     s.sendall(head(b"Content-Length: 0", b"Expect: 100-continue"))
-    assert r.response()[::2] == (200, b"")
+    assert r.read()[::2] == (200, b"")
 
 
 def test_no_100_continue_for_http10(hello):

@@ -7,20 +7,20 @@ import socket
 import struct
 import time
 
-from conftest import read_response
-from http1_client import GET, SANITIZED, is_open, read_until_closed, split_responses
+from support import GET, SANITIZED, ResponseReader, is_open, read_until_closed, split_responses
 
 
 def test_several_requests_on_one_connection(hello):
     s = hello.connect()
+    r = ResponseReader(s)
     for i in range(5):
         s.sendall(GET)
-        status, headers, body = read_response(s)
+        status, headers, body = r.read()
         assert (status, body) == (200, b"Hello, World!")
         assert headers["content-length"] == "13"
         assert "connection" not in headers
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello")
-    assert read_response(s)[::2] == (200, b"hello")
+    assert r.read()[::2] == (200, b"hello")
     assert is_open(s)
 
 
@@ -36,14 +36,15 @@ def test_http10_closes_by_default(hello):
 
 def test_http10_keep_alive_is_honoured(hello):
     s = hello.connect()
+    r = ResponseReader(s)
     for _ in range(3):
         s.sendall(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-        status, headers, body = read_response(s)
+        status, headers, body = r.read()
         assert (status, body) == (200, b"Hello, World!")
         assert headers["connection"].lower() == "keep-alive"
     assert is_open(s)
     s.sendall(GET)
-    assert read_response(s)[::2] == (200, b"Hello, World!")
+    assert r.read()[::2] == (200, b"Hello, World!")
 
 
 def test_connection_close_is_honoured(hello):
@@ -91,16 +92,17 @@ def test_head_on_http10_closes_without_a_body(hello):
 
 def test_one_leading_crlf_is_tolerated(hello):
     s = hello.connect()
+    r = ResponseReader(s)
     s.sendall(b"\r\n" + GET)
-    assert read_response(s)[::2] == (200, b"Hello, World!")
+    assert r.read()[::2] == (200, b"Hello, World!")
     s.sendall(b"\r\n" + GET)
-    assert read_response(s)[::2] == (200, b"Hello, World!")
+    assert r.read()[::2] == (200, b"Hello, World!")
 
 
 def test_date_header_is_present_and_current(hello):
     s = hello.connect()
     s.sendall(GET)
-    _, headers, _ = read_response(s)
+    _, headers, _ = ResponseReader(s).read()
     assert headers["date"].endswith(" GMT")
     date = email.utils.parsedate_to_datetime(headers["date"])
     assert abs(date.timestamp() - time.time()) < 5
@@ -116,15 +118,16 @@ def test_date_header_on_error_responses(hello):
 
 def test_body_split_across_many_sends(hello):
     s = hello.connect()
+    r = ResponseReader(s)
     body = b"x" * 100_000
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 100000\r\n\r\n")
     for i in range(0, len(body), 7_000):
         s.sendall(body[i:i + 7_000])
-    status, headers, echoed = read_response(s)
+    status, headers, echoed = r.read()
     assert status == 200
     assert echoed == body
     s.sendall(GET)
-    assert read_response(s)[::2] == (200, b"Hello, World!")
+    assert r.read()[::2] == (200, b"Hello, World!")
 
 
 def test_requests_before_a_half_close_are_answered(hello):
@@ -146,30 +149,26 @@ def test_clients_leaving_mid_request_do_not_hurt_the_server(hello):
     time.sleep(0.3)
     s = hello.connect()
     s.sendall(GET)
-    assert read_response(s)[::2] == (200, b"Hello, World!")
+    assert ResponseReader(s).read()[::2] == (200, b"Hello, World!")
     assert hello.proc.poll() is None
 
 
 def test_a_connection_quiet_between_and_inside_requests_still_serves(hello):
     # After about half a second without input a connection gives back its read buffer and waits cold.
     s = hello.connect()
+    r = ResponseReader(s)
     s.sendall(GET)
-    assert read_response(s)[::2] == (200, b"Hello, World!")
+    assert r.read()[::2] == (200, b"Hello, World!")
     time.sleep(1.0)
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: te")
     time.sleep(1.0)
     s.sendall(b"st\r\nContent-Length: 10\r\n\r\nhello")
     time.sleep(1.0)
     s.sendall(b"world")
-    assert read_response(s)[::2] == (200, b"helloworld")
+    assert r.read()[::2] == (200, b"helloworld")
     s.sendall(GET)
-    assert read_response(s)[::2] == (200, b"Hello, World!")
+    assert r.read()[::2] == (200, b"Hello, World!")
     assert is_open(s)
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return int(next(line for line in f if line.startswith("VmRSS")).split()[1])
 
 
 @pytest.mark.skipif(SANITIZED, reason="sanitizer allocators keep freed memory")
@@ -177,16 +176,16 @@ def test_idle_connections_give_back_their_read_buffers(hello):
     conns = [hello.connect() for _ in range(20)]  # warm the pools
     for s in conns:
         s.sendall(GET)
-        read_response(s)
+        ResponseReader(s).read()
         s.close()
     time.sleep(1.0)
-    before = rss_kib(hello.proc.pid)
+    before = hello.rss_kib()
     conns = [hello.connect() for _ in range(500)]
     for s in conns:
         s.sendall(GET)
-        assert read_response(s)[0] == 200
+        assert ResponseReader(s).read()[0] == 200
     time.sleep(1.5)
-    grown = rss_kib(hello.proc.pid) - before
+    grown = hello.rss_kib() - before
     # A read buffer kept per idle connection would be at least its one touched page: 2,000 KiB here.
     assert grown < 500 * 2.5, f"VmRSS grew {grown} KiB for 500 idle connections"
     assert not select.select(conns, [], [], 0)[0], "idle connections were closed or written to"

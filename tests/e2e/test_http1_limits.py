@@ -2,7 +2,7 @@
 import socket
 import time
 
-from http1_client import GET, SLACK, Reader, read_until_closed, split_responses
+from support import GET, SLACK, ResponseReader, read_until_closed, split_responses
 
 
 def rejected_with(sock, data, timeout=5):
@@ -21,7 +21,7 @@ def test_request_line_at_the_limit_is_served(server_factory):
     assert len(line) == 100
     s = server.connect()
     s.sendall(line + b"\r\nHost: test\r\n\r\n")
-    assert Reader(s).response()[::2] == (200, b"slept 0 ms")
+    assert ResponseReader(s).read()[::2] == (200, b"slept 0 ms")
 
 
 def test_long_request_line_is_414(server_factory):
@@ -50,7 +50,7 @@ def test_too_many_headers_is_431(server_factory):
     server = server_factory("hello", "--max-header-count", "10")
     ok = server.connect()
     ok.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n" + fields(9) + b"\r\n")
-    assert Reader(ok).response()[0] == 200
+    assert ResponseReader(ok).read()[0] == 200
     s = server.connect()
     assert rejected_with(s, b"GET / HTTP/1.1\r\nHost: test\r\n" + fields(10) + b"\r\n" + GET) == [431]
 
@@ -86,7 +86,7 @@ def test_body_at_the_limit_is_served(server_factory):
     server = server_factory("hello", "--max-body-size", "1000")
     s = server.connect()
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\n" + b"b" * 1000)
-    assert Reader(s).response()[::2] == (200, b"b" * 1000)
+    assert ResponseReader(s).read()[::2] == (200, b"b" * 1000)
 
 
 def test_huge_content_length_is_413_with_the_default_limit(hello):
@@ -110,17 +110,17 @@ def test_chunked_body_within_the_limit_is_served(server_factory):
     s = server.connect()
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
               + b"1f4\r\n" + b"a" * 500 + b"\r\n" + b"1f4\r\n" + b"b" * 500 + b"\r\n0\r\n\r\n")
-    assert Reader(s).response()[::2] == (200, b"a" * 500 + b"b" * 500)
+    assert ResponseReader(s).read()[::2] == (200, b"a" * 500 + b"b" * 500)
 
 
 def test_limits_do_not_leak_between_requests(server_factory):
     # Header counts and sizes are per request: many requests on one connection stay under the limits.
     server = server_factory("hello", "--max-header-count", "5", "--max-header-bytes", "300")
     s = server.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     for _ in range(20):
         s.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n" + fields(4, 40) + b"\r\n")
-        assert r.response()[0] == 200
+        assert r.read()[0] == 200
     s.close()
     s = socket.create_connection((server.host, server.port))
     assert rejected_with(s, b"GET / HTTP/1.1\r\nHost: test\r\n" + fields(6) + b"\r\n") == [431]

@@ -1,7 +1,7 @@
 """Pipelining: many requests in one send are all answered, in order, even when an earlier one waits on a timer."""
 import time
 
-from http1_client import GET, SANITIZED, Reader, is_open, read_until_closed, split_responses
+from support import GET, SANITIZED, ResponseReader, is_open, read_until_closed, split_responses
 
 
 def echo(body):
@@ -10,24 +10,24 @@ def echo(body):
 
 def test_three_requests_in_one_send(hello):
     s = hello.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     s.sendall(GET + echo(b"second") + b"GET /sleep?ms=1 HTTP/1.1\r\nHost: test\r\n\r\n")
-    assert r.response()[::2] == (200, b"Hello, World!")
-    assert r.response()[::2] == (200, b"second")
-    assert r.response()[::2] == (200, b"slept 1 ms")
+    assert r.read()[::2] == (200, b"Hello, World!")
+    assert r.read()[::2] == (200, b"second")
+    assert r.read()[::2] == (200, b"slept 1 ms")
     assert is_open(s)
 
 
 def test_slow_request_in_the_middle_keeps_the_order(hello):
     s = hello.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     start = time.monotonic()
     s.sendall(echo(b"first") + b"GET /sleep?ms=300 HTTP/1.1\r\nHost: test\r\n\r\n" + echo(b"third") + GET)
-    assert r.response()[::2] == (200, b"first")
-    assert r.response()[::2] == (200, b"slept 300 ms")
+    assert r.read()[::2] == (200, b"first")
+    assert r.read()[::2] == (200, b"slept 300 ms")
     assert time.monotonic() - start >= 0.3
-    assert r.response()[::2] == (200, b"third")
-    assert r.response()[::2] == (200, b"Hello, World!")
+    assert r.read()[::2] == (200, b"third")
+    assert r.read()[::2] == (200, b"Hello, World!")
 
 
 def test_many_pipelined_requests_are_all_answered(hello):
@@ -61,25 +61,20 @@ def test_pipelined_head_and_get(hello):
 
 def test_pipelined_requests_split_at_odd_places(hello):
     s = hello.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     stream = GET + echo(b"abc") + GET
     for i in range(0, len(stream), 5):
         s.sendall(stream[i:i + 5])
         time.sleep(0.001)
-    assert r.response()[::2] == (200, b"Hello, World!")
-    assert r.response()[::2] == (200, b"abc")
-    assert r.response()[::2] == (200, b"Hello, World!")
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return int(next(line for line in f if line.startswith("VmRSS")).split()[1])
+    assert r.read()[::2] == (200, b"Hello, World!")
+    assert r.read()[::2] == (200, b"abc")
+    assert r.read()[::2] == (200, b"Hello, World!")
 
 
 def test_reading_pauses_for_a_client_that_never_reads(hello):
     # Pipelined requests from a client that reads no answers: the server must stop reading
     # (its answers wait in bounded buffers) instead of queueing answers in memory without end.
-    rss_before = rss_kib(hello.proc.pid)
+    rss_before = hello.rss_kib()
     s = hello.connect()
     s.setblocking(False)
     burst = GET * 1000
@@ -94,9 +89,9 @@ def test_reading_pauses_for_a_client_that_never_reads(hello):
     assert time.monotonic() - last_progress >= 1, f"the server kept reading: {sent} bytes taken"
     assert sent < 64 << 20
     if not SANITIZED:  # ASan's quarantine keeps freed memory resident
-        assert rss_kib(hello.proc.pid) - rss_before < 32 * 1024
+        assert hello.rss_kib() - rss_before < 32 * 1024
     # Reading the answers lets the server go on.
     s.setblocking(True)
-    r = Reader(s, timeout=10)
+    r = ResponseReader(s, timeout=10)
     for _ in range(sent // len(GET)):
-        assert r.response()[::2] == (200, b"Hello, World!")
+        assert r.read()[::2] == (200, b"Hello, World!")

@@ -6,7 +6,7 @@ import http.client
 import threading
 import time
 
-from mixed_support import metrics
+from support import metrics
 
 CLIENTS = 8
 SPIN_US = 2000  # each request keeps the loop thread busy this long: 8 clients leave it no idle time

@@ -3,7 +3,7 @@ import select
 import socket
 import time
 
-from http1_client import GET, Reader, is_open, read_until_closed, split_responses
+from support import GET, ResponseReader, is_open, read_until_closed, split_responses
 
 
 def test_partial_head_gets_408(server_factory):
@@ -38,7 +38,7 @@ def test_head_within_the_timeout_is_served(server_factory):
     s.sendall(GET[:10])
     time.sleep(0.5)
     s.sendall(GET[10:])
-    assert Reader(s).response()[::2] == (200, b"Hello, World!")
+    assert ResponseReader(s).read()[::2] == (200, b"Hello, World!")
 
 
 def test_connection_without_any_bytes_is_closed_quietly(server_factory):
@@ -53,7 +53,7 @@ def test_idle_keep_alive_connection_is_closed(server_factory):
     server = server_factory("hello", "--idle-timeout", "1")
     s = server.connect()
     s.sendall(GET)
-    assert Reader(s).response()[::2] == (200, b"Hello, World!")
+    assert ResponseReader(s).read()[::2] == (200, b"Hello, World!")
     start = time.monotonic()
     assert read_until_closed(s, timeout=4) == b""
     assert 0.9 <= time.monotonic() - start < 2
@@ -62,10 +62,10 @@ def test_idle_keep_alive_connection_is_closed(server_factory):
 def test_idle_timeout_restarts_after_each_request(server_factory):
     server = server_factory("hello", "--idle-timeout", "1")
     s = server.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     for _ in range(4):
         s.sendall(GET)
-        assert r.response()[0] == 200
+        assert r.read()[0] == 200
         time.sleep(0.6)
     assert is_open(s, wait=0.1)
 
@@ -98,7 +98,7 @@ def test_slow_but_moving_body_is_served(server_factory):
     for b in b"hello":
         time.sleep(0.5)
         s.sendall(bytes([b]))
-    assert Reader(s).response()[::2] == (200, b"hello")
+    assert ResponseReader(s).read()[::2] == (200, b"hello")
 
 
 def test_slow_handler_is_not_a_timeout(server_factory):
@@ -106,7 +106,7 @@ def test_slow_handler_is_not_a_timeout(server_factory):
     server = server_factory("hello", "--header-timeout", "1", "--body-timeout", "1", "--idle-timeout", "1")
     s = server.connect()
     s.sendall(b"GET /sleep?ms=1500 HTTP/1.1\r\nHost: test\r\n\r\n")
-    assert Reader(s).response()[::2] == (200, b"slept 1500 ms")
+    assert ResponseReader(s).read()[::2] == (200, b"slept 1500 ms")
 
 
 def test_write_timeout_closes_a_client_that_never_reads(server_factory):

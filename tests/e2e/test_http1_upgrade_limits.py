@@ -3,8 +3,7 @@ import time
 
 import pytest
 
-from http1_client import Reader, read_until_closed
-from wsgi_server import Updraft
+from support import ResponseReader, read_until_closed, start_updraft
 
 UPGRADE = b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"
 CONNECT = b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"
@@ -18,7 +17,7 @@ def server(request, server_factory):
     if request.param == "hello":
         yield server_factory("hello")
     else:
-        s = Updraft("environ_app:app", "--threads", "2")
+        s = start_updraft("environ_app:app", "--threads", "2")
         yield s
         assert s.stop() == 0
 
@@ -36,9 +35,9 @@ def statuses(data):
 @pytest.mark.parametrize("first", [UPGRADE, CONNECT], ids=["upgrade", "connect"])
 def test_an_oversized_head_after_an_upgrade_is_431(server, first):
     s = server.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     s.sendall(first)
-    first_status = r.response()[0]
+    first_status = r.read()[0]
     assert first_status == 200 or 400 <= first_status < 500
     send_in_pieces(s, b"\r\nGET / HTTP/1.1\r\n", OVERSIZED_REST)
     rest = r.buf + read_until_closed(s)
@@ -54,20 +53,20 @@ def test_the_same_head_without_an_upgrade_is_431(server):
 @pytest.mark.parametrize("first", [UPGRADE, CONNECT], ids=["upgrade", "connect"])
 def test_a_head_in_pieces_after_an_upgrade_is_served(server, first):
     s = server.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     s.sendall(first)
-    r.response()
+    r.read()
     send_in_pieces(s, b"GET / ", b"HTTP/1.1\r\nHost: a\r\n", b"\r\n")
-    assert r.response()[0] == 200
+    assert r.read()[0] == 200
 
 
 def test_a_huge_header_after_an_upgrade_costs_no_memory(server):
     """64 MiB of one header value: refused at the limit, so the server's memory does not grow with it."""
     s = server.connect()
-    r = Reader(s)
+    r = ResponseReader(s)
     s.sendall(UPGRADE)
-    r.response()
-    rss_before = rss_kib(server.proc.pid)
+    r.read()
+    rss_before = server.rss_kib()
     send_in_pieces(s, b"\r\nGET / HTTP/1.1\r\n", b"Host: a\r\nX-Big: ")
     chunk = b"A" * (1 << 20)
     try:
@@ -76,9 +75,4 @@ def test_a_huge_header_after_an_upgrade_costs_no_memory(server):
     except (BrokenPipeError, ConnectionResetError):
         pass  # refused and closed before the end, as it should be
     assert statuses(r.buf + read_until_closed(s)) == [431]
-    assert rss_kib(server.proc.pid) - rss_before < 16 * 1024
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    assert server.rss_kib() - rss_before < 16 * 1024

@@ -8,7 +8,7 @@ import time
 import pytest
 import redis
 
-from http1_client import SLACK, read_until_closed
+from support import SLACK, read_until_closed
 
 
 @pytest.fixture

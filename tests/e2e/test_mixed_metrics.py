@@ -3,7 +3,7 @@ the GIL wait counter, which grows when a thread holds the GIL; native routes do 
 import http.client
 import time
 
-from mixed_support import APPS_DIR, FAST, SLACK, Background, get, metrics, wait_counted, wait_metric
+from support import APPS_DIR, FAST, SLACK, Background, get, metrics, wait_counted, wait_metric
 
 APP = ("--chdir", APPS_DIR, "mixed_app:app")
 def start(server_factory, *flags):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mixed_support import FLASK_DIR, get
+from support import FLASK_DIR, get
 
 
 @pytest.fixture

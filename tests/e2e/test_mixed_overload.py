@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from mixed_support import APPS_DIR, FAST, SLACK, Background, get, metrics, stop_cleanly, wait_counted, wait_metric
+from support import APPS_DIR, FAST, SLACK, Background, get, metrics, wait_counted, wait_metric
 
 APP = ("--chdir", APPS_DIR, "mixed_app:app")
 
@@ -113,7 +113,7 @@ def test_a_503_while_the_body_is_still_arriving_reads_the_rest_and_keeps_the_con
     assert get(site, "/native/hello", conn=conn).text == "Hello, World!"
     assert [r.status for r in stuck.join()] == [200]
     conn.close()
-    stop_cleanly(site, timeout=5 * SLACK)
+    assert site.stop(timeout=5 * SLACK) == 0, site.error_log()
 
 
 @pytest.mark.parametrize("max_queue", [0, 1])

@@ -8,11 +8,9 @@ import subprocess
 import pytest
 import requests
 
-from conftest import ServerProcess
-from mixed_support import (APPS_DIR, BIN_DIR, DJANGO_DIR, FAST, PLUGIN, SLACK, Background, get, metrics, stop_cleanly,
-                           wait_counted, wait_metric)
+from support import (APPS_DIR, DJANGO_DIR, FAST, PLUGIN, SLACK, UPDRAFT, Background, get, metrics, start_updraft,
+                     wait_counted, wait_metric)
 
-UPDRAFT = os.path.join(BIN_DIR, "updraft")
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VISITS = re.compile(r'<p id="visits">You have visited this page (\d+ times?) in this session.</p>')
 OPS = ("--health-path", "/healthz", "--metrics-path", "/metrics")
@@ -31,12 +29,11 @@ def db_path(tmp_path_factory):
 def django_site(db_path):
     # The plugin path is relative to where updraft starts, not to --chdir.
     lib_dir = os.path.dirname(PLUGIN)
-    server = ServerProcess([UPDRAFT, "-b", "127.0.0.1:0", "--threads", "2", "--native", "libhello_plugin.so", *OPS,
-                            "--chdir", DJANGO_DIR, "mysite.wsgi:application"],
-                           env={**os.environ, "DJANGO_DB_PATH": db_path}, cwd=lib_dir)
+    server = start_updraft("mysite.wsgi:application", "--threads", "2", "--native", "libhello_plugin.so", *OPS,
+                           chdir=DJANGO_DIR, pythonpath=None, env={"DJANGO_DB_PATH": db_path}, cwd=lib_dir)
     yield server
-    code, _, err = server.stop()
-    assert code == 0, err.decode(errors="replace")
+    code = server.stop()
+    assert code == 0, server.error_log()
 
 
 def session():
@@ -102,9 +99,8 @@ def test_django_metrics_count_its_responses(django_site):
     assert after["updraft_wsgi_threads"] == 2
 
 
-def test_plugin_answers_while_every_wsgi_thread_sleeps(updraft_server):
-    site = updraft_server("mixed_app:app", "--pythonpath", APPS_DIR, "--threads", "2", "--max-queue", "1",
-                         "-t", "3", "--native", PLUGIN, *OPS)
+def test_plugin_answers_while_every_wsgi_thread_sleeps(updraft):
+    site = updraft("mixed_app:app", "--threads", "2", "--max-queue", "1", "-t", "3", "--native", PLUGIN, *OPS)
     stuck = Background(site, ["/sleep?s=1.2", "/sleep?s=1.2"])
     wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 2, path="/metrics")
     queued = Background(site, ["/sleep?s=1.2"])
@@ -125,7 +121,7 @@ def test_plugin_answers_while_every_wsgi_thread_sleeps(updraft_server):
     assert late.status == 504 and 2.95 <= late.seconds < 3 + 0.5 * SLACK, (late.status, late.seconds)
     assert get(site, "/hello").status == 200  # on the other thread
     assert get(site, "/native/plugin-hello").status == 200
-    stop_cleanly(site)
+    assert site.stop(timeout=15) == 0, site.error_log()
 
 
 @pytest.mark.parametrize("plugin, message", [

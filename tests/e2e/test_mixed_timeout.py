@@ -3,8 +3,7 @@ thread kept); a thread stuck in time.sleep is replaced after the grace period; t
 import re
 import time
 
-from mixed_support import (APPS_DIR, FAST, SLACK, Background, error_log, get, metrics, stop_cleanly, wait_log,
-                           wait_counted, wait_metric)
+from support import APPS_DIR, FAST, SLACK, Background, get, metrics, wait_counted, wait_metric
 
 APP = ("--chdir", APPS_DIR, "mixed_app:app")
 GRACE = 5  # seconds a thread gets to unwind after the interrupt (WsgiContainerOptions::unwind_grace)
@@ -26,7 +25,7 @@ def test_a_busy_loop_past_the_timeout_is_interrupted_and_its_thread_kept(server_
     thread = get(site, "/thread").text
 
     assert_504(get(site, "/spin?s=30"), 1)
-    wait_log(site, "error handling GET /spin?s=30:")
+    site.wait_error_log("error handling GET /spin?s=30:", timeout=5)
     # The TimeoutError unwound the loop in the same thread, which then serves the next request.
     deadline = time.monotonic() + 2
     while get(site, "/last-spin").text == "None None\n" and time.monotonic() < deadline:
@@ -35,7 +34,7 @@ def test_a_busy_loop_past_the_timeout_is_interrupted_and_its_thread_kept(server_
     nxt = get(site, "/thread")
     assert (nxt.status, nxt.text) == (200, thread)
 
-    log = error_log(site)
+    log = site.error_log()
     assert "GET /spin?s=30 ran past --timeout 1 s: 504, interrupting its thread" in log
     stack = log.split("raising TimeoutError in its thread. Stack:\n", 1)[1]
     assert re.search(r'mixed_app\.py", line \d+, in _spin\n', stack), stack
@@ -45,14 +44,14 @@ def test_a_busy_loop_past_the_timeout_is_interrupted_and_its_thread_kept(server_
     m = wait_counted(site, {}, {504: 1})
     assert m["updraft_wsgi_replaced_threads_total"] == 0
     assert m["updraft_wsgi_busy_threads"] == 0
-    assert "did not unwind" not in error_log(site)
+    assert "did not unwind" not in site.error_log()
     assert get(site, "/thread").text == thread
 
 
 def test_a_thread_stuck_in_sleep_past_the_timeout_is_replaced(server_factory):
     site = start(server_factory, threads=2)
     assert_504(get(site, "/sleep?s=10"), 1)
-    wait_log(site, "in _sleep\n    time.sleep(seconds)")
+    site.wait_error_log("in _sleep\n    time.sleep(seconds)", timeout=5)
 
     # The other thread serves at once; native routes answer while the stuck one sleeps.
     assert (get(site, "/hello").status, get(site, "/hello").text) == (200, "wsgi hello\n")
@@ -62,7 +61,7 @@ def test_a_thread_stuck_in_sleep_past_the_timeout_is_replaced(server_factory):
     assert metrics(site)["updraft_wsgi_replaced_threads_total"] == 0
 
     m = wait_metric(site, "updraft_wsgi_replaced_threads_total", lambda v: v == 1, timeout=GRACE + 2)
-    assert "WSGI thread did not unwind 5 s after its deadline: replacing it" in error_log(site)
+    assert "WSGI thread did not unwind 5 s after its deadline: replacing it" in site.error_log()
     assert m["updraft_wsgi_threads"] == 2
     # The abandoned thread still sleeps, but it is no longer one of the pool's threads: none of these is busy.
     assert m["updraft_wsgi_busy_threads"] == 0
@@ -72,7 +71,8 @@ def test_a_thread_stuck_in_sleep_past_the_timeout_is_replaced(server_factory):
     assert [r.status for r in replies] == [200, 200]
     assert time.monotonic() - started < 0.6 + 0.5 * SLACK, "the two sleeps did not run in parallel: the pool lost a thread"
     assert get(site, "/hello").status == 200
-    stop_cleanly(site)  # the abandoned thread is still in time.sleep: shutdown neither waits for it nor crashes
+    # The abandoned thread is still in time.sleep: shutdown neither waits for it nor crashes.
+    assert site.stop(timeout=15) == 0, site.error_log()
 
 
 def test_one_thread_stuck_then_replaced_serves_again(server_factory):
@@ -95,4 +95,4 @@ def test_a_request_within_the_timeout_is_not_touched(server_factory):
     time.sleep(1.2)  # past the deadline the first requests would have had: nothing fires late
     assert get(site, "/last-spin").text == "None None\n"
     assert get(site, "/spin?s=0.2").status == 200
-    assert "ran past --timeout" not in error_log(site)
+    assert "ran past --timeout" not in site.error_log()

@@ -2,7 +2,7 @@
 must never be raised in the next request the thread runs."""
 import http.client
 
-from mixed_support import APPS_DIR, error_log, get
+from support import APPS_DIR, get
 
 
 def test_an_interrupt_never_lands_in_the_next_request(server_factory):
@@ -15,5 +15,5 @@ def test_an_interrupt_never_lands_in_the_next_request(server_factory):
             outcome = "cut"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         r = get(site, "/hello")
-        assert (r.status, r.text) == (200, "wsgi hello\n"), f"after {outcomes}: {error_log(site)[-3000:]}"
+        assert (r.status, r.text) == (200, "wsgi hello\n"), f"after {outcomes}: {site.error_log()[-3000:]}"
     assert set(outcomes) <= {200, 504, "cut"}, outcomes

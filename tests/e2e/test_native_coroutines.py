@@ -5,21 +5,16 @@ import http.client
 import socket
 import time
 
-import pytest
 import requests
 
-from conftest import read_response, recv_all
+from support import ResponseReader, read_until_closed
 
 
 def split_response(data):
-    head, sep, body = data.partition(b"\r\n\r\n")
-    assert sep, data
-    lines = head.split(b"\r\n")
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(b":")
-        headers[k.strip().lower().decode()] = v.strip().decode()
-    return lines[0].decode(), headers, body
+    """(status line, headers, the raw bytes after the head) of the response that data starts with."""
+    reader = ResponseReader(None, data=data)
+    _, headers, head = reader.head()
+    return head.split(b"\r\n")[0].decode(), headers, reader.buf
 
 
 def parse_chunks(body):
@@ -109,7 +104,7 @@ def test_error_in_an_awaited_task_propagates(native_app):
 def test_streaming_with_flush_is_chunked_on_http11(native_app):
     with native_app.connect() as s:
         s.sendall(b"GET /stream?n=4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        status_line, headers, body = split_response(recv_all(s))
+        status_line, headers, body = split_response(read_until_closed(s))
     assert status_line == "HTTP/1.1 200 OK"
     assert headers["transfer-encoding"] == "chunked"
     assert "content-length" not in headers
@@ -132,18 +127,19 @@ def test_streamed_chunks_arrive_before_the_handler_finishes(native_app):
 
 def test_streamed_response_keeps_the_connection_alive(native_app):
     with native_app.connect() as s:
+        r = ResponseReader(s)
         s.sendall(b"GET /stream?n=2 HTTP/1.1\r\nHost: x\r\n\r\n")
-        status, headers, body = read_response(s)
+        status, headers, body = r.read()
         assert (status, body) == (200, b"chunk 0\nchunk 1\n")
         s.sendall(b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert read_response(s)[::2] == (200, b"plain")
+        assert r.read()[::2] == (200, b"plain")
 
 
 def test_streaming_on_http10_is_close_delimited(native_app):
     for extra in (b"", b"Connection: keep-alive\r\n"):
         with native_app.connect() as s:
             s.sendall(b"GET /stream?n=3 HTTP/1.0\r\n" + extra + b"\r\n")
-            status_line, headers, body = split_response(recv_all(s))
+            status_line, headers, body = split_response(read_until_closed(s))
         assert status_line == "HTTP/1.1 200 OK"
         assert "transfer-encoding" not in headers and "content-length" not in headers
         assert headers.get("connection") == "close"
@@ -153,7 +149,7 @@ def test_streaming_on_http10_is_close_delimited(native_app):
 def test_error_after_streaming_started_cuts_the_response_short(native_app):
     with native_app.connect() as s:
         s.sendall(b"GET /stream?n=2&fail=1 HTTP/1.1\r\nHost: x\r\n\r\n")
-        status_line, headers, body = split_response(recv_all(s))
+        status_line, headers, body = split_response(read_until_closed(s))
     assert status_line == "HTTP/1.1 200 OK"
     chunks, complete = parse_chunks(body)
     assert chunks == [b"chunk 0\n", b"chunk 1\n"]
@@ -167,11 +163,11 @@ def test_awaited_flush_waits_for_a_slow_reader(native_app):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.sendall(b"GET /stream?n=%d&size=%d&pause_ms=0 HTTP/1.1\r\nHost: x\r\n\r\n" % (n, size))
         time.sleep(0.5)  # the handler must now be parked in co_await flush()
-        status, headers, body = read_response(s, timeout=10)
+        status, headers, body = ResponseReader(s, timeout=10).read()
         assert status == 200
         assert body == b"".join(bytes([ord("a") + i]) * size for i in range(n))
         s.sendall(b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert read_response(s)[::2] == (200, b"plain")
+        assert ResponseReader(s).read()[::2] == (200, b"plain")
 
 
 def test_client_leaving_while_the_handler_waits_on_flush(native_app):
@@ -193,12 +189,13 @@ def test_unawaited_flush_of_a_large_body_then_finish(native_app):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.sendall(b"GET /big-flush?size=%d HTTP/1.1\r\nHost: x\r\n\r\n" % size)
         time.sleep(0.3)  # let the server block on a full socket before we read
-        status, headers, body = read_response(s)
+        r = ResponseReader(s)
+        status, headers, body = r.read()
         assert status == 200
         assert headers["transfer-encoding"] == "chunked"
         assert body == b"x" * size + b"end"
         s.sendall(b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert read_response(s)[::2] == (200, b"plain")
+        assert r.read()[::2] == (200, b"plain")
 
 
 def test_client_disconnecting_while_the_handler_sleeps(native_app):

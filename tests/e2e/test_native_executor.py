@@ -1,16 +1,14 @@
 """run_in_executor: blocking work in a native handler runs off the loop, so the loop keeps answering meanwhile."""
 import concurrent.futures
-import os
 import time
 
 import requests
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-APP_DIR = os.path.join(HERE, "wsgi_apps")
+from support import APPS_DIR
 
 
 def test_blocking_calls_run_off_the_loop(server_factory):
-    server = server_factory("mixed", "--chdir", APP_DIR, "environ_app:app")
+    server = server_factory("mixed", "--chdir", APPS_DIR, "environ_app:app")
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         blocked = [pool.submit(requests.get, server.url + "/native/blocking?ms=800") for _ in range(4)]
@@ -30,7 +28,7 @@ def test_blocking_calls_run_off_the_loop(server_factory):
 
 
 def test_executor_errors_become_http_errors(server_factory):
-    server = server_factory("mixed", "--chdir", APP_DIR, "environ_app:app")
+    server = server_factory("mixed", "--chdir", APPS_DIR, "environ_app:app")
     r = requests.get(server.url + "/native/blocking?ms=-5")
     assert r.status_code == 400
     assert requests.get(server.url + "/native/hello").status_code == 200

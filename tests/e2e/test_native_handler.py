@@ -4,7 +4,7 @@ import http.client
 
 import requests
 
-from conftest import read_response, recv_all
+from support import ResponseReader, read_until_closed
 
 
 def error_page(status, reason):
@@ -104,12 +104,13 @@ def test_set_status(native_app):
 def test_set_status_without_body_drops_the_body(native_app):
     for code in (204, 304):
         with native_app.connect() as s:
+            r = ResponseReader(s)
             s.sendall(f"GET /status?code={code} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-            status, headers, body = read_response(s)
+            status, headers, body = r.read()
             assert (status, body) == (code, b"")
             assert "content-length" not in headers and "transfer-encoding" not in headers
             s.sendall(b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
-            status, _, body = read_response(s)
+            status, _, body = r.read()
             assert (status, body) == (200, b"plain")
 
 
@@ -156,7 +157,7 @@ def test_write_after_finish_does_not_corrupt_the_connection(native_app):
     with native_app.connect() as s:
         s.sendall(b"GET /finish?write_after=1 HTTP/1.1\r\nHost: x\r\n\r\n"
                   b"GET /plain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = recv_all(s)
+        data = read_until_closed(s)
     first, second = data.split(b"HTTP/1.1 ")[1:]
     assert first.startswith(b"200 OK\r\n") and first.endswith(b"\r\nContent-Length: 10\r\n\r\nfirst,last")
     assert second.startswith(b"200 OK\r\n") and second.endswith(b"\r\n\r\nplain")

@@ -4,7 +4,7 @@ import http.client
 
 import requests
 
-from conftest import read_response, recv_all
+from support import ResponseReader, read_until_closed
 
 
 def error_page(status, reason):
@@ -100,7 +100,7 @@ def test_method_the_handler_lacks_is_405_with_allow(native_app):
 def test_method_unknown_to_the_framework_is_405(native_app):
     with native_app.connect() as s:
         s.sendall(b"PROPFIND /get-only HTTP/1.1\r\nHost: x\r\n\r\n")
-        status, headers, body = read_response(s)
+        status, headers, body = ResponseReader(s).read()
     assert status == 405
     assert headers["allow"] == "GET, HEAD"
 
@@ -120,7 +120,7 @@ def test_head_runs_get_and_sends_headers_without_body(native_app):
 def test_head_leaves_no_body_bytes_on_a_kept_alive_connection(native_app):
     with native_app.connect() as s:
         s.sendall(b"HEAD /get-only HTTP/1.1\r\nHost: x\r\n\r\nGET /plain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = recv_all(s)
+        data = read_until_closed(s)
     head, sep, rest = data.partition(b"\r\n\r\n")
     assert sep
     assert head.startswith(b"HTTP/1.1 200 OK\r\n")
@@ -159,10 +159,10 @@ def test_route_body_limit_applies_to_chunked_bodies(native_app):
     with native_app.connect() as s:
         s.sendall(b"POST /limited HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                   b"a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n")
-        status, _, _ = read_response(s)
+        status, _, _ = ResponseReader(s).read()
     assert status == 413
     with native_app.connect() as s:
         s.sendall(b"POST /limited HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                   b"a\r\n0123456789\r\n6\r\n012345\r\n0\r\n\r\n")
-        status, _, body = read_response(s)
+        status, _, body = ResponseReader(s).read()
     assert (status, body) == (200, b"got 16")

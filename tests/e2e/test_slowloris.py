@@ -3,7 +3,7 @@ import socket
 import threading
 import time
 
-from http1_client import GET, SLACK, Reader, read_until_closed, split_responses
+from support import GET, SLACK, ResponseReader, read_until_closed, split_responses
 
 SLOW_CLIENTS = 300
 
@@ -46,7 +46,7 @@ def timed_get(server):
     start = time.monotonic()
     s = server.connect()
     s.sendall(GET)
-    status, _, body = Reader(s).response()
+    status, _, body = ResponseReader(s).read()
     s.close()
     return time.monotonic() - start, status, body
 

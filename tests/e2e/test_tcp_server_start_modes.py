@@ -8,8 +8,7 @@ import time
 
 import requests
 
-from conftest import BIN_DIR, ServerProcess
-from http1_client import SLACK
+from support import BIN_DIR, SLACK
 
 HELLO = os.path.join(BIN_DIR, "hello")
 
@@ -44,7 +43,7 @@ def test_two_processes_serve_and_a_killed_one_is_replaced(server_factory):
     replaced = wait_children(server.proc.pid, 2)
     assert kids[0] not in replaced and kids[1] in replaced
     assert all(hello_answers(server.url) for _ in range(20))
-    assert b"was killed by signal 9" in server.error_log()
+    assert "was killed by signal 9" in server.error_log()
     server.proc.send_signal(signal.SIGTERM)  # the parent stops both children gracefully
     assert server.proc.wait(timeout=30) == 0
 

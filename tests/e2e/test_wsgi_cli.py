@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from wsgi_server import APPS_DIR, UPDRAFT, ResponseReader, Updraft, http_request, updraft  # noqa: F401
+from support import APPS_DIR, SLACK, UPDRAFT, ResponseReader, http_request, start_updraft
 
 PY = "%d.%d" % sys.version_info[:2]
 
@@ -223,12 +223,12 @@ def unix_get(path, target="/"):
         s.settimeout(5)
         s.connect(path)
         http_request(s, "GET", target)
-        return ResponseReader(s).read()
+        return ResponseReader(s, timeout=10 * SLACK).read()
 
 
 def test_unix_socket(tmp_path):
     path = str(tmp_path / "u.sock")
-    server = Updraft("cli_app:app", binds=(f"unix:{path}",))
+    server = start_updraft("cli_app:app", binds=(f"unix:{path}",))
     try:
         assert server.listeners == [f"unix:{path}"]
         r = unix_get(path, "/over-unix")
@@ -244,7 +244,7 @@ def test_unix_socket(tmp_path):
 
 def test_two_binds_both_answer(tmp_path):
     path = str(tmp_path / "both.sock")
-    server = Updraft("cli_app:app", binds=("127.0.0.1:0", "127.0.0.1:0", f"unix:{path}"))
+    server = start_updraft("cli_app:app", binds=("127.0.0.1:0", "127.0.0.1:0", f"unix:{path}"))
     try:
         a, b = server.ports
         assert a != b
@@ -310,7 +310,7 @@ def test_sigterm_right_after_startup_is_graceful(tmp_path):
     """A supervisor may stop the server as soon as it says it listens: that must be a clean exit too."""
     for i in range(5):
         path = str(tmp_path / f"early{i}.sock")
-        server = Updraft("cli_app:app", binds=("127.0.0.1:0", f"unix:{path}"))
+        server = start_updraft("cli_app:app", binds=("127.0.0.1:0", f"unix:{path}"))
         assert server.stop() == 0, f"run {i}: exit code {server.proc.returncode}"
         assert not os.path.exists(path)
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from wsgi_server import SLACK, http_request, serve
+from support import SLACK, http_request, serve
 
 
 @pytest.fixture(scope="module")

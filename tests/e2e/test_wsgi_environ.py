@@ -4,7 +4,7 @@ import json
 import pytest
 import requests
 
-from wsgi_server import ResponseReader, exchange, http_request, serve
+from support import SLACK, ResponseReader, exchange, http_request, serve
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_wsgi_keys_have_the_right_types_and_values(server):
 def test_remote_addr_and_port_are_the_clients(server):
     with server.connect() as s:
         http_request(s, "GET", "/")
-        env = json.loads(ResponseReader(s).read().body)
+        env = json.loads(ResponseReader(s, timeout=10 * SLACK).read().body)
         assert env["REMOTE_ADDR"]["value"] == "127.0.0.1"
         assert env["REMOTE_PORT"]["value"] == str(s.getsockname()[1])
 
@@ -100,7 +100,7 @@ def test_server_name_and_port_from_host(server):
 def test_server_name_and_port_without_host_are_the_listeners(server):
     with server.connect() as s:
         s.sendall(b"GET /nohost HTTP/1.0\r\n\r\n")
-        r = ResponseReader(s).read()
+        r = ResponseReader(s, timeout=10 * SLACK).read()
     v = values(json.loads(r.body))
     assert v["SERVER_PROTOCOL"] == "HTTP/1.0"
     assert "HTTP_HOST" not in v
@@ -151,7 +151,7 @@ def test_repeated_headers_are_joined_with_commas(server):
 def test_header_values_are_latin1(server):
     with server.connect() as s:
         s.sendall(b"GET / HTTP/1.1\r\nHost: t\r\nX-Latin: caf\xe9\r\n\r\n")
-        r = ResponseReader(s).read()
+        r = ResponseReader(s, timeout=10 * SLACK).read()
     assert r.status == 200
     assert json.loads(r.body)["HTTP_X_LATIN"]["value"] == "caf\u00e9"
 

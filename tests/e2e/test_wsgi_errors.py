@@ -2,7 +2,7 @@
 import pytest
 import requests
 
-from wsgi_server import ResponseReader, http_request, read_until_closed, serve
+from support import SLACK, ResponseReader, http_request, read_until_closed, serve
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def test_exception_before_start_response_is_a_500_with_the_traceback_logged(serv
 
 def test_500_keeps_the_connection_alive(server):
     with server.connect() as s:
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         http_request(s, "GET", "/before")
         assert reader.read().status == 500
         http_request(s, "GET", "/ok")
@@ -46,7 +46,7 @@ def test_exception_after_headers_aborts_the_connection(server, target, message, 
     """/after raises RuntimeError('boom-after-headers...') after its first chunk; /str-after-bytes yields a str."""
     with server.connect() as s:
         http_request(s, "GET", target)  # keep-alive: only an abort closes the connection
-        raw = read_until_closed(s)
+        raw = read_until_closed(s, timeout=10 * SLACK)
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 ")
     assert len(body) < 1000
@@ -89,5 +89,5 @@ def test_many_errors_in_a_row_do_not_hurt_the_server(server):
     for _ in range(5):
         with server.connect() as s:
             http_request(s, "GET", "/after", [("Connection", "close")])
-            read_until_closed(s)
+            read_until_closed(s, timeout=10 * SLACK)
     assert_still_serving(server)

@@ -2,14 +2,13 @@
 import hashlib
 import json
 import os
-import socket
 import threading
 import time
 
 import pytest
 import requests
 
-from wsgi_server import SANITIZED, SLACK, ResponseReader, http_request, serve
+from support import SANITIZED, SLACK, ResponseReader, http_request, serve
 
 TEXT = b"line one\nline two\n\nthird line, a longer one\nlast without newline"
 BIG_TEXT = b"".join(b"%06d some text to make a line\n" % i for i in range(4000))  # ~140 KiB: the streamed path
@@ -35,7 +34,7 @@ def post(server, target, body, framing):
         headers, wire = [("Transfer-Encoding", "chunked")], chunked(body, 7 if len(body) < 1000 else 10000)
     with server.connect() as s:
         http_request(s, "POST", target, headers, wire)
-        r = ResponseReader(s).read()
+        r = ResponseReader(s, timeout=10 * SLACK).read()
     assert r.status == 200, r.body
     return json.loads(r.body)
 
@@ -137,7 +136,7 @@ def test_several_mib_arrive_intact(server, framing):
 def test_unread_body_does_not_break_keep_alive(server, size, framing):
     body = os.urandom(size)
     with server.connect() as s:
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         wire = body if framing == "length" else chunked(body, 50000)
         header = ("Content-Length", str(size)) if framing == "length" else ("Transfer-Encoding", "chunked")
         http_request(s, "POST", "/ignore", [header], wire)
@@ -154,7 +153,7 @@ def test_unread_body_then_pipelined_request(server):
         body = b"x" * 300_000
         s.sendall(b"POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s"
                   b"GET /read HTTP/1.1\r\nHost: t\r\n\r\n" % (len(body), body))
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         assert reader.read().body == b"ignored"
         r = reader.read()
         assert (r.status, json.loads(r.body)["data"]) == (200, "")
@@ -169,7 +168,7 @@ def test_an_answer_before_the_body_ends_arrives_at_once_and_keeps_the_connection
         s.settimeout(5)
         s.sendall(b"POST %s HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s" % (target.encode(), len(body),
                                                                                      body[:1000]))
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         assert reader.read().status == status
         s.sendall(body[1000:])
         http_request(s, "POST", "/read", [("Content-Length", "5")], b"hello")
@@ -184,7 +183,7 @@ def test_an_http10_answer_before_the_body_ends_closes_the_connection_without_blo
     with server.connect() as s:
         s.settimeout(5)
         s.sendall(b"POST /ignore HTTP/1.0\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body[:1000]))
-        r = ResponseReader(s).read()
+        r = ResponseReader(s, timeout=10 * SLACK).read()
         assert (r.status, r.body, r.headers.get("connection")) == (200, b"ignored", "close")
         try:
             s.sendall(body[1000:])  # discarded while the server lingers, or refused once it has closed
@@ -198,9 +197,9 @@ def test_an_http10_answer_before_the_body_ends_closes_the_connection_without_blo
 
 def read_line_from_chunked(reader):
     """Reads the next chunk of a chunked response (the app yields one line per chunk)."""
-    size = int(reader._line(), 16)
-    data = reader._take(size)
-    assert reader._take(2) == b"\r\n"
+    size = int(reader.line(), 16)
+    data = reader.take(size)
+    assert reader.take(2) == b"\r\n"
     return data
 
 
@@ -216,36 +215,29 @@ def test_app_sees_the_body_while_it_streams_in(server, framing):
             head_field, first, second = ("Transfer-Encoding", "chunked"), wire[:half], wire[half:]
         http_request(s, "POST", "/progress", [head_field], first)
         reader = ResponseReader(s, timeout=5 * SLACK)
-        while b"\r\n\r\n" not in reader.buf:
-            reader._more()
-        head, _, reader.buf = reader.buf.partition(b"\r\n\r\n")
+        _, _, head = reader.head()
         assert head.startswith(b"HTTP/1.1 200 ")
         assert b"transfer-encoding: chunked" in head.lower()
         assert read_line_from_chunked(reader) == b"first:1024\n"  # before the second half was sent
         s.sendall(second)
         last = read_line_from_chunked(reader)
         assert last == b"total:%d sha256:%s\n" % (len(body), hashlib.sha256(body).hexdigest().encode())
-        assert int(reader._line(), 16) == 0
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+        assert int(reader.line(), 16) == 0
 
 
 def test_large_upload_is_streamed_not_buffered(server):
     """256 MiB chunked upload: the server's memory must stay flat (the app reads 64 KiB at a time)."""
     block = os.urandom(1 << 20)
     total = 32 if SANITIZED else 256
-    peak = [rss_kib(server.proc.pid)]
+    peak = [server.rss_kib()]
     done = threading.Event()
 
     def sample():
         while not done.is_set():
-            peak[0] = max(peak[0], rss_kib(server.proc.pid))
+            peak[0] = max(peak[0], server.rss_kib())
             time.sleep(0.02)
 
-    before = rss_kib(server.proc.pid)
+    before = server.rss_kib()
     t = threading.Thread(target=sample)
     t.start()
     try:

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from wsgi_server import SLACK, Updraft
+from support import SLACK, start_updraft
 
 
 def children(pid):
@@ -48,7 +48,7 @@ def alive(pid):
 
 @pytest.fixture
 def prefork():
-    server = Updraft("prefork_app:app", "-w", "2", "--threads", "2", "--graceful-timeout", "5")
+    server = start_updraft("prefork_app:app", "-w", "2", "--threads", "2", "--graceful-timeout", "5")
     yield server
     server.stop()
 
@@ -97,7 +97,7 @@ def test_a_worker_that_exits_is_replaced(prefork):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_to_the_master_stops_everything_with_exit_0(sig):
-    server = Updraft("prefork_app:app", "-w", "2", "--graceful-timeout", "5")
+    server = start_updraft("prefork_app:app", "-w", "2", "--graceful-timeout", "5")
     kids = wait_children(server.proc.pid, 2)
     assert get(server)["pid"] in kids
     assert server.stop(sig, timeout=20) == 0, server.error_log()

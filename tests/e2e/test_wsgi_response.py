@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from wsgi_server import SANITIZED, SLACK, ResponseReader, exchange, http_request, read_until_closed, serve
+from support import SANITIZED, SLACK, ResponseReader, exchange, http_request, read_until_closed, serve
 
 APP_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wsgi_apps", "response_app.py")
 
@@ -39,7 +39,7 @@ def new_id():
 def raw_get(server, target, version="HTTP/1.1", method="GET"):
     with server.connect() as s:
         http_request(s, method, target, [("Connection", "close")] if version == "HTTP/1.1" else [], b"", version)
-        return read_until_closed(s)
+        return read_until_closed(s, timeout=10 * SLACK)
 
 
 # --- close() ---
@@ -54,7 +54,7 @@ def test_close_after_normal_completion(server):
 def test_close_that_raises_is_logged_and_the_response_completes(server):
     ident = "raise-in-close-" + new_id()
     with server.connect() as s:
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         http_request(s, "GET", f"/close?kind=normal&id={ident}")
         assert (reader.read().body) == b"abc"
         http_request(s, "GET", "/pattern?n=2")
@@ -110,7 +110,7 @@ def test_close_when_the_client_disconnects_mid_stream(server):
 def test_short_body_closes_the_connection(server, mode):
     with server.connect() as s:
         http_request(s, "GET", f"/cl?declared=10&sent=5&mode={mode}")
-        raw = read_until_closed(s)  # fails if the server keeps the connection open
+        raw = read_until_closed(s, timeout=10 * SLACK)  # fails if the server keeps the connection open
     head, _, body = raw.partition(b"\r\n\r\n")
     assert b"content-length: 10" in head.lower()
     assert body == b"01234"
@@ -120,7 +120,7 @@ def test_short_body_closes_the_connection(server, mode):
 def test_long_body_is_truncated_and_the_connection_closed(server, mode):
     with server.connect() as s:
         http_request(s, "GET", f"/cl?declared=5&sent=10&mode={mode}")
-        raw = read_until_closed(s)
+        raw = read_until_closed(s, timeout=10 * SLACK)
     head, _, body = raw.partition(b"\r\n\r\n")
     assert b"content-length: 5" in head.lower()
     assert body == b"01234"
@@ -129,7 +129,7 @@ def test_long_body_is_truncated_and_the_connection_closed(server, mode):
 @pytest.mark.parametrize("mode", ["gen", "list"])
 def test_exact_content_length_keeps_the_connection(server, mode):
     with server.connect() as s:
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         for _ in range(3):
             http_request(s, "GET", f"/cl?declared=7&sent=7&mode={mode}")
             r = reader.read()
@@ -142,7 +142,7 @@ def test_exact_content_length_keeps_the_connection(server, mode):
 def test_unknown_length_is_chunked_on_http11(server):
     with server.connect() as s:
         http_request(s, "GET", "/pattern?n=5")
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         r = reader.read()
         assert r.headers["transfer-encoding"] == "chunked"
         assert "content-length" not in r.headers
@@ -175,7 +175,7 @@ def test_head_has_no_body(server, target):
     with server.connect() as s:
         http_request(s, "HEAD", target)
         http_request(s, "GET", "/pattern?n=3")  # pipelined: any body bytes would corrupt it
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         head = reader.read("HEAD")
         assert head.status == 200
         assert "transfer-encoding" not in head.headers
@@ -191,7 +191,7 @@ def test_bodiless_statuses_send_no_body(server, code, mode):
     with server.connect() as s:
         http_request(s, "GET", f"/bodiless?code={code}&mode={mode}")
         http_request(s, "GET", "/pattern?n=3")
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         r = reader.read()
         assert r.status == code
         assert r.headers["x-status"] == str(code)
@@ -224,7 +224,7 @@ def test_file_wrapper_on_head(server):
     with server.connect() as s:
         http_request(s, "HEAD", "/file?kind=real")
         http_request(s, "GET", "/pattern?n=2")
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         assert reader.read("HEAD").status == 200
         assert reader.read().body == b"0,1,"
 
@@ -242,21 +242,17 @@ def test_a_slow_generator_streams_chunk_by_chunk(server):
 
 
 class RssSampler:
-    def __init__(self, pid):
-        self.pid, self.peak, self.done = pid, 0, threading.Event()
+    def __init__(self, server):
+        self.server, self.peak, self.done = server, 0, threading.Event()
         self.thread = threading.Thread(target=self.run)
-
-    def rss(self):
-        with open(f"/proc/{self.pid}/status") as f:
-            return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
 
     def run(self):
         while not self.done.is_set():
-            self.peak = max(self.peak, self.rss())
+            self.peak = max(self.peak, self.server.rss_kib())
             time.sleep(0.02)
 
     def __enter__(self):
-        self.before = self.rss()
+        self.before = self.server.rss_kib()
         self.thread.start()
         return self
 
@@ -267,7 +263,7 @@ class RssSampler:
 
 def test_many_small_chunks_stream_with_flat_memory(server):
     n = 20_000 if SANITIZED else 200_000
-    with RssSampler(server.proc.pid) as rss:
+    with RssSampler(server) as rss:
         with requests.get(f"{server.url}/stream?n={n}&size=512", stream=True) as r:
             total = sum(len(c) for c in r.iter_content(chunk_size=1 << 20))
     assert total == n * 512
@@ -284,7 +280,7 @@ def test_slow_reader_does_not_hold_the_app(server):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
     s.connect(("127.0.0.1", server.port))
     try:
-        with RssSampler(server.proc.pid) as rss:
+        with RssSampler(server) as rss:
             http_request(s, "GET", f"/big?mib={mib}&id={ident}")
             got = len(s.recv(65536))
             deadline = time.monotonic() + 30 * SLACK
@@ -309,7 +305,7 @@ def test_slow_reader_does_not_hold_the_app(server):
 def test_pipelined_requests_are_answered_in_order(server):
     with server.connect() as s:
         s.sendall(b"".join(b"GET /pattern?n=%d HTTP/1.1\r\nHost: t\r\n\r\n" % i for i in range(1, 21)))
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         for i in range(1, 21):
             r = reader.read()
             assert (r.status, r.body) == (200, b"".join(b"%d," % j for j in range(i)))

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from wsgi_server import SANITIZED, SLACK, ResponseReader, Updraft, updraft  # noqa: F401 (a fixture)
+from support import SANITIZED, SLACK, ResponseReader, start_updraft
 
 MIB = 1 << 20
 
@@ -37,15 +37,11 @@ def spool_files(server, spool_dir):
 
 def read_download(sock, pause=0.0):
     """Reads one Content-Length response; returns (status, sha256 of its body). Sleeps pause between reads."""
-    sock.settimeout(60)
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        buf += sock.recv(65536)
-    head, _, rest = buf.partition(b"\r\n\r\n")
-    status = int(head.split()[1])
-    length = int(next(l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")))
-    h = hashlib.sha256(rest)
-    got = len(rest)
+    reader = ResponseReader(sock, timeout=60)
+    status, headers, _ = reader.head()
+    length = int(headers["content-length"])
+    h = hashlib.sha256(reader.buf)
+    got = len(reader.buf)
     while got < length:
         time.sleep(pause)
         data = sock.recv(min(65536, length - got))
@@ -84,13 +80,13 @@ def slow_upload(server, chunked, results, pieces=10, pause=0.5):
             for i in range(pieces):
                 time.sleep(pause)
                 s.sendall(body[len(body) - pieces + i:][:1])
-        r = ResponseReader(s).read("POST")
+        r = ResponseReader(s, timeout=10 * SLACK).read("POST")
         results.append((r.status, r.body == f"{len(body)} {hashlib.sha256(body).hexdigest()}".encode()))
 
 
 @pytest.fixture
 def server(tmp_path):
-    s = Updraft("slow_clients_app:app", "--threads", "4", "--queue-timeout", "2", "--spool-dir", str(tmp_path))
+    s = start_updraft("slow_clients_app:app", "--threads", "4", "--queue-timeout", "2", "--spool-dir", str(tmp_path))
     yield s
     assert s.stop() == 0
 

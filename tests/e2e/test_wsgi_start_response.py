@@ -2,7 +2,7 @@
 import pytest
 
 from wsgi_apps.start_response_app import BAD_HEADERS, BAD_STATUSES
-from wsgi_server import ResponseReader, http_request, read_until_closed, serve
+from support import SLACK, ResponseReader, http_request, read_until_closed, serve
 
 ERROR_BODY = b"Internal Server Error\n"
 
@@ -16,13 +16,13 @@ def get_raw(server, target):
     """GETs target with Connection: close; returns every byte the server sent."""
     with server.connect() as s:
         http_request(s, "GET", target, [("Connection", "close")])
-        return read_until_closed(s)
+        return read_until_closed(s, timeout=10 * SLACK)
 
 
 def get_then_ok(server, target):
     """GETs target, then /ok on the same connection (the server must keep serving); returns the first response."""
     with server.connect() as s:
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         http_request(s, "GET", target)
         first = reader.read()
         http_request(s, "GET", "/ok")

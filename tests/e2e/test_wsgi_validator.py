@@ -2,7 +2,7 @@
 import pytest
 import requests
 
-from wsgi_server import ResponseReader, http_request, serve
+from support import SLACK, ResponseReader, http_request, serve
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def test_post_echo_with_content_length_and_chunked(server):
     assert (r.status_code, r.content) == (200, b"validated body")
     with server.connect() as s:
         http_request(s, "POST", "/lines", [("Transfer-Encoding", "chunked")], b"4\r\nab\nc\r\n3\r\nd\ne\r\n0\r\n\r\n")
-        r = ResponseReader(s).read()
+        r = ResponseReader(s, timeout=10 * SLACK).read()
     assert (r.status, r.body) == (200, b"3|ab|2")
     assert_log_clean(server)
 
@@ -50,7 +50,7 @@ def test_streamed_written_empty_and_file_responses(server):
 
 def test_head_and_keep_alive(server):
     with server.connect() as s:
-        reader = ResponseReader(s)
+        reader = ResponseReader(s, timeout=10 * SLACK)
         for method in ["HEAD", "GET", "HEAD", "GET"]:
             http_request(s, method, "/keep")
             r = reader.read(method)
@@ -62,6 +62,6 @@ def test_head_and_keep_alive(server):
 def test_http10_request(server):
     with server.connect() as s:
         s.sendall(b"GET /old HTTP/1.0\r\n\r\n")
-        r = ResponseReader(s).read()
+        r = ResponseReader(s, timeout=10 * SLACK).read()
     assert (r.status, r.body) == (200, b"hello /old?")
     assert_log_clean(server)
