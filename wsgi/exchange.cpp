@@ -1,9 +1,15 @@
 // Exchange: mutex/condition-variable channels between a connection's loop and a WSGI worker thread.
 #include "wsgi/exchange.hpp"
 
-#include <algorithm>
-#include <cstring>
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
 
 namespace updraft {
 
@@ -61,18 +67,73 @@ void Exchange::send_head(ResponseHead head) {
   notify_loop_locked();
 }
 
+std::size_t Exchange::memory_mark() const { return spool_limits_ ? spool_limits_->memory : 256 * 1024; }
+
 bool Exchange::send_data(std::string_view data) {
   std::unique_lock lock(mutex_);
-  cv_.wait(lock, [&] { return cancelled() || out_.size() < kOutHighMark; });
-  if (cancelled()) return false;
-  out_.append(data);
+  while (true) {
+    if (cancelled()) return false;
+    // The channel while it has room and nothing waits in the file before it (the order is kept).
+    if (!spool_pending_locked() && out_.size() < memory_mark()) {
+      out_.append(data);
+      notify_loop_locked();
+      return true;
+    }
+    if (spool_limits_ && !spool_failed_ && spool_written_ - spool_sent_ < spool_limits_->max) break;
+    cv_.wait(lock);  // the spool is at its maximum (or unusable): the client must take some first
+  }
+  if (spool_written_ > 0 && spool_sent_ == spool_written_) {
+    ::ftruncate(spool_fd_, 0);  // all of it has been sent: the file starts over, giving its blocks back
+    spool_written_ = spool_handed_ = spool_sent_ = 0;
+  }
+  std::uint64_t at = spool_written_;  // only this thread moves it
+  lock.unlock();
+  bool written = write_spool(data, at);
+  lock.lock();
+  if (!written) {
+    spool_failed_ = true;  // from now on the worker waits for the client, as without a spool
+    lock.unlock();
+    return send_data(data);
+  }
+  spool_written_ += data.size();
   notify_loop_locked();
+  return true;
+}
+
+bool Exchange::write_spool(std::string_view data, std::uint64_t at) {
+  if (spool_fd_ < 0) {
+    const char* env = std::getenv("TMPDIR");
+    std::string dir = !spool_limits_->dir.empty() ? spool_limits_->dir : (env && *env ? env : "/tmp");
+    int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+      std::string path = dir + "/updraft-spool-XXXXXX";  // a file system without O_TMPFILE: unlink it at once
+      fd = ::mkostemp(path.data(), O_CLOEXEC);
+      if (fd >= 0) ::unlink(path.c_str());
+    }
+    if (fd < 0) {
+      spdlog::error("response spool: cannot create a temporary file in {}: {}", dir, std::strerror(errno));
+      return false;
+    }
+    std::lock_guard lock(mutex_);
+    spool_fd_ = fd;
+  }
+  while (!data.empty()) {
+    ssize_t n = ::pwrite(spool_fd_, data.data(), data.size(), static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      spdlog::error("response spool: writing the temporary file failed: {}; the app waits for the client instead",
+                    std::strerror(errno));
+      return false;
+    }
+    at += static_cast<std::uint64_t>(n);
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
   return true;
 }
 
 bool Exchange::try_send_data(std::string_view data) {
   std::lock_guard lock(mutex_);
-  if (cancelled() || out_.size() >= kOutHighMark) return false;
+  if (cancelled() || spool_pending_locked() || out_.size() >= memory_mark()) return false;
   out_.append(data);
   notify_loop_locked();
   return true;
@@ -80,7 +141,8 @@ bool Exchange::try_send_data(std::string_view data) {
 
 bool Exchange::send_file(int fd, std::uint64_t offset, std::uint64_t length) {
   std::unique_lock lock(mutex_);
-  cv_.wait(lock, [&] { return cancelled() || !out_file_; });
+  // After what the file spool holds: the app's file goes once that has been sent.
+  cv_.wait(lock, [&] { return cancelled() || (!out_file_ && spool_sent_ == spool_written_); });
   if (cancelled()) {
     ::close(fd);
     return false;
@@ -115,7 +177,8 @@ void Exchange::cancel() {
 void Exchange::output_taken() {
   std::lock_guard lock(mutex_);
   out_in_writer_ = false;
-  if (!out_.empty() || out_last_) notify_loop_locked();
+  spool_sent_ += std::exchange(spool_in_writer_, 0);
+  if (!out_.empty() || out_last_ || out_file_ || spool_pending_locked()) notify_loop_locked();
   cv_.notify_all();
 }
 
@@ -135,8 +198,15 @@ void Exchange::deliver() {
     post_pending_ = false;
     head.swap(head_);
     data.swap(out_);
-    file.swap(out_file_);
-    last = out_last_ && !file;  // a file must be sent before the response ends
+    if (spool_pending_locked()) {  // after the channel's bytes, which came before it
+      std::uint64_t length = spool_written_ - spool_handed_;
+      file = FileItem{::dup(spool_fd_), spool_handed_, length};
+      spool_in_writer_ = length;
+      spool_handed_ = spool_written_;
+    } else {
+      file.swap(out_file_);
+    }
+    last = out_last_ && !file && !out_file_;  // a file must be sent before the response ends
     aborted = out_aborted_;
     if (last) out_last_ = false;
     out_in_writer_ = file || (!data.empty() && !last);
@@ -161,6 +231,7 @@ void Exchange::deliver() {
 
 Exchange::~Exchange() {
   if (out_file_) ::close(out_file_->fd);
+  if (spool_fd_ >= 0) ::close(spool_fd_);  // unlinked: its blocks go with the last descriptor
 }
 
 }  // namespace updraft

@@ -1,5 +1,6 @@
 // Exchange: the one object that crosses the loop/worker boundary: request head, bounded body channel in,
-// bounded response channel out, and a cancel flag. No Python here: workers release the GIL around its waits.
+// bounded response channel out (with its spool), and a cancel flag. No Python here: workers release the GIL around
+// its waits and its disk writes.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,10 @@
 
 #include "core/http/headers.hpp"
 #include "core/net/loop.hpp"
+
+namespace updraft {
+struct SpoolLimits;
+}
 
 namespace updraft {
 
@@ -56,12 +61,23 @@ class ExchangeSink {
   virtual void on_body_room() = 0;  // the worker drained the body channel: resume reading
 };
 
+// What the worker produces while the client is slow to take it waits in the response channel (memory, up to the
+// spool's memory limit) and then in an unlinked temporary file the worker appends to and the loop sends from with
+// sendfile(2): the worker is free as soon as it has produced the response, and the loop never writes to disk.
+struct SpoolLimits {
+  std::size_t memory = 256 * 1024;             // the response channel's bytes in memory
+  std::uint64_t max = std::uint64_t{1} << 30;  // bytes waiting in the file, past which the worker waits
+  std::string dir;                             // where the file goes; empty: $TMPDIR, else /tmp
+};
+
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   static constexpr std::size_t kBodyHighMark = 256 * 1024;
-  static constexpr std::size_t kOutHighMark = 256 * 1024;
 
-  Exchange(Loop& loop, WsgiRequestInfo info) : loop_(loop), info_(std::move(info)) {}
+  // spool: where output the client is slow to take may go (its memory limit bounds the channel); its default when
+  // null: the memory limit only, no file.
+  Exchange(Loop& loop, WsgiRequestInfo info, const SpoolLimits* spool = nullptr)
+      : loop_(loop), info_(std::move(info)), spool_limits_(spool) {}
   ~Exchange();
   const WsgiRequestInfo& info() const { return info_; }
 
@@ -81,9 +97,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // After read_body() returned 0: true if the client went away before the body ended.
   bool body_truncated();
   void send_head(ResponseHead head);
-  // Queues data, waiting while the channel is over its mark; false if cancelled.
+  // Queues data: in the channel while it has room, else appended to the spool file; waits only while the spool is
+  // at its maximum (or no file can be written). False if cancelled.
   bool send_data(std::string_view data);
-  // Queues data if the channel has room now; false if it would wait (or was cancelled).
+  // Queues data if the channel has room now; false if it would wait, or spool (or was cancelled).
   bool try_send_data(std::string_view data);
   // Hands an open file to the loop for sendfile(2) (the exchange owns fd); false if cancelled.
   bool send_file(int fd, std::uint64_t offset, std::uint64_t length);
@@ -106,6 +123,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   }
   void notify_loop_locked();
   void deliver();
+  std::size_t memory_mark() const;
+  bool spool_pending_locked() const { return spool_written_ > spool_handed_; }
+  // Appends data to the spool file (the worker, without the lock); false if it cannot be written.
+  bool write_spool(std::string_view data, std::uint64_t at);
 
   Loop& loop_;
   const WsgiRequestInfo info_;
@@ -130,6 +151,13 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     std::uint64_t offset, length;
   };
   std::optional<FileItem> out_file_;  // goes after out_, before out_last_
+  // The spool file: the worker appends at spool_written_, the loop has been handed bytes up to spool_handed_, and
+  // the writer has sent them up to spool_sent_.
+  const SpoolLimits* spool_limits_;
+  int spool_fd_ = -1;
+  std::uint64_t spool_written_ = 0, spool_handed_ = 0, spool_sent_ = 0;
+  std::uint64_t spool_in_writer_ = 0;  // the range the loop's writer has not taken yet
+  bool spool_failed_ = false;
   bool out_last_ = false;
   bool out_aborted_ = false;
   bool out_in_writer_ = false;  // the loop's writer is still busy with the previous batch

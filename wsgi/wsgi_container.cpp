@@ -1,6 +1,6 @@
 // WsgiContainer: the loop side of a WSGI request: reads small bodies whole before a thread takes the request, feeds
-// the body channel, spools what the worker produces until the client takes it, and answers 503 (queue full or queue
-// wait too long) or 504 (request past its deadline) without waiting on Python.
+// the body channel, writes what the worker produces, and answers 503 (queue full or queue wait too long) or 504
+// (request past its deadline) without waiting on Python.
 #include "wsgi/wsgi_container.hpp"
 
 #include <spdlog/spdlog.h>
@@ -32,8 +32,8 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
   WsgiRequest(WsgiContainer& container, const RequestHead& head, ResponseWriter& writer)
       : container_(container),
         writer_(writer),
-        exchange_(std::make_shared<Exchange>(writer.loop(), copy_request(head))),
-        spool_(container.options().response_spool),
+        exchange_(
+            std::make_shared<Exchange>(writer.loop(), copy_request(head), &container.options().response_spool)),
         buffer_limit_(container.options().buffer_request_body),
         content_length_(head.content_length.value_or(0)) {
     exchange_->attach(this);
@@ -55,71 +55,33 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
   }
   void on_connection_close() override { exchange_->cancel(); }
 
-  // The worker's output goes to the writer when it can take it and into the spool otherwise; the worker may go on
-  // at once unless the spool is full.
+  // The worker's output goes to the writer one batch at a time; while the client is slow to take it, the worker goes
+  // on into the exchange's spool (the channel, then a temporary file), never the loop.
   void on_response(const ExchangeOutput& out) override {
     if (answered_) return;
     if (out.head) {
       writer_.write_head(out.head->status, out.head->headers, out.head->reason);
       head_written_ = true;
     }
-    if (out.aborted) {
+    auto taken = [ex = exchange_] { ex->output_taken(); };
+    if (out.file_fd >= 0) {  // the app's file, or a range of the spool
+      if (!out.data.empty()) writer_.write(out.data);
+      writer_.send_file(out.file_fd, out.file_offset, out.file_length, taken);
+    } else if (!out.last) {
+      writer_.write(out.data, taken);
+    } else if (out.aborted) {
       done();
-      if (!out.data.empty() && idle()) writer_.write(out.data);  // what the app sent before failing, then no end
-      return writer_.abort();
-    }
-    if (out.last && out.file_fd < 0 && idle()) {  // the common case: the whole response at once
+      if (!out.data.empty()) writer_.write(out.data);  // what the app sent before failing, then no end
+      writer_.abort();
+    } else {
       done();
       if (!out.data.empty()) writer_.write(out.data);
-      return writer_.finish();
+      writer_.finish();
     }
-    if (!out.data.empty()) {
-      if (idle()) writer_.write(out.data, when_taken());
-      else spool_.push(out.data);
-    }
-    if (out.file_fd >= 0) spool_.push_file(out.file_fd, out.file_offset, out.file_length);
-    if (out.last) {
-      done();
-      ending_ = true;
-    }
-    send_spooled();
-    if (out.last) return;
-    if (spool_.full()) output_waits_ = true;
-    else exchange_->output_taken();
   }
   void on_body_room() override { writer_.resume_reading(); }
 
  private:
-  bool idle() const { return !writing_ && spool_.empty(); }
-
-  // Hands the oldest spooled piece to the writer once it has taken the previous one; finishes after the last.
-  void send_spooled() {
-    if (writing_) return;
-    if (spool_.empty()) {
-      if (ending_) {
-        ending_ = false;
-        writer_.finish();
-      }
-      return;
-    }
-    ResponseSpool::Piece piece = spool_.pop();
-    if (piece.fd >= 0 || piece.length > 0) writer_.send_file(piece.fd, piece.offset, piece.length, when_taken());
-    else writer_.write(piece.data, when_taken());
-  }
-
-  // The completion for a piece given to the writer: the next goes once the writer has taken this one.
-  ResponseWriter::Ready when_taken() {
-    writing_ = true;
-    return [this] {
-      writing_ = false;
-      if (output_waits_ && !spool_.full()) {
-        output_waits_ = false;
-        exchange_->output_taken();
-      }
-      send_spooled();
-    };
-  }
-
   void submit() {
     submitted_ = true;
     if (!container_.pool().submit(exchange_)) return overloaded("WSGI queue full");
@@ -190,7 +152,6 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
   WsgiContainer& container_;
   ResponseWriter& writer_;
   std::shared_ptr<Exchange> exchange_;
-  ResponseSpool spool_;
   TimerHandle timer_;
   std::chrono::steady_clock::time_point submitted_at_;
   const std::uint64_t buffer_limit_;
@@ -199,9 +160,6 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
   bool submitted_ = false;
   bool head_written_ = false;
   bool answered_ = false;
-  bool writing_ = false;       // the writer has a piece it has not taken yet
-  bool ending_ = false;        // the app is done: finish once the spool is empty
-  bool output_waits_ = false;  // the spool is full: the worker gets output_taken() once it drains
 };
 }  // namespace
 

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "core/http/delegate.hpp"
-#include "wsgi/response_spool.hpp"
+#include "wsgi/exchange.hpp"
 #include "wsgi/worker_pool.hpp"
 
 namespace updraft {
@@ -21,7 +21,7 @@ struct WsgiContainerOptions {
   // Bodies up to this size are read whole by the loop before a thread is given the request: a slow uploader
   // never holds a thread. Larger ones (and chunked ones once past it) stream through the body channel.
   std::uint64_t buffer_request_body = 1 << 20;
-  SpoolLimits response_spool;  // output a slow reader has not taken, held by the loop, not the thread
+  SpoolLimits response_spool;  // output a slow reader has not taken: in the exchange (memory, then a file), not a thread
 };
 
 class WsgiContainer : public HandlerFactory {

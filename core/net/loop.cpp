@@ -117,6 +117,7 @@ TimerHandle Loop::call_later(std::chrono::steady_clock::duration delay, std::fun
 void Loop::run() {
   thread_id_ = std::this_thread::get_id();
   auto guard = boost::asio::make_work_guard(impl_->io);
+  impl_->io.restart();  // a loop stopped before may run again
   impl_->io.run();
 }
 

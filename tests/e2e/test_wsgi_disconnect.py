@@ -12,8 +12,10 @@ from support import SLACK, http_request, serve
 
 @pytest.fixture(scope="module")
 def server():
-    # Bodies over 64 KiB stream to the app, so that a cut upload reaches it (smaller ones are read whole first).
-    yield from serve("disconnect_app:app", "--threads", "2", "--buffer-request-body", "65536")
+    # Bodies over 64 KiB stream to the app, so that a cut upload reaches it (smaller ones are read whole first); a
+    # spool of 4 MiB, so that how far a generator runs ahead of a client that leaves stays small and checkable.
+    yield from serve("disconnect_app:app", "--threads", "2", "--buffer-request-body", "65536",
+                     "--response-spool-max", str(4 << 20))
 
 
 def events(server, ident):

@@ -1,8 +1,14 @@
-// Unit tests for the Exchange body channel's flow control: once a push says "pause", the worker's drain says "resume".
+// Unit tests for the Exchange: the body channel's flow control (once a push says "pause", the worker's drain says
+// "resume") and the response spool (a worker is never held by a client that does not read, within the spool's limits).
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/net/loop.hpp"
@@ -80,4 +86,95 @@ TEST_CASE_METHOD(CountedExchange, "a push that fits after the worker's partial r
   drain(*exchange, held, 0);
   run_posted();
   CHECK(sink.rooms == 1);
+}
+
+namespace {
+// Records what reaches the loop: the bytes in order (spool ranges read back from their files) and whether it ended.
+struct OutputRecorder : ExchangeSink {
+  std::string bytes;
+  int batches = 0;
+  bool ended = false;
+  void on_response(const ExchangeOutput& out) override {
+    ++batches;
+    bytes.append(out.data);
+    if (out.file_fd >= 0) {
+      std::string range(out.file_length, '\0');
+      CHECK(::pread(out.file_fd, range.data(), range.size(), static_cast<off_t>(out.file_offset)) ==
+            static_cast<ssize_t>(range.size()));
+      ::close(out.file_fd);
+      bytes += range;
+    }
+    ended = ended || out.last;
+  }
+  void on_body_room() override {}
+};
+
+// An exchange whose loop side is recorded, with a spool of small limits.
+struct SpooledExchange {
+  explicit SpooledExchange(std::string dir = "/tmp") {
+    limits.memory = 16;
+    limits.max = 64;
+    limits.dir = std::move(dir);
+    exchange->attach(&sink);
+  }
+  ~SpooledExchange() { exchange->detach(); }
+  void run_posted() {
+    loop.post([this] { loop.stop(); });
+    loop.run();
+  }
+  // The loop side until the response ended (or 5 s passed): what was posted runs, and the writer takes each batch.
+  void take_until_ended() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!sink.ended && std::chrono::steady_clock::now() < deadline) {
+      run_posted();
+      exchange->output_taken();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  Loop loop;
+  updraft::SpoolLimits limits;
+  std::shared_ptr<Exchange> exchange = std::make_shared<Exchange>(loop, WsgiRequestInfo{}, &limits);
+  OutputRecorder sink;
+};
+
+std::string piece(int i) { return "<" + std::to_string(i) + ">"; }
+}  // namespace
+
+TEST_CASE_METHOD(SpooledExchange, "output past the channel goes to the spool file, in order, and the worker goes on",
+                 "[exchange]") {
+  std::string sent;
+  for (int i = 0; i < 12; ++i) {  // about 50 bytes: past the channel's 16, within the spool's 64
+    CHECK(exchange->send_data(piece(i)));  // never waits: nobody has taken anything yet
+    sent += piece(i);
+  }
+  exchange->finish(false);
+  take_until_ended();
+  CHECK(sink.ended);
+  CHECK(sink.bytes == sent);
+}
+
+TEST_CASE_METHOD(SpooledExchange, "past the spool's maximum the worker waits for the client", "[exchange]") {
+  auto worker = std::async(std::launch::async, [this] {
+    for (int i = 0; i < 40; ++i) exchange->send_data(std::string(10, static_cast<char>('a' + i % 26)));
+    exchange->finish(false);
+  });
+  CHECK(worker.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);  // 400 bytes > 16 + 64
+  take_until_ended();
+  CHECK(worker.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  CHECK(sink.ended);
+  CHECK(sink.bytes.size() == 400);
+}
+
+TEST_CASE("without a usable spool directory the worker waits for the client, and nothing is lost", "[exchange]") {
+  SpooledExchange t("/nonexistent/spool");
+  auto worker = std::async(std::launch::async, [&t] {
+    for (int i = 0; i < 10; ++i) t.exchange->send_data(piece(i));
+    t.exchange->finish(false);
+  });
+  CHECK(worker.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+  t.take_until_ended();
+  CHECK(worker.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  std::string sent;
+  for (int i = 0; i < 10; ++i) sent += piece(i);
+  CHECK(t.sink.bytes == sent);
 }
