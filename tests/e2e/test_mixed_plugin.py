@@ -100,10 +100,12 @@ def test_django_metrics_count_its_responses(django_site):
 
 
 def test_plugin_answers_while_every_wsgi_thread_sleeps(updraft):
-    site = updraft("mixed_app:app", "--threads", "2", "--max-queue", "1", "-t", "3", "--native", PLUGIN, *OPS)
-    stuck = Background(site, ["/sleep?s=1.2", "/sleep?s=1.2"])
+    # The sleeps hold the threads long enough for every check below to run, even under ASan; the queued one (2.5 s
+    # waiting, then 2.5 s asleep) ends before the 6 s deadline.
+    site = updraft("mixed_app:app", "--threads", "2", "--max-queue", "1", "-t", "6", "--native", PLUGIN, *OPS)
+    stuck = Background(site, ["/sleep?s=2.5", "/sleep?s=2.5"])
     wait_metric(site, "updraft_wsgi_busy_threads", lambda v: v == 2, path="/metrics")
-    queued = Background(site, ["/sleep?s=1.2"])
+    queued = Background(site, ["/sleep?s=2.5"])
     wait_metric(site, "updraft_wsgi_queue_depth", lambda v: v == 1, path="/metrics")
     for _ in range(20):
         r = get(site, "/native/plugin-hello")
@@ -118,7 +120,7 @@ def test_plugin_answers_while_every_wsgi_thread_sleeps(updraft):
     assert [r.status for r in stuck.join() + queued.join()] == [200, 200, 200]
 
     late = get(site, "/sleep?s=10")
-    assert late.status == 504 and 2.95 <= late.seconds < 3 + 0.5 * SLACK, (late.status, late.seconds)
+    assert late.status == 504 and 5.95 <= late.seconds < 6 + 0.5 * SLACK, (late.status, late.seconds)
     assert get(site, "/hello").status == 200  # on the other thread
     assert get(site, "/native/plugin-hello").status == 200
     assert site.stop(timeout=15) == 0, site.error_log()
