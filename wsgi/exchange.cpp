@@ -74,7 +74,7 @@ bool Exchange::send_data(std::string_view data) {
   while (true) {
     if (cancelled()) return false;
     // The channel while it has room and nothing waits in the file before it (the order is kept).
-    if (!spool_pending_locked() && out_.size() < memory_mark()) {
+    if (!spool_pending_locked() && (out_.empty() || out_.size() < memory_mark())) {
       out_.append(data);
       notify_loop_locked();
       return true;
@@ -82,12 +82,11 @@ bool Exchange::send_data(std::string_view data) {
     if (spool_limits_ && !spool_failed_ && spool_written_ - spool_sent_ < spool_limits_->max) break;
     cv_.wait(lock);  // the spool is at its maximum (or unusable): the client must take some first
   }
-  if (spool_written_ > 0 && spool_sent_ == spool_written_) {
-    ::ftruncate(spool_fd_, 0);  // all of it has been sent: the file starts over, giving its blocks back
-    spool_written_ = spool_handed_ = spool_sent_ = 0;
-  }
+  bool restart = spool_written_ > 0 && spool_sent_ == spool_written_;
+  if (restart) spool_written_ = spool_handed_ = spool_sent_ = 0;  // all of it has been sent: the file starts over
   std::uint64_t at = spool_written_;  // only this thread moves it
   lock.unlock();
+  if (restart) ::ftruncate(spool_fd_, 0);  // gives its blocks back (outside the lock: it may take a while)
   bool written = write_spool(data, at);
   lock.lock();
   if (!written) {
@@ -198,16 +197,23 @@ void Exchange::deliver() {
     post_pending_ = false;
     head.swap(head_);
     data.swap(out_);
+    bool lost = false;
     if (spool_pending_locked()) {  // after the channel's bytes, which came before it
       std::uint64_t length = spool_written_ - spool_handed_;
-      file = FileItem{::dup(spool_fd_), spool_handed_, length};
-      spool_in_writer_ = length;
-      spool_handed_ = spool_written_;
+      int fd = ::fcntl(spool_fd_, F_DUPFD_CLOEXEC, 0);
+      if (fd >= 0) {
+        file = FileItem{fd, spool_handed_, length};
+        spool_in_writer_ = length;
+        spool_handed_ = spool_written_;
+      } else {  // a range that cannot be sent: the response cannot be completed, so it ends as an aborted one
+        spdlog::error("response spool: cannot duplicate its descriptor: {}", std::strerror(errno));
+        lost = true;
+      }
     } else {
       file.swap(out_file_);
     }
-    last = out_last_ && !file && !out_file_;  // a file must be sent before the response ends
-    aborted = out_aborted_;
+    last = lost || (out_last_ && !file && !out_file_);  // a file must be sent before the response ends
+    aborted = lost || out_aborted_;
     if (last) out_last_ = false;
     out_in_writer_ = file || (!data.empty() && !last);
     cv_.notify_all();

@@ -4,6 +4,7 @@
 #include "wsgi/wsgi_container.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "core/net/loop.hpp"
 
@@ -58,7 +59,10 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
   // The worker's output goes to the writer one batch at a time; while the client is slow to take it, the worker goes
   // on into the exchange's spool (the channel, then a temporary file), never the loop.
   void on_response(const ExchangeOutput& out) override {
-    if (answered_) return;
+    if (answered_) {  // a batch posted before the answer: its file is ours to close
+      if (out.file_fd >= 0) ::close(out.file_fd);
+      return;
+    }
     if (out.head) {
       writer_.write_head(out.head->status, out.head->headers, out.head->reason);
       head_written_ = true;
@@ -68,7 +72,7 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
       if (!out.data.empty()) writer_.write(out.data);
       writer_.send_file(out.file_fd, out.file_offset, out.file_length, taken);
     } else if (!out.last) {
-      writer_.write(out.data, taken);
+      if (!out.data.empty()) writer_.write(out.data, taken);  // a head alone is not a batch the exchange waits on
     } else if (out.aborted) {
       done();
       if (!out.data.empty()) writer_.write(out.data);  // what the app sent before failing, then no end
