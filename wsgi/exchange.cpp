@@ -49,7 +49,7 @@ std::size_t Exchange::read_body(char* dst, std::size_t max) {
   }
   if (body_paused_ && body_bytes_ <= kBodyHighMark / 2) {
     body_paused_ = false;
-    loop_.post([self = shared_from_this()] {
+    post_locked([self = shared_from_this()] {
       if (self->sink_) self->sink_->on_body_room();
     });
   }
@@ -158,7 +158,7 @@ void Exchange::finish(bool aborted) {
   body_bytes_ = body_offset_ = 0;
   if (body_paused_) {
     body_paused_ = false;
-    loop_.post([self = shared_from_this()] {
+    post_locked([self = shared_from_this()] {
       if (self->sink_) self->sink_->on_body_room();
     });
   }
@@ -184,7 +184,14 @@ void Exchange::output_taken() {
 void Exchange::notify_loop_locked() {
   if (post_pending_ || out_in_writer_) return;
   post_pending_ = true;
-  loop_.post([self = shared_from_this()] { self->deliver(); });
+  post_locked([self = shared_from_this()] { self->deliver(); });
+}
+
+void Exchange::post_locked(std::function<void()> fn) {
+  // Once cancelled the connection is gone and its loop may be too (a worker abandoned past its deadline can outlive
+  // the server's loops at shutdown): the worker never touches the loop again. cancel() takes the mutex, so no post
+  // can start after it.
+  if (!cancelled()) loop_.post(std::move(fn));
 }
 
 void Exchange::deliver() {

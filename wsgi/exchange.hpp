@@ -122,6 +122,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     return stage_.compare_exchange_strong(expected, to, std::memory_order_acq_rel);
   }
   void notify_loop_locked();
+  void post_locked(std::function<void()> fn);
   void deliver();
   std::size_t memory_mark() const;
   bool spool_pending_locked() const { return spool_written_ > spool_handed_; }

@@ -178,3 +178,20 @@ TEST_CASE("without a usable spool directory the worker waits for the client, and
   for (int i = 0; i < 10; ++i) sent += piece(i);
   CHECK(t.sink.bytes == sent);
 }
+
+TEST_CASE("a cancelled exchange never touches its loop again, which may be gone", "[exchange]") {
+  // A worker abandoned past its deadline can still be running when the server's loops are destroyed at shutdown.
+  auto loop = std::make_unique<Loop>();
+  auto exchange = std::make_shared<Exchange>(*loop, WsgiRequestInfo{});
+  RoomCounter sink;
+  exchange->attach(&sink);
+  CHECK_FALSE(exchange->push_body(std::string(Exchange::kBodyHighMark + 1, 'x')));  // paused
+  exchange->detach();
+  loop.reset();
+  std::vector<char> buffer(Exchange::kBodyHighMark);
+  CHECK(exchange->read_body(buffer.data(), buffer.size()) > 0);  // a drain below the mark would post "resume"
+  exchange->send_head(updraft::ResponseHead{});
+  CHECK_FALSE(exchange->send_data("late"));
+  exchange->finish(false);  // under ASan, any of these posting to the freed loop is a heap-use-after-free
+  CHECK(sink.rooms == 0);
+}
