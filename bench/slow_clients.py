@@ -60,6 +60,7 @@ def main():
     ap.add_argument("--body-len", type=int, default=4)
     ap.add_argument("--settle", type=float, default=5.0, help="seconds between the slow clients and the normal one")
     ap.add_argument("--give-up", type=float, default=60.0, help="seconds after which the normal client stops")
+    ap.add_argument("--timeout", type=float, default=30.0, help="the normal client's timeout per request")
     a = ap.parse_args()
     addr = ("127.0.0.1", a.port)
     rss = {"start": rss_kib(a.pid)}
@@ -92,7 +93,7 @@ def main():
                 continue
             t0 = time.monotonic()
             try:
-                code = session.get(f"http://127.0.0.1:{a.port}/", timeout=10).status_code
+                code = session.get(f"http://127.0.0.1:{a.port}/", timeout=a.timeout).status_code
             except requests.RequestException as e:
                 code = type(e).__name__
             latencies.append(time.monotonic() - t0)
