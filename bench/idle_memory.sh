@@ -9,12 +9,7 @@ bench_prepare
 CONNECTIONS=${CONNECTIONS:-10000}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-# Servers (started from this shell) need one descriptor per connection plus a few.
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-if (($(ulimit -n) < CONNECTIONS + 100)); then
-  echo "idle_memory: RLIMIT_NOFILE $(ulimit -n) is too low for $CONNECTIONS connections" >&2
-  exit 1
-fi
+raise_nofile idle_memory
 
 RESULTS="$BENCH_TMP/results.jsonl"
 measure() {  # name, pid whose VmRSS counts, port

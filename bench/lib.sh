@@ -38,6 +38,15 @@ stop_server() {
   BENCH_PIDS=("${keep[@]}")
 }
 
+# Raises RLIMIT_NOFILE for servers started from this shell: one descriptor per connection (CONNECTIONS) plus a few.
+raise_nofile() {  # script name, for the error
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  if (($(ulimit -n) < CONNECTIONS + 100)); then
+    echo "$1: RLIMIT_NOFILE $(ulimit -n) is too low for $CONNECTIONS connections" >&2
+    exit 1
+  fi
+}
+
 free_port() {
   "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -11,11 +11,7 @@ CONNECTIONS=${CONNECTIONS:-10000}
 WAIT_MS=${WAIT_MS:-30000}  # long enough for every request to be parked when RSS is read
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-if (($(ulimit -n) < CONNECTIONS + 100)); then
-  echo "longpoll_memory: RLIMIT_NOFILE $(ulimit -n) is too low for $CONNECTIONS connections" >&2
-  exit 1
-fi
+raise_nofile longpoll_memory
 
 RESULTS="$BENCH_TMP/results.jsonl"
 measure() {  # name, pid whose VmRSS counts, port

@@ -43,6 +43,27 @@ int status_for(llhttp_errno_t err, const llhttp_t& p) {
   return 400;
 }
 
+// RFC 9112 3.2.2: a request-target in absolute form ("http://host:port/path?query", what a client sends to a proxy
+// and a server MUST accept) becomes its origin form, and its authority the Host (the Host field received is
+// ignored). Returns the reason for a 400, or nullptr; origin, authority (CONNECT) and asterisk forms are left alone.
+const char* adopt_absolute_form(RequestHead& h) {
+  std::string_view t(h.target);
+  auto scheme_end = t.find("://");
+  if (t.empty() || t.front() == '/' || scheme_end == std::string_view::npos) return nullptr;
+  std::string_view scheme = t.substr(0, scheme_end);
+  if (!iequals(scheme, "http") && !iequals(scheme, "https")) return "absolute-form target with a scheme not http(s)";
+  std::string_view rest = t.substr(scheme_end + 3);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.empty()) return "absolute-form target without a host";
+  if (authority.find('@') != std::string_view::npos) return "userinfo in the request-target";
+  std::string_view path = rest.substr(authority.size());
+  std::string origin(path.empty() || path.front() != '/' ? "/" : "");  // "http://h?q" is "/?q"
+  origin.append(path);
+  h.headers.set("Host", authority);
+  h.target = std::move(origin);
+  return nullptr;
+}
+
 // llhttp_execute, going on past a declined upgrade.
 llhttp_errno_t execute(llhttp_t& p, std::string_view piece) {
   llhttp_errno_t err = llhttp_execute(&p, piece.data(), piece.size());
@@ -175,6 +196,7 @@ int RequestParser::check_head() {
   h.method = llhttp_method_name(static_cast<llhttp_method_t>(p.method));
   std::size_t hosts = h.headers.count("host");
   if (hosts > 1 || (h.version_minor == 1 && hosts == 0)) return fail(400, "a request needs exactly one Host");
+  if (const char* reason = adopt_absolute_form(h)) return fail(400, reason);
   if (auto te = h.headers.get_joined("transfer-encoding")) {
     if (h.version_minor == 0) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
     if (h.headers.contains("content-length")) return fail(400, "both Content-Length and Transfer-Encoding");

@@ -203,3 +203,12 @@ def test_multiprocess_is_true_with_two_workers():
         assert env["wsgi.multithread"] == {"type": "bool", "value": True}
     finally:
         next(gen, None)  # runs the generator's stop-and-check part (close() would skip it)
+
+
+def test_a_target_in_absolute_form_reaches_the_app_as_its_path_with_its_authority_as_host(server):
+    # RFC 9112 3.2.2: a server MUST accept the absolute form and take the host from it, ignoring Host.
+    v = values(environ_of(server, target="http://example.com:8080/some/path?x=1", headers=[("Host", "other")]))
+    assert (v["PATH_INFO"], v["QUERY_STRING"]) == ("/some/path", "x=1")
+    assert (v["HTTP_HOST"], v["SERVER_NAME"], v["SERVER_PORT"]) == ("example.com:8080", "example.com", "8080")
+    assert values(environ_of(server, target="HTTP://example.com"))["PATH_INFO"] == "/"
+    assert exchange(server, "GET", "ftp://example.com/x").status == 400

@@ -10,19 +10,9 @@
 
 using updraft::Limits;
 using updraft::testing::ParserReplay;
+using updraft::testing::small_limits;
 
 namespace {
-// Limits a few hundred bytes go past, as in tests/core/request_parser_test.cpp.
-Limits small_limits() {
-  Limits limits;
-  limits.max_request_line = 40;
-  limits.max_header_count = 4;
-  limits.max_header_field_size = 48;
-  limits.max_header_bytes = 96;
-  limits.max_chunk_extension_bytes = 8;
-  return limits;
-}
-
 // A transcript without its error's reason: however the bytes are cut, the messages and the status must be the same.
 std::string without_reason(std::string transcript) {
   std::size_t last = transcript.rfind('\n', transcript.size() - 2);

@@ -9,6 +9,17 @@
 
 namespace updraft::testing {
 
+// Small limits, so that a head past them is short enough to replay byte by byte at every cut.
+inline Limits small_limits() {
+  Limits limits;
+  limits.max_request_line = 40;
+  limits.max_header_count = 4;
+  limits.max_header_field_size = 48;
+  limits.max_header_bytes = 96;
+  limits.max_chunk_extension_bytes = 8;
+  return limits;
+}
+
 // The transcript of a replay: one line per message (its head, trailers and body) or error, then how it ended.
 // The same bytes must give the same transcript however they are cut into pieces.
 class ParserReplay : private ParserListener {

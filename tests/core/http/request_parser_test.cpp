@@ -11,6 +11,7 @@ using updraft::Limits;
 using updraft::ParserListener;
 using updraft::RequestHead;
 using updraft::RequestParser;
+using updraft::testing::small_limits;
 using Outcome = RequestParser::Outcome;
 
 namespace {
@@ -305,6 +306,37 @@ TEST_CASE("keep-alive follows the version and the Connection field", "[request_p
   CHECK(h.head.version_minor == (c.data.find("HTTP/1.0") != std::string::npos ? 0 : 1));
 }
 
+TEST_CASE("a target in absolute form is answered as its origin form, with its authority as Host", "[request_parser]") {
+  struct Case {
+    std::string data, target, host;
+  };
+  auto c = GENERATE(values<Case>({
+      {"GET http://example.com:8080/a/b?x=1&y=http://z HTTP/1.1\r\nHost: other\r\n\r\n", "/a/b?x=1&y=http://z",
+       "example.com:8080"},
+      {"GET HTTPS://Example.COM HTTP/1.1\r\nHost: example.com\r\n\r\n", "/", "Example.COM"},
+      {"GET http://h?q=1 HTTP/1.1\r\nHost: h\r\n\r\n", "/?q=1", "h"},
+      {"GET http://[::1]:80/x HTTP/1.0\r\n\r\n", "/x", "[::1]:80"},  // HTTP/1.0 needs no Host
+      {"GET /path?next=http://x/ HTTP/1.1\r\nHost: h\r\n\r\n", "/path?next=http://x/", "h"},  // origin form
+      {"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", "*", "h"},
+  }));
+  INFO(c.data);
+  Harness h;
+  REQUIRE(h.feed(c.data).outcome == Outcome::message_done);
+  CHECK(h.head.target == c.target);
+  CHECK(h.head.path() == c.target.substr(0, c.target.find('?')));
+  CHECK(h.head.headers.count("host") == 1);
+  CHECK(h.head.headers.get("host") == c.host);
+}
+
+TEST_CASE("a target in absolute form without a usable authority is a 400", "[request_parser]") {
+  auto data = GENERATE(as<std::string>{},
+                       "GET ftp://h/x HTTP/1.1\r\nHost: h\r\n\r\n",        // a scheme that is not ours
+                       "GET http://user:pw@h/x HTTP/1.1\r\nHost: h\r\n\r\n",  // userinfo
+                       "GET http://h/x HTTP/1.1\r\n\r\n");                     // HTTP/1.1 still needs a Host
+  INFO(data);
+  CHECK(status_of(data) == 400);
+}
+
 TEST_CASE("after a declined Upgrade the next message still parses as HTTP", "[request_parser]") {
   const std::string upgrade =
       "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
@@ -397,17 +429,6 @@ TEST_CASE("head limits are enforced through the parser", "[request_parser]") {
 namespace {
 const std::string upgrade_request = "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n";
 const std::string connect_request = "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n";
-
-// Small limits, so that a head past them is short enough to replay byte by byte at every cut.
-Limits small_limits() {
-  Limits limits;
-  limits.max_request_line = 40;
-  limits.max_header_count = 4;
-  limits.max_header_field_size = 48;
-  limits.max_header_bytes = 96;
-  limits.max_chunk_extension_bytes = 8;
-  return limits;
-}
 
 // Heads a connection may see, alone and after a declined Upgrade or a CONNECT.
 std::vector<std::pair<std::string, std::string>> replay_corpus() {
