@@ -89,7 +89,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
                  "bytes of a response held in memory for a slow client before they go to a temporary file")
       ->capture_default_str();
   app.add_option("--response-spool-max", f.response_spool.max,
-                 "bytes of a response held for a slow client in all; past this the app waits for the client")
+                 "bytes of a response waiting in the temporary file; past this the app waits for the client")
       ->capture_default_str();
   app.add_option("--spool-dir", f.response_spool.dir, "directory for the temporary files (default: $TMPDIR or /tmp)")
       ->check(CLI::ExistingDirectory);
