@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -55,6 +56,7 @@ void RequestHandler::attach(const Application& app, const RequestHead& head, Res
   app_ = &app;
   head_ = &head;
   writer_ = &writer;
+  loop_ = &writer.loop();
   path_args_ = std::move(args);
   allowed_methods_ = allowed_methods;
 }
@@ -232,6 +234,13 @@ void RequestHandler::finish(std::string_view chunk) {
   buffer_.clear();
   writer_->finish();
   on_finish();
+}
+
+void RequestHandler::switch_protocols(ResponseWriter::ProtocolFactory next) {
+  if (headers_written_) throw std::logic_error("cannot switch protocols after headers have been written");
+  headers().remove("Content-Type");
+  headers_written_ = finished_ = true;
+  std::exchange(writer_, nullptr)->switch_protocols(headers(), std::move(next));
 }
 
 RequestHandler::FlushAwaiter RequestHandler::flush() {

@@ -102,7 +102,7 @@ class RequestHandler : public HandlerDelegate {
     void await_resume() const noexcept {}
   };
   SleepAwaiter sleep(std::chrono::steady_clock::duration delay) { return {loop(), delay, {}}; }
-  Loop& loop() { return writer_->loop(); }
+  Loop& loop() { return *loop_; }
   const Application& application() const { return *app_; }
 
   // Wiring, done by Application.
@@ -112,6 +112,9 @@ class RequestHandler : public HandlerDelegate {
  protected:
   // Generated for each handler class by Application::add<H>(): calls the method H declares.
   virtual Task invoke(Method method) = 0;
+  // For a protocol that takes the connection over (WebSocketHandler): answers 101 with the headers set so far and
+  // gives the stream to the protocol `next` makes, with this handler (see ResponseWriter::switch_protocols).
+  void switch_protocols(ResponseWriter::ProtocolFactory next);
 
  private:
   void data_received(std::string_view chunk) final { body_.append(chunk); }
@@ -125,7 +128,8 @@ class RequestHandler : public HandlerDelegate {
 
   const Application* app_ = nullptr;
   const RequestHead* head_ = nullptr;
-  ResponseWriter* writer_ = nullptr;
+  ResponseWriter* writer_ = nullptr;  // none once the connection switched protocols
+  Loop* loop_ = nullptr;
   std::vector<std::string> path_args_;
   unsigned allowed_methods_ = 0;
   std::string body_;

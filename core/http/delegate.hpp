@@ -9,10 +9,12 @@
 
 #include "core/http/headers.hpp"
 #include "core/http/request_head.hpp"
+#include "core/net/stream.hpp"
 
 namespace updraft {
 
 class Loop;
+class RequestDelegate;
 
 // Handler -> connection. Every method must be called on the connection's loop thread.
 class ResponseWriter {
@@ -41,6 +43,13 @@ class ResponseWriter {
   // for a delegate whose consumer is slower than the client.
   virtual void pause_reading() = 0;
   virtual void resume_reading() = 0;
+  // Switching protocols (RFC 9110 15.2.2), instead of a response: answers 101 with headers (the caller's Upgrade
+  // and Connection among them), then, on a fresh stack, gives the stream with whatever the client sent after this
+  // request to the protocol that `next` makes of it. The request's head and delegate go to that protocol too (the
+  // delegate lives on as its user); the HTTP connection is over, so nothing else may be written through it.
+  using ProtocolFactory = std::function<std::unique_ptr<StreamHandler>(Stream&, std::unique_ptr<RequestHead>,
+                                                                       std::unique_ptr<RequestDelegate>)>;
+  virtual void switch_protocols(const HeaderList& headers, ProtocolFactory next) = 0;
   // True once the client has gone or the connection was aborted: further writes are dropped.
   virtual bool closed() const = 0;
   virtual Loop& loop() = 0;

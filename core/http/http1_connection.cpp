@@ -70,10 +70,11 @@ void Http1Connection::process_input() {
     release_parser();  // the request is read: the next one starts from a fresh parser
     phase_ = Phase::handling;
     if (delegate_) delegate_->finish();
+    if (switching_) break;
     if (response_finished_) complete_request();
   }
   processing_ = false;
-  if (stream_.closed()) return;
+  if (stream_.closed() || switching_) return;
   // Answered before its body ended, and the connection closes: the rest of the body is discarded by lingering.
   if (phase_ == Phase::body && response_finished_ && closing_) complete_request();
   if (closing_) {
@@ -199,6 +200,30 @@ void Http1Connection::finish() {
   }
   if (processing_ || phase_ != Phase::handling) return;
   continue_after_response();
+}
+
+void Http1Connection::switch_protocols(const HeaderList& headers, ProtocolFactory next) {
+  ctx_.loop.assert_in_loop_thread("ResponseWriter::switch_protocols");
+  if (stream_.closed() || response_started_ || switching_) return abort();
+  switching_ = response_started_ = response_finished_ = true;
+  status_ = 101;
+  encode_switching_protocols(stream_.output(), headers, ctx_.loop.date_header());
+  stream_.write({});
+  stream_.stop_reading();  // what the client sends next is the next protocol's
+  Metrics::instance().count_response(101);
+  if (ctx_.access_log.enabled()) {
+    ctx_.access_log.record({stream_.peer_address(), head_->method, head_->target, head_->version_minor, 101, 0,
+                            std::chrono::steady_clock::now() - request_start_, &head_->headers});
+  }
+  // The caller is the delegate, which moves on with the stream: the hand-over waits for a fresh stack.
+  ctx_.loop.post([self = StreamRef(&stream_), this, next = std::move(next)] {
+    if (self->closed() || self->handler() != this) return;
+    Stream& stream = *self;
+    auto protocol = next(stream, std::move(head_), std::move(delegate_));
+    stream.set_read_timeout(std::chrono::seconds(0), false);  // the next protocol sets its own
+    stream.set_handler(std::move(protocol));                  // this connection ends here
+    stream.start_reading();
+  });
 }
 
 // A response finished from outside the connection's own calls (a coroutine, a timer, a WSGI worker): the connection

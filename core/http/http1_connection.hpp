@@ -33,6 +33,7 @@ class Http1Connection final : public StreamHandler, public ResponseWriter, priva
   void send_file(int fd, std::uint64_t offset, std::uint64_t length, Ready done) override;
   void finish() override;
   void abort() override { stream_.close("response aborted by its handler"); }
+  void switch_protocols(const HeaderList& headers, ProtocolFactory next) override;
   void pause_reading() override;
   void resume_reading() override;
   bool closed() const override { return stream_.closed(); }
@@ -72,6 +73,7 @@ class Http1Connection final : public StreamHandler, public ResponseWriter, priva
   bool closing_ = false;        // close once the response in flight has gone out
   bool body_paused_ = false;    // the delegate paused the body (pause_reading)
   bool resume_posted_ = false;
+  bool switching_ = false;      // answered 101: the stream goes to the next protocol, no more HTTP
 };
 
 }  // namespace updraft

@@ -143,6 +143,13 @@ void encode_head(std::string& out, const RequestHead& request, int status, const
   out.append("\r\n");
 }
 
+void encode_switching_protocols(std::string& out, const HeaderList& headers, std::string_view date_line) {
+  append_status_line(out, 101);
+  out.append(date_line);
+  for (auto f : headers) out.append(f.name).append(": ").append(f.value).append("\r\n");
+  out.append("\r\n");
+}
+
 void encode_chunk_header(std::string& out, std::uint64_t size) {
   append_number(out, size, 16);
   out.append("\r\n");

@@ -33,6 +33,9 @@ void encode_chunk(std::string& out, std::string_view data);
 void encode_chunk_header(std::string& out, std::uint64_t size);
 void encode_last_chunk(std::string& out);
 
+// The head of a 101 answer: the status line, Date, and the headers as given (Upgrade and Connection among them).
+void encode_switching_protocols(std::string& out, const HeaderList& headers, std::string_view date_line);
+
 // A complete error response (text/plain body, Connection: close) for the connection's own errors.
 void encode_error(std::string& out, int status, std::string_view detail, std::string_view date_line);
 

@@ -1,4 +1,5 @@
-// hello: the native sample; "Hello, World!", a coroutine sleep that never blocks the loop, and an echo.
+// hello: the native sample; "Hello, World!", a coroutine sleep that never blocks the loop, an echo, and a WebSocket
+// echo.
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <chrono>
@@ -7,6 +8,7 @@
 #include "cli/serve.hpp"
 #include "cli/server_flags.hpp"
 #include "native/application.hpp"
+#include "native/websocket_handler.hpp"
 
 using namespace updraft;
 
@@ -36,8 +38,13 @@ struct EchoHandler : RequestHandler {
   }
 };
 
+// A WebSocket that sends every message back as it came, text or binary.
+struct WebSocketEchoHandler : WebSocketHandler {
+  void on_message(std::string_view message, bool binary) override { write_message(message, binary); }
+};
+
 int main(int argc, char** argv) {
-  CLI::App cli{"updraft native sample: GET /, GET /sleep?ms=N, POST /echo"};
+  CLI::App cli{"updraft native sample: GET /, GET /sleep?ms=N, POST /echo, WebSocket /ws/echo"};
   ServerFlags flags;
   flags.server.port = 8888;
   add_server_flags(cli, flags);
@@ -48,6 +55,7 @@ int main(int argc, char** argv) {
     app.add<HelloHandler>("/");
     app.add<SleepHandler>("/sleep");
     app.add<EchoHandler>("/echo");
+    app.add<WebSocketEchoHandler>("/ws/echo");
     HTTPServer server(flags.server, app);
     return serve(server, "hello", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {

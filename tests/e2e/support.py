@@ -1,9 +1,11 @@
 """Support for the end-to-end tests: server processes, raw-socket HTTP/1.x, http.client requests and metrics."""
+import base64
 import http.client
 import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
@@ -460,3 +462,82 @@ def wait_counted(server, before, expected, path="/native/metrics", timeout=5):
         assert time.monotonic() < deadline, f"responses counted {got} after {timeout}s, expected {target}"
         scrapes += 1
         time.sleep(0.05)
+
+
+# --- WebSockets: frames by hand, for what no client library would send ---
+
+KEY = base64.b64encode(os.urandom(16)).decode()
+HANDSHAKE = [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", KEY),
+             ("Sec-WebSocket-Version", "13")]
+TEXT, BINARY, CLOSE, PING, PONG, CONTINUATION = 0x1, 0x2, 0x8, 0x9, 0xA, 0x0
+
+
+def frame(opcode, payload=b"", fin=True, rsv=0, mask=True, length=None):
+    """A client frame: masked unless told otherwise; length may claim more than the payload holds."""
+    n = len(payload) if length is None else length
+    first = (0x80 if fin else 0) | (rsv << 4) | opcode
+    bit = 0x80 if mask else 0
+    if n < 126:
+        head = bytes([first, bit | n])
+    elif n < 65536:
+        head = bytes([first, bit | 126]) + struct.pack("!H", n)
+    else:
+        head = bytes([first, bit | 127]) + struct.pack("!Q", n)
+    if not mask:
+        return head + payload
+    key = os.urandom(4)
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def close_payload(code, reason=b""):
+    return struct.pack("!H", code) + reason
+
+
+class RawWebSocket:
+    """A WebSocket opened by hand on a socket, for frames no client library would send."""
+
+    def __init__(self, server, first_frames=b"", path="/ws/echo"):
+        self.sock = server.connect()
+        head = [("Host", f"127.0.0.1:{server.port}")] + HANDSHAKE
+        lines = "".join(f"{k}: {v}\r\n" for k, v in head)
+        self.sock.sendall(f"GET {path} HTTP/1.1\r\n{lines}\r\n".encode() + first_frames)
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            data = self.sock.recv(65536)
+            assert data, "closed during the handshake"
+            self.buf += data
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        self.head = head.decode("latin-1")
+        assert self.head.startswith("HTTP/1.1 101 "), self.head
+
+    def _take(self, n):
+        while len(self.buf) < n:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError
+            self.buf += data
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def read_frame(self):
+        """(opcode, payload, fin) of the next server frame, which must not be masked."""
+        b0, b1 = self._take(2)
+        assert b1 & 0x80 == 0, "a server frame must not be masked"
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack("!H", self._take(2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self._take(8))[0]
+        return b0 & 0x0F, self._take(n), bool(b0 & 0x80)
+
+    def expect_close(self, code):
+        """The server's Close frame with code, then the end of the connection."""
+        opcode, payload, _ = self.read_frame()
+        assert opcode == CLOSE, (opcode, payload)
+        assert struct.unpack("!H", payload[:2])[0] == code, payload
+        self.sock.settimeout(5)
+        assert self.sock.recv(65536) == b""
+        return payload[2:]
+
+    def send(self, data):
+        self.sock.sendall(data)

@@ -5,12 +5,16 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "cli/serve.hpp"
 #include "cli/server_flags.hpp"
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
+#include "native/websocket_handler.hpp"
 
 using namespace updraft;
 using std::chrono::milliseconds;
@@ -253,7 +257,7 @@ struct CoroutineErrorHandler : RequestHandler {
 };
 
 // Streams ?n= chunks ("chunk i\n", or ?size= bytes of 'a' + i % 26), flushing and waiting for the client after each.
-struct StreamHandler : RequestHandler {
+struct StreamingHandler : RequestHandler {
   Task get() {
     long n = int_argument(*this, "n", 3);
     long size = int_argument(*this, "size", 0);
@@ -331,6 +335,61 @@ struct BodySizeHandler : RequestHandler {
   void post() { write("got " + std::to_string(body().size())); }
 };
 
+// --- WebSockets ---------------------------------------------------------------------------------
+
+// How each WebSocket of /ws/commands ended, read through GET /ws/log.
+std::mutex websocket_log_mutex;
+std::vector<std::string> websocket_log;
+
+void log_websocket(std::string line) {
+  std::lock_guard lock(websocket_log_mutex);
+  websocket_log.push_back(std::move(line));
+}
+
+// Says "opened", then obeys its messages: "close CODE REASON", "close-then-write", "json", "subprotocol"; echoes
+// anything else. Offered subprotocols: picks "chat".
+struct WebSocketCommandsHandler : WebSocketHandler {
+  void open() override { write_message("opened"); }
+  std::optional<std::string> select_subprotocol(const std::vector<std::string>& offered) override {
+    for (const auto& p : offered)
+      if (p == "chat") return p;
+    return std::nullopt;
+  }
+  void on_message(std::string_view message, bool binary) override {
+    if (message.starts_with("close ")) {
+      std::string_view rest = message.substr(6);
+      auto space = rest.find(' ');
+      std::uint16_t code = 0;
+      std::from_chars(rest.data(), rest.data() + rest.size(), code);
+      return close(code, space == std::string_view::npos ? std::string_view() : rest.substr(space + 1));
+    }
+    if (message == "close-then-write") {
+      close(4000);
+      try {
+        write_message("too late");
+      } catch (const WebSocketClosedError&) {
+        log_websocket("write after close: WebSocketClosedError");
+      }
+      return;
+    }
+    if (message == "json") return static_cast<void>(write_message(boost::json::value{{"ok", true}}));
+    if (message == "subprotocol") return static_cast<void>(write_message(selected_subprotocol()));
+    write_message(message, binary);
+  }
+  void on_close() override {
+    log_websocket(close_code() ? "closed " + std::to_string(*close_code()) + " " + close_reason() : "closed abruptly");
+  }
+};
+
+struct WebSocketLogHandler : RequestHandler {
+  void get() {
+    std::lock_guard lock(websocket_log_mutex);
+    boost::json::array lines;
+    for (const auto& line : websocket_log) lines.emplace_back(line);
+    write(boost::json::value(std::move(lines)));
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -370,7 +429,7 @@ int main(int argc, char** argv) {
     app.add<CustomErrorHandler>("/error/custom");
     app.add<CoroutineErrorHandler>("/error/coroutine");
     app.add<SleepHandler>("/sleep");
-    app.add<StreamHandler>("/stream");
+    app.add<StreamingHandler>("/stream");
     app.add<BigFlushHandler>("/big-flush");
     app.add<NestedHandler>("/nested");
     app.add<DisconnectHandler>("/disconnect");
@@ -378,6 +437,8 @@ int main(int argc, char** argv) {
     app.add<BodySizeHandler>("/unlimited");
     app.add<SpinHandler>("/spin");
     app.add<MetricsHandler>("/metrics");
+    app.add<WebSocketCommandsHandler>("/ws/commands");
+    app.add<WebSocketLogHandler>("/ws/log");
     HTTPServer server(flags.server, app);
     return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {

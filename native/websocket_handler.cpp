@@ -1,0 +1,113 @@
+// WebSocketHandler: the handshake as Tornado checks it, then the hooks and calls over a WebSocketConnection.
+#include "native/websocket_handler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "core/websocket/handshake.hpp"
+
+namespace updraft {
+
+namespace {
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "scheme://host[:port]" -> "host[:port]", lowercased (what Tornado compares with Host).
+std::string origin_host(std::string_view origin) {
+  auto scheme = origin.find("://");
+  if (scheme != std::string_view::npos) origin.remove_prefix(scheme + 3);
+  return lowercase(origin.substr(0, origin.find('/')));
+}
+}  // namespace
+
+bool WebSocketHandler::check_origin(std::string_view origin) {
+  return origin_host(origin) == lowercase(header("host").value_or(""));
+}
+
+void WebSocketHandler::get() {
+  websocket::Handshake handshake = websocket::check_handshake(request());
+  if (handshake.status) {
+    if (handshake.status == 426) set_header("Sec-WebSocket-Version", "13");
+    set_status(handshake.status);
+    return finish(handshake.error);
+  }
+  if (auto origin = header("origin"); origin && !check_origin(*origin)) {
+    set_status(403);
+    return finish("Cross origin websockets not allowed");
+  }
+  set_header("Upgrade", "websocket");
+  set_header("Connection", "Upgrade");
+  set_header("Sec-WebSocket-Accept", handshake.accept);
+  if (!handshake.protocols.empty()) {
+    if (auto chosen = select_subprotocol(handshake.protocols)) {
+      if (std::find(handshake.protocols.begin(), handshake.protocols.end(), *chosen) == handshake.protocols.end())
+        throw std::logic_error("select_subprotocol() chose a subprotocol the client did not offer");
+      subprotocol_ = *chosen;
+      set_header("Sec-WebSocket-Protocol", subprotocol_);
+    }
+  }
+  switch_protocols([this](Stream& stream, std::unique_ptr<RequestHead> head, std::unique_ptr<RequestDelegate> owner) {
+    websocket::ConnectionUser& user = *this;  // a private base: converted here, where it is accessible
+    auto connection = std::make_unique<websocket::WebSocketConnection>(stream, user, std::move(head),
+                                                                        std::move(owner), connection_options());
+    connection_ = connection.get();
+    try {
+      open();
+    } catch (const std::exception& e) {
+      spdlog::error("uncaught exception in open() of {}: {}", request().target, e.what());
+      connection_->close(websocket::kCloseInternalError);
+    }
+    return connection;
+  });
+}
+
+websocket::WebSocketConnection& WebSocketHandler::connection() {
+  if (!connection_ || connection_->closing()) throw WebSocketClosedError();
+  return *connection_;
+}
+
+Stream::WriteAwaiter WebSocketHandler::write_message(std::string_view message, bool binary) {
+  return connection().send(message, binary);
+}
+
+Stream::WriteAwaiter WebSocketHandler::write_message(const boost::json::value& json) {
+  return write_message(boost::json::serialize(json));
+}
+
+void WebSocketHandler::ping(std::string_view data) { connection().ping(data); }
+
+void WebSocketHandler::close(std::uint16_t code, std::string_view reason) {
+  if (connection_) connection_->close(code, reason);
+}
+
+void WebSocketHandler::message_received(std::string_view message, bool binary) {
+  try {
+    on_message(message, binary);
+  } catch (const WebSocketClosedError&) {
+  } catch (const std::exception& e) {
+    spdlog::error("uncaught exception in on_message() of {}: {}", request().target, e.what());
+    close(websocket::kCloseInternalError);
+  }
+}
+
+void WebSocketHandler::connection_closed(std::uint16_t code, std::string_view reason) {
+  if (code != websocket::kCloseAbnormal) {
+    close_code_ = code;
+    close_reason_ = reason;
+  }
+  try {
+    on_close();
+  } catch (const std::exception& e) {
+    spdlog::error("uncaught exception in on_close() of {}: {}", request().target, e.what());
+  }
+}
+
+}  // namespace updraft
