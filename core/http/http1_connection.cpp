@@ -207,14 +207,11 @@ void Http1Connection::switch_protocols(const HeaderList& headers, ProtocolFactor
   if (stream_.closed() || response_started_ || switching_) return abort();
   switching_ = response_started_ = response_finished_ = true;
   status_ = 101;
+  body_sent_ = 0;
   encode_switching_protocols(stream_.output(), headers, ctx_.loop.date_header());
   stream_.write({});
   stream_.stop_reading();  // what the client sends next is the next protocol's
-  Metrics::instance().count_response(101);
-  if (ctx_.access_log.enabled()) {
-    ctx_.access_log.record({stream_.peer_address(), head_->method, head_->target, head_->version_minor, 101, 0,
-                            std::chrono::steady_clock::now() - request_start_, &head_->headers});
-  }
+  record_response();
   // The caller is the delegate, which moves on with the stream: the hand-over waits for a fresh stack.
   ctx_.loop.post([self = StreamRef(&stream_), this, next = std::move(next)] {
     if (self->closed() || self->handler() != this) return;
@@ -251,12 +248,16 @@ void Http1Connection::read_requests() {
   stream_.start_reading();
 }
 
-void Http1Connection::complete_request() {
+void Http1Connection::record_response() {
   Metrics::instance().count_response(status_);
   if (ctx_.access_log.enabled()) {
     ctx_.access_log.record({stream_.peer_address(), head_->method, head_->target, head_->version_minor, status_,
                             body_sent_, std::chrono::steady_clock::now() - request_start_, &head_->headers});
   }
+}
+
+void Http1Connection::complete_request() {
+  record_response();
   delegate_.reset();
   release_head();
   bool body_left = phase_ == Phase::body;  // answered before its body ended: the client is still sending it
@@ -324,6 +325,8 @@ void Http1Connection::on_drain(Stream&) {
 }
 
 void Http1Connection::on_close(Stream&) {
+  // Answered, but the client left before the completion posted by finish() ran: the response still counts.
+  if (response_finished_ && !switching_ && head_) record_response();
   if (delegate_) {
     delegate_->on_connection_close();
     delegate_.reset();

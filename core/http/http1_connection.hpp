@@ -49,6 +49,7 @@ class Http1Connection final : public StreamHandler, public ResponseWriter, priva
   void process_input();
   void begin_request();
   void complete_request();
+  void record_response();  // the metrics and the access log line of the response just finished
   void continue_after_response();
   void reject(int status, std::string_view reason);
   void release_head();
