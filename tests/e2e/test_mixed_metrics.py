@@ -30,7 +30,7 @@ def test_every_series_is_declared_with_its_type(server_factory):
     assert m["updraft_wsgi_threads"] == 3
     assert (m["updraft_wsgi_busy_threads"], m["updraft_wsgi_queue_depth"]) == (0, 0)
     assert m["updraft_wsgi_replaced_threads_total"] == 0
-    assert m["updraft_gil_wait_seconds_total"] >= 0
+    assert 0 <= m["updraft_gil_wait_seconds_total"] < 1  # one request on an idle server waited for the GIL briefly
 
 
 def test_responses_are_counted_by_status(server_factory):
