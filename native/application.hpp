@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "core/http/delegate.hpp"
+#include "core/websocket/topics.hpp"
+#include "core/websocket/websocket_connection.hpp"
 #include "native/request_handler.hpp"
 #include "native/router.hpp"
 
@@ -113,6 +115,21 @@ class Application : public HandlerFactory {
     return *this;
   }
 
+  // Tornado's websocket_* settings for every WebSocketHandler of the app (websocket_max_message_size in
+  // frames.max_message_size, websocket_ping_interval, websocket_ping_timeout; also the slow-peer limit and policy).
+  Application& set_websocket_options(const websocket::ConnectionOptions& options) {
+    websocket_options_ = options;
+    return *this;
+  }
+  const websocket::ConnectionOptions& websocket_options() const { return websocket_options_; }
+
+  // Sends message to every WebSocket subscribed to topic, on every loop; from any thread (and, with a broker set on
+  // topics(), to every process).
+  void publish(std::string_view topic, std::string_view message, bool binary = false) const {
+    topics_.publish(topic, message, binary);
+  }
+  websocket::Topics& topics() const { return topics_; }
+
   std::string reverse_url(std::string_view name, std::initializer_list<std::string_view> args = {}) const {
     return router_.reverse(name, args);
   }
@@ -131,6 +148,8 @@ class Application : public HandlerFactory {
   std::vector<Target> targets_;
   std::optional<Target> fallback_;
   HandlerFactory* fallback_factory_ = nullptr;
+  websocket::ConnectionOptions websocket_options_;
+  mutable websocket::Topics topics_;  // thread-safe; not part of the app's configuration
 };
 
 }  // namespace updraft

@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 
 #include "core/websocket/handshake.hpp"
+#include "native/application.hpp"
 
 namespace updraft {
 
@@ -60,13 +61,34 @@ void WebSocketHandler::get() {
                                                                         std::move(owner), connection_options());
     connection_ = connection.get();
     try {
-      open();
+      open_task_ = open();
     } catch (const std::exception& e) {
       spdlog::error("uncaught exception in open() of {}: {}", request().target, e.what());
       connection_->close(websocket::kCloseInternalError);
+      return connection;
     }
+    if (!open_task_.done()) connection_->pause_reading();
+    open_task_.on_done([this] { opened(); });
     return connection;
   });
+}
+
+void WebSocketHandler::opened() {
+  try {
+    open_task_.rethrow_if_failed();
+    connection_->resume_reading();
+  } catch (const std::exception& e) {
+    spdlog::error("uncaught exception in open() of {}: {}", request().target, e.what());
+    connection_->close(websocket::kCloseInternalError);
+  }
+}
+
+websocket::ConnectionOptions WebSocketHandler::connection_options() { return application().websocket_options(); }
+
+void WebSocketHandler::subscribe(std::string_view topic) { connection().subscribe(application().topics(), topic); }
+
+void WebSocketHandler::unsubscribe(std::string_view topic) {
+  if (connection_) connection_->unsubscribe(topic);
 }
 
 websocket::WebSocketConnection& WebSocketHandler::connection() {

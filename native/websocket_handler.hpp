@@ -1,6 +1,6 @@
 // WebSocketHandler: Tornado's tornado.websocket.WebSocketHandler in C++: a route whose GET upgrades the connection
 // to a WebSocket, with Tornado's hooks (open, on_message, on_ping, on_pong, on_close) and calls (write_message,
-// ping, close, check_origin, select_subprotocol).
+// ping, close, check_origin, select_subprotocol), and topics (subscribe, Application::publish).
 //
 //   struct Echo : WebSocketHandler {
 //     void on_message(std::string_view message, bool binary) override { write_message(message, binary); }
@@ -31,8 +31,9 @@ class WebSocketClosedError : public std::runtime_error {
 class WebSocketHandler : public RequestHandler, private websocket::ConnectionUser {
  public:
   // --- hooks ---
-  // The WebSocket is open (request() and path_args() are the upgrade request's).
-  virtual void open() {}
+  // The WebSocket is open (request() and path_args() are the upgrade request's). May be a coroutine: no message is
+  // read until it has finished.
+  virtual Task open() { return {}; }
   virtual void on_message(std::string_view message, bool binary) {}
   virtual void on_ping(std::string_view data) {}
   virtual void on_pong(std::string_view data) {}
@@ -42,8 +43,9 @@ class WebSocketHandler : public RequestHandler, private websocket::ConnectionUse
   virtual bool check_origin(std::string_view origin);
   // One of the subprotocols the client offered, or none.
   virtual std::optional<std::string> select_subprotocol(const std::vector<std::string>& offered) { return {}; }
-  // The limits of this WebSocket (Tornado's websocket_max_message_size, default 10 MiB, and the close timeout).
-  virtual websocket::ConnectionOptions connection_options() { return {}; }
+  // The limits and pings of this WebSocket: by default the application's websocket_options() (Tornado's
+  // websocket_max_message_size, default 10 MiB, websocket_ping_interval and websocket_ping_timeout).
+  virtual websocket::ConnectionOptions connection_options();
 
   // --- calls ---
   // Sends a text (or binary) message; co_await the result to wait until the connection's queue is under its low
@@ -58,6 +60,10 @@ class WebSocketHandler : public RequestHandler, private websocket::ConnectionUse
   void ping(std::string_view data = {});
   // Starts the closing handshake; the peer has close_timeout to answer, then the connection is aborted.
   void close(std::uint16_t code = websocket::kCloseNormal, std::string_view reason = {});
+  // Messages published to topic (Application::publish, from any loop or thread) are sent to this WebSocket, until
+  // unsubscribe() or its end.
+  void subscribe(std::string_view topic);
+  void unsubscribe(std::string_view topic);
   std::optional<std::uint16_t> close_code() const { return close_code_; }
   const std::string& close_reason() const { return close_reason_; }
   const std::string& selected_subprotocol() const { return subprotocol_; }
@@ -72,11 +78,13 @@ class WebSocketHandler : public RequestHandler, private websocket::ConnectionUse
   void pong_received(std::string_view data) override { on_pong(data); }
   void connection_closed(std::uint16_t code, std::string_view reason) override;
   websocket::WebSocketConnection& connection();
+  void opened();
 
   websocket::WebSocketConnection* connection_ = nullptr;
   std::optional<std::uint16_t> close_code_;
   std::string close_reason_;
   std::string subprotocol_;
+  Task open_task_;  // a coroutine open() still running
 };
 
 }  // namespace updraft

@@ -1,11 +1,46 @@
-// WebSocketConnection: frames in (FrameParser) and out (frame_writer) on a Stream, and the closing handshake.
+// WebSocketConnection: frames in (FrameParser) and out (frame_writer) on a Stream, topics, pings and the closing
+// handshake.
 #include "core/websocket/websocket_connection.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+
+#include "core/net/metrics.hpp"
 #include "core/websocket/frame_writer.hpp"
 
 namespace updraft::websocket {
+
+namespace {
+// Process-wide counts for /metrics.
+struct WebSocketMetrics {
+  std::atomic<std::int64_t> open{0};
+  std::atomic<std::uint64_t> dropped{0};
+  std::atomic<std::uint64_t> slow_closed{0};
+};
+
+WebSocketMetrics& metrics() {
+  static WebSocketMetrics m;
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    Metrics& registry = Metrics::instance();
+    registry.add_sampler("updraft_websocket_connections", "Open WebSocket connections.", "gauge",
+                         [] { return static_cast<double>(m.open.load(std::memory_order_relaxed)); });
+    registry.add_sampler("updraft_websocket_messages_dropped_total",
+                         "Messages not sent to a WebSocket peer that had too much output waiting.", "counter",
+                         [] { return static_cast<double>(m.dropped.load(std::memory_order_relaxed)); });
+    registry.add_sampler("updraft_websocket_slow_peers_closed_total",
+                         "WebSocket connections closed (1008) for having too much output waiting.", "counter",
+                         [] { return static_cast<double>(m.slow_closed.load(std::memory_order_relaxed)); });
+  });
+  return m;
+}
+
+using Clock = std::chrono::steady_clock;
+Clock::duration to_clock(std::chrono::duration<double> d) { return std::chrono::duration_cast<Clock::duration>(d); }
+}  // namespace
 
 WebSocketConnection::WebSocketConnection(Stream& stream, ConnectionUser& user, std::unique_ptr<RequestHead> head,
                                          std::unique_ptr<RequestDelegate> owner, ConnectionOptions options)
@@ -14,14 +49,83 @@ WebSocketConnection::WebSocketConnection(Stream& stream, ConnectionUser& user, s
       head_(std::move(head)),
       owner_(std::move(owner)),
       options_(options),
-      parser_(options_.frames) {}
+      parser_(options_.frames) {
+  metrics().open.fetch_add(1, std::memory_order_relaxed);
+  if (options_.ping_interval > std::chrono::duration<double>::zero()) {
+    if (options_.ping_timeout <= std::chrono::duration<double>::zero())
+      options_.ping_timeout = std::max<std::chrono::duration<double>>(3 * options_.ping_interval, std::chrono::seconds(30));
+    last_ping_ = last_pong_ = Clock::now();
+    schedule_ping();
+  }
+}
 
-WebSocketConnection::~WebSocketConnection() = default;
+WebSocketConnection::~WebSocketConnection() {
+  unsubscribe_all();
+  metrics().open.fetch_sub(1, std::memory_order_relaxed);
+}
 
 Stream::WriteAwaiter WebSocketConnection::send(std::string_view message, bool binary) {
   if (closing()) throw StreamClosedError();
-  append_frame(stream_.output(), binary ? Opcode::binary : Opcode::text, message);
+  if (has_room_for(message.size() + 14)) append_frame(stream_.output(), binary ? Opcode::binary : Opcode::text, message);
   return stream_.write({});
+}
+
+void WebSocketConnection::deliver(const std::string& frame) {
+  if (closing() || !has_room_for(frame.size())) return;
+  stream_.write(frame);
+}
+
+bool WebSocketConnection::has_room_for(std::size_t size) {
+  if (stream_.write_buffer_size() + size <= options_.max_buffered_output) return true;
+  if (options_.slow_peer == SlowPeerPolicy::drop) {
+    metrics().dropped.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    metrics().slow_closed.fetch_add(1, std::memory_order_relaxed);
+    spdlog::info("{}: WebSocket closed: more than {} bytes waiting for the peer", stream_.peer_address(),
+                 options_.max_buffered_output);
+    close(kClosePolicyViolation, "too slow");
+  }
+  return false;
+}
+
+void WebSocketConnection::subscribe(Topics& topics, std::string_view topic) {
+  if (topics_ && topics_ != &topics) throw std::logic_error("a WebSocket subscribes to the topics of one Topics only");
+  if (stream_.closed() || std::find(subscriptions_.begin(), subscriptions_.end(), topic) != subscriptions_.end())
+    return;
+  topics_ = &topics;
+  topics.subscribe(stream_.loop(), topic, *this);
+  subscriptions_.emplace_back(topic);
+}
+
+void WebSocketConnection::unsubscribe(std::string_view topic) {
+  auto it = std::find(subscriptions_.begin(), subscriptions_.end(), topic);
+  if (it == subscriptions_.end()) return;
+  topics_->unsubscribe(stream_.loop(), topic, *this);
+  subscriptions_.erase(it);
+}
+
+void WebSocketConnection::unsubscribe_all() {
+  for (const std::string& topic : subscriptions_) topics_->unsubscribe(stream_.loop(), topic, *this);
+  subscriptions_.clear();
+}
+
+void WebSocketConnection::schedule_ping() {
+  timer_ = stream_.loop().call_later(to_clock(options_.ping_interval), [this] { ping_due(); });
+}
+
+// Tornado's periodic ping: closes when the last ping has waited longer than ping_timeout for its pong.
+void WebSocketConnection::ping_due() {
+  if (closing()) return;
+  const Clock::time_point now = Clock::now();
+  if (last_ping_ > last_pong_ && now - last_pong_ > to_clock(options_.ping_timeout)) {
+    spdlog::info("{}: WebSocket closed: no pong for {:.1f} s", stream_.peer_address(),
+                 std::chrono::duration<double>(now - last_pong_).count());
+    return close(kCloseInternalError, "ping timeout");
+  }
+  append_frame(stream_.output(), Opcode::ping, {});
+  stream_.write({});
+  last_ping_ = now;
+  schedule_ping();
 }
 
 void WebSocketConnection::ping(std::string_view data) {
@@ -33,9 +137,8 @@ void WebSocketConnection::ping(std::string_view data) {
 void WebSocketConnection::close(std::uint16_t code, std::string_view reason) {
   if (closing()) return;
   send_close(code, reason);
-  close_timer_ = stream_.loop().call_later(
-      std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.close_timeout),
-      [this] { stream_.close("no Close frame from the peer in time"); });
+  timer_ = stream_.loop().call_later(to_clock(options_.close_timeout),
+                                     [this] { stream_.close("no Close frame from the peer in time"); });
 }
 
 void WebSocketConnection::send_close(std::uint16_t code, std::string_view reason) {
@@ -44,7 +147,14 @@ void WebSocketConnection::send_close(std::uint16_t code, std::string_view reason
   stream_.write({});
 }
 
+void WebSocketConnection::resume_reading() {
+  if (!paused_) return;
+  paused_ = false;
+  if (!stream_.closed()) stream_.start_reading();
+}
+
 void WebSocketConnection::on_data(Stream& stream) {
+  if (paused_) return stream.stop_reading();  // the bytes wait in the stream's buffer
   while (!stream.closed()) {
     FrameParser::Event e = parser_.next(stream.buffered());
     stream.consume(e.consumed);
@@ -54,6 +164,7 @@ void WebSocketConnection::on_data(Stream& stream) {
         return;
       case FrameParser::Kind::error:
         spdlog::debug("{}: WebSocket closed with {}: {}", stream.peer_address(), e.code, e.payload);
+        timer_.cancel();
         if (!close_sent_) send_close(e.code, e.payload);
         stream.stop_reading();
         return stream.close_after_writes(Stream::Linger::always);
@@ -69,12 +180,13 @@ void WebSocketConnection::on_data(Stream& stream) {
         }
         break;
       case FrameParser::Kind::pong:
+        last_pong_ = Clock::now();
         user_.pong_received(e.payload);
         break;
       case FrameParser::Kind::close:
         close_code_ = e.code;
         close_reason_ = e.payload;
-        close_timer_.cancel();
+        timer_.cancel();
         // The answer echoes the code (RFC 6455 5.5.1); a Close frame without one gets one without one.
         if (!close_sent_) send_close(e.code, {});
         stream.stop_reading();
@@ -84,7 +196,8 @@ void WebSocketConnection::on_data(Stream& stream) {
 }
 
 void WebSocketConnection::on_close(Stream&) {
-  close_timer_.cancel();
+  timer_.cancel();
+  unsubscribe_all();
   user_.connection_closed(close_code_, close_reason_);
 }
 

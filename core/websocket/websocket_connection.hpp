@@ -1,5 +1,6 @@
 // WebSocketConnection: the WebSocket protocol on a stream an HTTP connection handed over after its 101: reads frames
-// into messages for its user, answers pings, sends messages and runs the closing handshake (RFC 6455 5 and 7).
+// into messages for its user, answers pings, sends messages (its own and its topics'), keeps the peer checked with
+// pings and runs the closing handshake (RFC 6455 5 and 7).
 #pragma once
 
 #include <chrono>
@@ -7,12 +8,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/http/delegate.hpp"
 #include "core/net/loop.hpp"
 #include "core/net/stream.hpp"
 #include "core/websocket/close_codes.hpp"
 #include "core/websocket/frame_parser.hpp"
+#include "core/websocket/topics.hpp"
 
 namespace updraft::websocket {
 
@@ -29,13 +32,24 @@ class ConnectionUser {
   virtual void connection_closed(std::uint16_t code, std::string_view reason) = 0;
 };
 
+// What happens to a message for a peer that has more than max_buffered_output bytes still to take.
+enum class SlowPeerPolicy : std::uint8_t { drop, close };
+
 struct ConnectionOptions {
   FrameOptions frames;
   // After our Close frame, how long the peer has to answer with its own before the connection is aborted.
   std::chrono::duration<double> close_timeout = std::chrono::seconds(5);
+  // Tornado's websocket_ping_interval: a ping every interval (zero: none); websocket_ping_timeout: the connection is
+  // closed (1011) when no pong came for that long since a ping (zero: the greater of 3 intervals and 30 s).
+  std::chrono::duration<double> ping_interval{0};
+  std::chrono::duration<double> ping_timeout{0};
+  // The bytes queued for the peer beyond which a message is not queued: dropped, or the connection closed with 1008
+  // (slow_peer), counted in metrics either way. co_await-ing each send keeps a producer well under it.
+  std::size_t max_buffered_output = 1 << 20;
+  SlowPeerPolicy slow_peer = SlowPeerPolicy::drop;
 };
 
-class WebSocketConnection final : public StreamHandler {
+class WebSocketConnection final : public StreamHandler, private Subscriber {
  public:
   // The request's head and delegate (the user, as a handler of that request) live as long as the connection.
   WebSocketConnection(Stream& stream, ConnectionUser& user, std::unique_ptr<RequestHead> head,
@@ -43,9 +57,15 @@ class WebSocketConnection final : public StreamHandler {
   ~WebSocketConnection() override;
 
   // Queues a message; co_await the result to wait until the stream's queue is back under its low watermark.
-  // StreamClosedError once the connection is closing.
+  // StreamClosedError once the connection is closing. Past max_buffered_output, the slow_peer policy applies.
   Stream::WriteAwaiter send(std::string_view message, bool binary);
+  // The messages published to topic (from now on, until unsubscribe() or the end of the connection).
+  void subscribe(Topics& topics, std::string_view topic);
+  void unsubscribe(std::string_view topic);
   void ping(std::string_view data);
+  // No messages for the user until resume_reading() (Tornado holds them while a coroutine open() runs).
+  void pause_reading() { paused_ = true; }
+  void resume_reading();
   // Starts the closing handshake: our Close frame now, the peer's answer within close_timeout, then the end.
   void close(std::uint16_t code = kCloseNormal, std::string_view reason = {});
   bool closing() const { return close_sent_ || stream_.closed(); }
@@ -60,6 +80,12 @@ class WebSocketConnection final : public StreamHandler {
 
  private:
   void send_close(std::uint16_t code, std::string_view reason);
+  // Subscriber: a published frame, queued unless the peer is too slow.
+  void deliver(const std::string& frame) override;
+  bool has_room_for(std::size_t size);
+  void schedule_ping();
+  void ping_due();
+  void unsubscribe_all();
 
   Stream& stream_;
   ConnectionUser& user_;
@@ -67,10 +93,14 @@ class WebSocketConnection final : public StreamHandler {
   std::unique_ptr<RequestDelegate> owner_;
   ConnectionOptions options_;
   FrameParser parser_;
-  TimerHandle close_timer_;
+  TimerHandle timer_;  // the next ping, or once closing, the end of the peer's time to answer
+  std::chrono::steady_clock::time_point last_ping_{}, last_pong_{};
+  Topics* topics_ = nullptr;  // set by the first subscribe()
+  std::vector<std::string> subscriptions_;
   std::uint16_t close_code_ = kCloseAbnormal;  // what on_close() reports: the peer's Close frame, if it sent one
   std::string close_reason_;
   bool close_sent_ = false;
+  bool paused_ = false;
 };
 
 }  // namespace updraft::websocket

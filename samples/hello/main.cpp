@@ -7,6 +7,7 @@
 
 #include "cli/serve.hpp"
 #include "cli/server_flags.hpp"
+#include "cli/websocket_flags.hpp"
 #include "native/application.hpp"
 #include "native/websocket_handler.hpp"
 
@@ -48,10 +49,13 @@ int main(int argc, char** argv) {
   ServerFlags flags;
   flags.server.port = 8888;
   add_server_flags(cli, flags);
+  websocket::ConnectionOptions websocket_options;
+  add_websocket_flags(cli, websocket_options);
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_log_flags(flags);
     Application app;
+    app.set_websocket_options(websocket_options);
     app.add<HelloHandler>("/");
     app.add<SleepHandler>("/sleep");
     app.add<EchoHandler>("/echo");

@@ -496,8 +496,15 @@ def close_payload(code, reason=b""):
 class RawWebSocket:
     """A WebSocket opened by hand on a socket, for frames no client library would send."""
 
-    def __init__(self, server, first_frames=b"", path="/ws/echo"):
-        self.sock = server.connect()
+    def __init__(self, server, first_frames=b"", path="/ws/echo", rcvbuf=None):
+        """rcvbuf: a receive buffer size set before connecting (a small one makes a client that the server fills)."""
+        if rcvbuf is None:
+            self.sock = server.connect()
+        else:
+            self.sock = socket.socket()
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            self.sock.settimeout(5)
+            self.sock.connect((server.host, server.port))
         head = [("Host", f"127.0.0.1:{server.port}")] + HANDSHAKE
         lines = "".join(f"{k}: {v}\r\n" for k, v in head)
         self.sock.sendall(f"GET {path} HTTP/1.1\r\n{lines}\r\n".encode() + first_frames)

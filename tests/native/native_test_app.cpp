@@ -1,4 +1,6 @@
 // native_test_app: routes exercising the native framework, driven by tests/e2e/test_native_*.py.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <boost/json.hpp>
@@ -8,10 +10,12 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/serve.hpp"
 #include "cli/server_flags.hpp"
+#include "cli/websocket_flags.hpp"
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
 #include "native/websocket_handler.hpp"
@@ -349,7 +353,10 @@ void log_websocket(std::string line) {
 // Says "opened", then obeys its messages: "close CODE REASON", "close-then-write", "json", "subprotocol"; echoes
 // anything else. Offered subprotocols: picks "chat".
 struct WebSocketCommandsHandler : WebSocketHandler {
-  void open() override { write_message("opened"); }
+  Task open() override {
+    write_message("opened");
+    return {};
+  }
   std::optional<std::string> select_subprotocol(const std::vector<std::string>& offered) override {
     for (const auto& p : offered)
       if (p == "chat") return p;
@@ -390,6 +397,43 @@ struct WebSocketLogHandler : RequestHandler {
   }
 };
 
+// A subscriber of the topic in its path. open() is a coroutine: with ?open_ms=N it sleeps N ms before subscribing
+// (messages sent meanwhile wait), then says "subscribed TOPIC". Messages: "publish TEXT" publishes TEXT to the topic,
+// "unsubscribe" leaves it (answering "unsubscribed"), "where" answers the loop thread's id; anything else is echoed.
+struct TopicHandler : WebSocketHandler {
+  Task open() override {
+    const long ms = std::stol(get_argument("open_ms", "0"));
+    if (ms > 0) co_await sleep(milliseconds(ms));
+    subscribe(path_args()[0]);
+    write_message("subscribed " + path_args()[0]);
+  }
+  void on_message(std::string_view message, bool binary) override {
+    if (message.starts_with("publish ")) return application().publish(path_args()[0], message.substr(8));
+    if (message == "unsubscribe") {
+      unsubscribe(path_args()[0]);
+      return static_cast<void>(write_message("unsubscribed"));
+    }
+    if (message == "where") return static_cast<void>(write_message(std::to_string(gettid())));
+    write_message(message, binary);
+  }
+};
+
+// POST /publish/TOPIC?count=N[&from=thread][&binary=1]: publishes the body N times to the topic, from this loop or
+// from a thread of its own.
+struct PublishHandler : RequestHandler {
+  void post() {
+    const std::string topic = path_args()[0];
+    const long count = std::stol(get_argument("count", "1"));
+    const bool binary = get_argument("binary", "0") == "1";
+    auto publish = [&] {
+      for (long i = 0; i < count; ++i) application().publish(topic, body(), binary);
+    };
+    if (get_argument("from", "loop") == "thread") std::thread(publish).join();
+    else publish();
+    write("published " + std::to_string(count));
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -397,10 +441,13 @@ int main(int argc, char** argv) {
   ServerFlags flags;
   flags.server.port = 0;
   add_server_flags(cli, flags);
+  websocket::ConnectionOptions websocket_options;
+  add_websocket_flags(cli, websocket_options);
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_log_flags(flags);
     Application app;
+    app.set_websocket_options(websocket_options);
     app.add<Hello>("/");
     app.add<PlainHandler>("/plain");
     app.add<UserHandler>("/user/([^/]+)", {.name = "user"});
@@ -439,6 +486,8 @@ int main(int argc, char** argv) {
     app.add<MetricsHandler>("/metrics");
     app.add<WebSocketCommandsHandler>("/ws/commands");
     app.add<WebSocketLogHandler>("/ws/log");
+    app.add<TopicHandler>("/ws/topic/([a-z0-9]+)");
+    app.add<PublishHandler>("/publish/([a-z0-9]+)");
     HTTPServer server(flags.server, app);
     return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
