@@ -66,17 +66,17 @@ WebSocketConnection::~WebSocketConnection() {
 
 Stream::WriteAwaiter WebSocketConnection::send(std::string_view message, bool binary) {
   if (closing()) throw StreamClosedError();
-  if (has_room_for(message.size() + 14)) append_frame(stream_.output(), binary ? Opcode::binary : Opcode::text, message);
+  if (has_room()) append_frame(stream_.output(), binary ? Opcode::binary : Opcode::text, message);
   return stream_.write({});
 }
 
 void WebSocketConnection::deliver(const std::string& frame) {
-  if (closing() || !has_room_for(frame.size())) return;
+  if (closing() || !has_room()) return;
   stream_.write(frame);
 }
 
-bool WebSocketConnection::has_room_for(std::size_t size) {
-  if (stream_.write_buffer_size() + size <= options_.max_buffered_output) return true;
+bool WebSocketConnection::has_room() {
+  if (stream_.write_buffer_size() < options_.max_buffered_output) return true;
   if (options_.slow_peer == SlowPeerPolicy::drop) {
     metrics().dropped.fetch_add(1, std::memory_order_relaxed);
   } else {

@@ -43,7 +43,7 @@ struct ConnectionOptions {
   // closed (1011) when no pong came for that long since a ping (zero: the greater of 3 intervals and 30 s).
   std::chrono::duration<double> ping_interval{0};
   std::chrono::duration<double> ping_timeout{0};
-  // The bytes queued for the peer beyond which a message is not queued: dropped, or the connection closed with 1008
+  // The bytes queued for the peer from which a message is not queued: dropped, or the connection closed with 1008
   // (slow_peer), counted in metrics either way. co_await-ing each send keeps a producer well under it.
   std::size_t max_buffered_output = 1 << 20;
   SlowPeerPolicy slow_peer = SlowPeerPolicy::drop;
@@ -82,7 +82,8 @@ class WebSocketConnection final : public StreamHandler, private Subscriber {
   void send_close(std::uint16_t code, std::string_view reason);
   // Subscriber: a published frame, queued unless the peer is too slow.
   void deliver(const std::string& frame) override;
-  bool has_room_for(std::size_t size);
+  // Less than max_buffered_output is queued (one message of any size may go on top); else the slow_peer policy.
+  bool has_room();
   void schedule_ping();
   void ping_due();
   void unsubscribe_all();
