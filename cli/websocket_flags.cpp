@@ -2,8 +2,10 @@
 #include "cli/websocket_flags.hpp"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <stdexcept>
 
-#include "core/websocket/websocket_connection.hpp"
+#include "core/websocket/redis_broker.hpp"
 
 namespace updraft {
 
@@ -16,7 +18,8 @@ void add_seconds(CLI::App& app, const std::string& name, std::chrono::duration<d
 }
 }  // namespace
 
-void add_websocket_flags(CLI::App& app, websocket::ConnectionOptions& options) {
+void add_websocket_flags(CLI::App& app, WebSocketFlags& flags) {
+  websocket::ConnectionOptions& options = flags.options;
   app.add_option("--ws-max-message", options.frames.max_message_size,
                  "largest WebSocket message in bytes, before or after decompression (closed with 1009 past it)")
       ->capture_default_str()
@@ -38,6 +41,19 @@ void add_websocket_flags(CLI::App& app, websocket::ConnectionOptions& options) {
          "a WebSocket peer past --ws-max-buffered: drop its messages, or close it with 1008")
       ->default_str("drop")
       ->check(CLI::IsMember({"drop", "close"}));
+  app.add_option("--ws-redis", flags.redis,
+                 "HOST:PORT of a Redis whose pub/sub carries WebSocket topics between processes (default: none)");
+}
+
+std::unique_ptr<websocket::RedisBroker> make_broker(const WebSocketFlags& flags, websocket::Topics& topics) {
+  if (flags.redis.empty()) return nullptr;
+  const auto colon = flags.redis.rfind(':');
+  std::uint16_t port = 0;
+  const char* end = flags.redis.data() + flags.redis.size();
+  if (colon == std::string::npos || colon == 0 ||
+      std::from_chars(flags.redis.data() + colon + 1, end, port).ptr != end || port == 0)
+    throw std::runtime_error("--ws-redis: expected HOST:PORT, got '" + flags.redis + "'");
+  return std::make_unique<websocket::RedisBroker>(topics, flags.redis.substr(0, colon), port);
 }
 
 }  // namespace updraft

@@ -11,11 +11,12 @@ PACKAGES=(
   catch2 python3-pytest python3-pytest-timeout python3-requests python3-websockets
   curl procps
   systemd redis-tools python3-redis  # systemd-socket-activate; redis-cli and redis-py against the kv sample
+  libhiredis-dev redis-server  # WebSocket topics across processes through Redis pub/sub
   clang-14 libclang-rt-14-dev libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PACKAGES+=(wrk gunicorn uwsgi-core uwsgi-plugin-python3 python3-tornado nginx-light python3-waitress util-linux
-             redis-server)
+             nodejs node-ws libwebsocketpp-dev)
 fi
 
 missing=()

@@ -42,8 +42,7 @@ void Topics::publish(std::string_view topic, std::string_view message, bool bina
     std::lock_guard lock(mutex_);
     broker = broker_;
   }
-  if (broker) return broker->publish(topic, message, binary);
-  deliver(topic, message, binary);
+  if (!broker || !broker->publish(topic, message, binary)) deliver(topic, message, binary);
 }
 
 void Topics::deliver(std::string_view topic, std::string_view message, bool binary) {

@@ -29,8 +29,9 @@ class Subscriber {
 class Broker {
  public:
   virtual ~Broker() = default;
-  // Any thread; the broker must not call back into Topics from inside.
-  virtual void publish(std::string_view topic, std::string_view message, bool binary) = 0;
+  // Any thread; the broker must not call back into Topics from inside. false: the broker cannot take it now (the
+  // message then goes to this process's subscribers only).
+  virtual bool publish(std::string_view topic, std::string_view message, bool binary) = 0;
   // The first local subscriber of a topic came, or the last one left. Called under Topics' lock: must not block.
   virtual void subscribe(std::string_view topic) = 0;
   virtual void unsubscribe(std::string_view topic) = 0;

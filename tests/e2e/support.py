@@ -2,6 +2,7 @@
 import base64
 import http.client
 import os
+import random
 import re
 import signal
 import socket
@@ -46,6 +47,29 @@ def assert_clean(error_log, what="server"):
 # --- server processes ---
 
 PORT = re.compile(r"^[a-z]+://[^/]+:(\d+)/$")
+
+
+def free_port():
+    """A free port below the kernel's ephemeral range, so that no server bound to port 0 and no client connection
+    of a test running beside this one (nor one of theirs lingering in TIME_WAIT) can take it meanwhile."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        ephemeral_low = int(f.read().split()[0])
+    for _ in range(100):
+        port = random.randrange(1024, max(ephemeral_low, 1025))
+        if port_is_free(port):
+            return port
+    with socket.socket() as s:  # no free port below the range: an ephemeral one, as before
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 class ServerProcess:

@@ -1,7 +1,6 @@
 """The updraft command: load errors before binding, factories, --chdir/--pythonpath/--virtualenv, binds, logs, flags."""
 import json
 import os
-import random
 import re
 import socket
 import subprocess
@@ -11,32 +10,9 @@ import time
 import pytest
 import requests
 
-from support import APPS_DIR, SLACK, UPDRAFT, ResponseReader, http_request, start_updraft
+from support import APPS_DIR, SLACK, UPDRAFT, ResponseReader, free_port, http_request, port_is_free, start_updraft
 
 PY = "%d.%d" % sys.version_info[:2]
-
-
-def free_port():
-    """A free port below the kernel's ephemeral range, so that no server bound to port 0 and no client connection
-    of a test running beside this one (nor one of theirs lingering in TIME_WAIT) can take it meanwhile."""
-    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-        ephemeral_low = int(f.read().split()[0])
-    for _ in range(100):
-        port = random.randrange(1024, max(ephemeral_low, 1025))
-        if port_is_free(port):
-            return port
-    with socket.socket() as s:  # no free port below the range: an ephemeral one, as before
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_is_free(port):
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def run(*args, cwd=None, timeout=30):

@@ -441,13 +441,14 @@ int main(int argc, char** argv) {
   ServerFlags flags;
   flags.server.port = 0;
   add_server_flags(cli, flags);
-  websocket::ConnectionOptions websocket_options;
-  add_websocket_flags(cli, websocket_options);
+  WebSocketFlags websocket_flags;
+  add_websocket_flags(cli, websocket_flags);
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_log_flags(flags);
     Application app;
-    app.set_websocket_options(websocket_options);
+    app.set_websocket_options(websocket_flags.options);
+    auto broker = make_broker(websocket_flags, app.topics());
     app.add<Hello>("/");
     app.add<PlainHandler>("/plain");
     app.add<UserHandler>("/user/([^/]+)", {.name = "user"});
