@@ -95,6 +95,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
       ->check(CLI::ExistingDirectory);
   app.add_option("--script-name", f.script_name, "SCRIPT_NAME the app is mounted at");
   app.add_flag("--check-config", f.check_config, "load the app, check the configuration, and exit");
+  add_websocket_flags(app, f.websocket);  // for the WebSocket routes of --native plugins
 }
 
 ServerOptions GunicornFlags::server_options() const {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/websocket_flags.hpp"
 #include "core/http/http_server.hpp"
 #include "wsgi/environ.hpp"
 #include "wsgi/python_runtime.hpp"
@@ -44,6 +45,7 @@ struct GunicornFlags {
   SpoolLimits response_spool;        // --response-buffer, --response-spool-max, --spool-dir
   std::string script_name;          // SCRIPT_NAME prefix
   bool check_config = false;
+  WebSocketFlags websocket;         // --ws-*: the WebSockets of --native plugins
 
   ServerOptions server_options() const;
   py::ServerIdentity identity() const;

@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   try {
     apply_gunicorn_log_flags(flags);
     Application routes;
+    routes.set_websocket_options(flags.websocket.options);
+    auto broker = make_broker(flags.websocket, routes.topics());  // connects in the process that first uses it
     add_native_routes(flags, routes);  // before --chdir: plugin paths are relative to where we started
     py::initialize(flags.runtime);
     py::WsgiApp app(flags.app, flags.identity());

@@ -11,6 +11,7 @@
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
 #include "native/run_in_executor.hpp"
+#include "native/websocket_handler.hpp"
 #include "wsgi/python_runtime.hpp"
 
 using namespace updraft;
@@ -48,6 +49,11 @@ struct BlockingHandler : RequestHandler {
   }
 };
 
+// A WebSocket beside the WSGI app: every message comes back as it was sent.
+struct WebSocketEchoHandler : WebSocketHandler {
+  void on_message(std::string_view message, bool binary) override { write_message(message, binary); }
+};
+
 int main(int argc, char** argv) {
   CLI::App cli{"updraft mixed sample: native /native/* routes beside a WSGI app on one port"};
   ServerFlags flags;
@@ -78,6 +84,7 @@ int main(int argc, char** argv) {
     routes.add<HelloHandler>("/native/hello");
     routes.add<SleepHandler>("/native/sleep");
     routes.add<BlockingHandler>("/native/blocking");
+    routes.add<WebSocketEchoHandler>("/native/ws/echo");
     routes.add<HealthHandler>("/native/health");
     routes.add<MetricsHandler>("/native/metrics");
     routes.set_fallback(service.container());

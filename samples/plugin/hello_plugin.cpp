@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include "native/plugin.hpp"
+#include "native/websocket_handler.hpp"
 
 using namespace updraft;
 
@@ -20,7 +21,18 @@ struct NativeSleep : RequestHandler {
   }
 };
 
+// A live channel beside the site: every message a client sends reaches every client connected, on any loop thread (and
+// in every process, with --ws-redis).
+struct NativeLive : WebSocketHandler {
+  Task open() override {
+    subscribe("live");
+    return {};
+  }
+  void on_message(std::string_view message, bool binary) override { application().publish("live", message, binary); }
+};
+
 UPDRAFT_PLUGIN(app) {
   app.add<NativeHello>("/native/plugin-hello");
   app.add<NativeSleep>("/native/plugin-sleep");
+  app.add<NativeLive>("/native/ws/live");
 }

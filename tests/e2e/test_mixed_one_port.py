@@ -1,8 +1,10 @@
 """Native routes and the Flask sample on one port: one keep-alive connection alternates between C++ and Python."""
+import asyncio
 import http.client
 import json
 
 import pytest
+import websockets
 
 from support import FLASK_DIR, get
 
@@ -73,3 +75,20 @@ def test_head_on_a_native_route_and_on_flask(site):
         assert int(r.getheader("Content-Length")) > 0, path
     assert get(site, "/native/hello", conn=conn).text == "Hello, World!"
     conn.close()
+
+
+def test_a_websocket_beside_the_flask_app_on_the_same_port(site):
+    """/native/ws/echo is a native WebSocket; a Flask page and a WebSocket message alternate on one port, and an
+    upgrade request for a Flask path is the Flask app's to answer (it declines: no 101)."""
+    async def session():
+        async with websockets.connect(f"ws://127.0.0.1:{site.port}/native/ws/echo") as ws:
+            for i in range(3):
+                await ws.send(f"message {i}")
+                assert await ws.recv() == f"message {i}"
+                r = await asyncio.to_thread(get, site, "/api/items")
+                assert r.status == 200 and '"items"' in r.text
+            await ws.send(b"\x00binary")
+            assert await ws.recv() == b"\x00binary"
+        with pytest.raises(websockets.exceptions.InvalidStatusCode):
+            await websockets.connect(f"ws://127.0.0.1:{site.port}/api/items")
+    asyncio.run(asyncio.wait_for(session(), 30))

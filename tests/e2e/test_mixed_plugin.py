@@ -1,5 +1,6 @@
-"""`updraft --native libhello_plugin.so`: the plugin's C++ routes beside the Django sample on one port, and beside a
-WSGI app whose threads are all asleep; native health and metrics; plugin load errors."""
+"""`updraft --native libhello_plugin.so`: the plugin's C++ routes (a WebSocket among them) beside the Django sample on
+one port, and beside a WSGI app whose threads are all asleep; native health and metrics; plugin load errors."""
+import asyncio
 import http.client
 import os
 import re
@@ -7,6 +8,7 @@ import subprocess
 
 import pytest
 import requests
+import websockets
 
 from support import (APPS_DIR, DJANGO_DIR, FAST, PLUGIN, SLACK, UPDRAFT, Background, get, metrics, start_updraft,
                      wait_counted, wait_metric)
@@ -136,3 +138,19 @@ def test_a_bad_plugin_stops_updraft_before_it_listens(plugin, message):
     assert done.returncode == 1
     assert "listening" not in done.stdout
     assert done.stderr.startswith("updraft: ") and message in done.stderr, done.stderr
+
+
+def test_a_plugins_websocket_route_gives_the_django_site_a_live_channel(django_site):
+    """The plugin's /native/ws/live: a message from one client reaches every client (topics), while Django serves
+    its pages on the same port."""
+    async def session():
+        url = f"ws://127.0.0.1:{django_site.port}/native/ws/live"
+        async with websockets.connect(url) as a, websockets.connect(url) as b:
+            await a.send("note saved")
+            assert await asyncio.wait_for(a.recv(), 10) == "note saved"
+            assert await asyncio.wait_for(b.recv(), 10) == "note saved"
+            r = await asyncio.to_thread(get, django_site, "/")
+            assert r.status == 200 and TOKEN.search(r.text)
+            await b.send(b"\x01binary")
+            assert await asyncio.wait_for(a.recv(), 10) == b"\x01binary"
+    asyncio.run(asyncio.wait_for(session(), 30))
