@@ -12,11 +12,12 @@ PACKAGES=(
   curl procps
   systemd redis-tools python3-redis  # systemd-socket-activate; redis-cli and redis-py against the kv sample
   libhiredis-dev redis-server  # WebSocket topics across processes through Redis pub/sub
+  nodejs node-ws  # Node's ws client in the WebSocket interoperability tests
   clang-14 libclang-rt-14-dev libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--bench" ]]; then
   PACKAGES+=(wrk gunicorn uwsgi-core uwsgi-plugin-python3 python3-tornado nginx-light python3-waitress util-linux
-             nodejs node-ws libwebsocketpp-dev)
+             libwebsocketpp-dev)
 fi
 
 missing=()
