@@ -1,4 +1,4 @@
-// WebSocket flags: CLI11 options mapped onto websocket::ConnectionOptions.
+// WebSocket flags: CLI11 options mapped onto websocket::ConnectionOptions, and the Redis broker.
 #include "cli/websocket_flags.hpp"
 
 #include <CLI/CLI.hpp>
@@ -41,6 +41,11 @@ void add_websocket_flags(CLI::App& app, WebSocketFlags& flags) {
          "a WebSocket peer past --ws-max-buffered: drop its messages, or close it with 1008")
       ->default_str("drop")
       ->check(CLI::IsMember({"drop", "close"}));
+  app.add_option_function<std::string>(
+         "--ws-deflate", [&options](const std::string& v) { options.deflate.enabled = v == "on"; },
+         "permessage-deflate for the WebSockets whose client offers it: on or off")
+      ->default_str(options.deflate.enabled ? "on" : "off")
+      ->check(CLI::IsMember({"on", "off"}));
   app.add_option("--ws-redis", flags.redis,
                  "HOST:PORT of a Redis whose pub/sub carries WebSocket topics between processes (default: none)");
 }

@@ -19,7 +19,8 @@ struct WebSocketFlags {
   std::string redis;  // --ws-redis HOST:PORT, or empty: topics stay in the process
 };
 
-// Registers --ws-max-message, --ws-ping-interval, --ws-ping-timeout, --ws-max-buffered, --ws-slow-peer and --ws-redis.
+// Registers --ws-max-message, --ws-ping-interval, --ws-ping-timeout, --ws-max-buffered, --ws-slow-peer, --ws-deflate
+// (its default: flags.options.deflate.enabled as given) and --ws-redis.
 void add_websocket_flags(CLI::App& app, WebSocketFlags& flags);
 
 // The broker --ws-redis asks for, set on topics (none without the flag); keep it until the server has stopped.

@@ -241,6 +241,7 @@ void RequestHandler::switch_protocols(ResponseWriter::ProtocolFactory next) {
   headers().remove("Content-Type");
   headers_written_ = finished_ = true;
   std::exchange(writer_, nullptr)->switch_protocols(headers(), std::move(next));
+  headers_.reset();  // encoded into the 101; the connection may live for hours
 }
 
 RequestHandler::FlushAwaiter RequestHandler::flush() {

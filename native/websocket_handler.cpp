@@ -55,10 +55,22 @@ void WebSocketHandler::get() {
       set_header("Sec-WebSocket-Protocol", subprotocol_);
     }
   }
-  switch_protocols([this](Stream& stream, std::unique_ptr<RequestHead> head, std::unique_ptr<RequestDelegate> owner) {
+  websocket::ConnectionOptions options = connection_options();
+  std::optional<websocket::DeflateParameters> deflate;
+  if (auto offers = request().headers.get_joined("sec-websocket-extensions")) {
+    if (auto compression = get_compression_options()) {
+      if (auto agreed = websocket::negotiate_deflate(*offers, *compression)) {
+        set_header("Sec-WebSocket-Extensions", agreed->response);
+        options.deflate = *compression;
+        deflate = agreed->parameters;
+      }
+    }
+  }
+  switch_protocols([this, options, deflate](Stream& stream, std::unique_ptr<RequestHead> head,
+                                            std::unique_ptr<RequestDelegate> owner) {
     websocket::ConnectionUser& user = *this;  // a private base: converted here, where it is accessible
     auto connection = std::make_unique<websocket::WebSocketConnection>(stream, user, std::move(head),
-                                                                        std::move(owner), connection_options());
+                                                                        std::move(owner), options, deflate);
     connection_ = connection.get();
     try {
       open_task_ = open();
@@ -84,6 +96,11 @@ void WebSocketHandler::opened() {
 }
 
 websocket::ConnectionOptions WebSocketHandler::connection_options() { return application().websocket_options(); }
+
+std::optional<websocket::DeflateOptions> WebSocketHandler::get_compression_options() {
+  const websocket::DeflateOptions& deflate = application().websocket_options().deflate;
+  return deflate.enabled ? std::optional(deflate) : std::nullopt;
+}
 
 void WebSocketHandler::subscribe(std::string_view topic) { connection().subscribe(application().topics(), topic); }
 

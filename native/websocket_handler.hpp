@@ -46,6 +46,9 @@ class WebSocketHandler : public RequestHandler, private websocket::ConnectionUse
   // The limits and pings of this WebSocket: by default the application's websocket_options() (Tornado's
   // websocket_max_message_size, default 10 MiB, websocket_ping_interval and websocket_ping_timeout).
   virtual websocket::ConnectionOptions connection_options();
+  // Tornado's get_compression_options(): permessage-deflate's settings when the client offers it, or none (no
+  // compression). Default: connection_options().deflate if it is enabled (it is not unless the app enables it).
+  virtual std::optional<websocket::DeflateOptions> get_compression_options();
 
   // --- calls ---
   // Sends a text (or binary) message; co_await the result to wait until the connection's queue is under its low

@@ -62,6 +62,11 @@ std::size_t HeaderList::heap_bytes() const {
   return bytes;
 }
 
+void HeaderList::shrink_to_fit() {
+  storage_.shrink_to_fit();
+  fields_.shrink_to_fit();
+}
+
 void HeaderList::clear() {
   storage_.clear();
   fields_.clear();

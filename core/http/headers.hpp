@@ -59,6 +59,8 @@ class HeaderList {
   std::size_t storage_bytes() const { return storage_.size(); }
   // Heap bytes held beyond the inline room, kept across clear().
   std::size_t heap_bytes() const;
+  // Gives back the room beyond what the fields take (a head kept for a long connection's life).
+  void shrink_to_fit();
 
  private:
   struct Slot {

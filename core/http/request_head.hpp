@@ -46,6 +46,11 @@ struct RequestHead {
   // request cannot pin its memory for the life of the process.
   std::size_t retained_bytes() const { return target.capacity() + headers.heap_bytes(); }
   static constexpr std::size_t kMaxPooledBytes = 8 * 1024;
+  // Gives back the room beyond what the head takes (a head kept for a long connection's life, e.g. a WebSocket's).
+  void shrink_to_fit() {
+    target.shrink_to_fit();
+    headers.shrink_to_fit();
+  }
 
   void clear() {
     method = {};

@@ -9,7 +9,9 @@
 #include <mutex>
 
 #include "core/net/metrics.hpp"
+#include "core/websocket/deflate_codec.hpp"
 #include "core/websocket/frame_writer.hpp"
+#include "core/websocket/utf8.hpp"
 
 namespace updraft::websocket {
 
@@ -40,16 +42,46 @@ WebSocketMetrics& metrics() {
 
 using Clock = std::chrono::steady_clock;
 Clock::duration to_clock(std::chrono::duration<double> d) { return std::chrono::duration_cast<Clock::duration>(d); }
+
+ConnectionOptions with_deflate(ConnectionOptions options, bool deflate) {
+  options.frames.deflate = deflate;
+  return options;
+}
+
+// A loop thread's room for one message being inflated or deflated; what a huge message grew is given back after it.
+struct Scratch {
+  std::string bytes;
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  std::string& clear() {
+    bytes.clear();
+    return bytes;
+  }
+  void trim() {
+    if (bytes.capacity() > (1u << 20)) std::string().swap(bytes);
+  }
+};
+thread_local Scratch inflated, deflated;
 }  // namespace
 
+struct WebSocketConnection::Compression {
+  Compression(const DeflateParameters& agreed, const DeflateOptions& options)
+      : deflater(agreed, options), inflater(agreed) {}
+  MessageDeflater deflater;
+  MessageInflater inflater;
+};
+
 WebSocketConnection::WebSocketConnection(Stream& stream, ConnectionUser& user, std::unique_ptr<RequestHead> head,
-                                         std::unique_ptr<RequestDelegate> owner, ConnectionOptions options)
+                                         std::unique_ptr<RequestDelegate> owner, ConnectionOptions options,
+                                         const std::optional<DeflateParameters>& deflate)
     : stream_(stream),
       user_(user),
       head_(std::move(head)),
       owner_(std::move(owner)),
-      options_(options),
+      options_(with_deflate(options, deflate.has_value())),
       parser_(options_.frames) {
+  if (deflate) compression_ = std::make_unique<Compression>(*deflate, options_.deflate);
+  head_->shrink_to_fit();
   metrics().open.fetch_add(1, std::memory_order_relaxed);
   if (options_.ping_interval > std::chrono::duration<double>::zero()) {
     if (options_.ping_timeout <= std::chrono::duration<double>::zero())
@@ -66,7 +98,16 @@ WebSocketConnection::~WebSocketConnection() {
 
 Stream::WriteAwaiter WebSocketConnection::send(std::string_view message, bool binary) {
   if (closing()) throw StreamClosedError();
-  if (has_room()) append_frame(stream_.output(), binary ? Opcode::binary : Opcode::text, message);
+  if (!has_room()) return stream_.write({});
+  const Opcode opcode = binary ? Opcode::binary : Opcode::text;
+  if (!compression_) {
+    append_frame(stream_.output(), opcode, message);
+  } else {
+    std::string& packed = deflated.clear();
+    compression_->deflater.compress(message, packed);
+    append_frame(stream_.output(), opcode, packed, {.compressed = true});
+    deflated.trim();
+  }
   return stream_.write({});
 }
 
@@ -163,15 +204,19 @@ void WebSocketConnection::on_data(Stream& stream) {
         if (stream.at_end()) stream.close("the peer ended the connection without a Close frame");
         return;
       case FrameParser::Kind::error:
-        spdlog::debug("{}: WebSocket closed with {}: {}", stream.peer_address(), e.code, e.payload);
-        timer_.cancel();
-        if (!close_sent_) send_close(e.code, e.payload);
-        stream.stop_reading();
-        return stream.close_after_writes(Stream::Linger::always);
+        return fail(e.code, e.payload);
       case FrameParser::Kind::text:
-      case FrameParser::Kind::binary:
-        if (!close_sent_) user_.message_received(e.payload, e.kind == FrameParser::Kind::binary);
+      case FrameParser::Kind::binary: {
+        if (close_sent_) break;
+        std::string_view message = e.payload;
+        if (e.compressed) {
+          if (std::uint16_t refused = inflate(e.payload, e.kind == FrameParser::Kind::text, message))
+            return fail(refused, message);
+        }
+        user_.message_received(message, e.kind == FrameParser::Kind::binary);
+        inflated.trim();
         break;
+      }
       case FrameParser::Kind::ping:
         if (!close_sent_) {
           append_frame(stream.output(), Opcode::pong, e.payload);
@@ -193,6 +238,28 @@ void WebSocketConnection::on_data(Stream& stream) {
         return stream.close_after_writes(Stream::Linger::always);
     }
   }
+}
+
+void WebSocketConnection::fail(std::uint16_t code, std::string_view reason) {
+  spdlog::debug("{}: WebSocket closed with {}: {}", stream_.peer_address(), code, reason);
+  timer_.cancel();
+  if (!close_sent_) send_close(code, reason);
+  stream_.stop_reading();
+  stream_.close_after_writes(Stream::Linger::always);
+}
+
+std::uint16_t WebSocketConnection::inflate(std::string_view payload, bool text, std::string_view& message) {
+  std::string& out = inflated.clear();
+  const MessageInflater::Result result =
+      compression_->inflater.decompress(payload, options_.frames.max_message_size, out);
+  if (result == MessageInflater::Result::too_big) message = "message too big";
+  else if (result == MessageInflater::Result::invalid) message = "invalid compressed data";
+  else if (text && !is_valid_utf8(out)) message = "invalid UTF-8";
+  else {
+    message = out;
+    return 0;
+  }
+  return result == MessageInflater::Result::ok ? kCloseInvalidPayload : close_code(result);
 }
 
 void WebSocketConnection::on_close(Stream&) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "core/net/stream.hpp"
 #include "core/websocket/close_codes.hpp"
 #include "core/websocket/frame_parser.hpp"
+#include "core/websocket/permessage_deflate.hpp"
 #include "core/websocket/topics.hpp"
 
 namespace updraft::websocket {
@@ -37,6 +39,8 @@ enum class SlowPeerPolicy : std::uint8_t { drop, close };
 
 struct ConnectionOptions {
   FrameOptions frames;
+  // permessage-deflate (RFC 7692), when enabled and the client offers it. Off by default, as in Tornado.
+  DeflateOptions deflate;
   // After our Close frame, how long the peer has to answer with its own before the connection is aborted.
   std::chrono::duration<double> close_timeout = std::chrono::seconds(5);
   // Tornado's websocket_ping_interval: a ping every interval (zero: none); websocket_ping_timeout: the connection is
@@ -52,8 +56,10 @@ struct ConnectionOptions {
 class WebSocketConnection final : public StreamHandler, private Subscriber {
  public:
   // The request's head and delegate (the user, as a handler of that request) live as long as the connection.
+  // deflate: the permessage-deflate parameters agreed in the handshake (negotiate_deflate), if any.
   WebSocketConnection(Stream& stream, ConnectionUser& user, std::unique_ptr<RequestHead> head,
-                      std::unique_ptr<RequestDelegate> owner, ConnectionOptions options);
+                      std::unique_ptr<RequestDelegate> owner, ConnectionOptions options,
+                      const std::optional<DeflateParameters>& deflate = std::nullopt);
   ~WebSocketConnection() override;
 
   // Queues a message; co_await the result to wait until the stream's queue is back under its low watermark.
@@ -80,6 +86,10 @@ class WebSocketConnection final : public StreamHandler, private Subscriber {
 
  private:
   void send_close(std::uint16_t code, std::string_view reason);
+  // The peer broke the protocol: our Close frame with code, then the end.
+  void fail(std::uint16_t code, std::string_view reason);
+  // Inflates a compressed message into message (0), or refuses it: the close code, and the reason in message.
+  std::uint16_t inflate(std::string_view payload, bool text, std::string_view& message);
   // Subscriber: a published frame, queued unless the peer is too slow.
   void deliver(const std::string& frame) override;
   // Less than max_buffered_output is queued (one message of any size may go on top); else the slow_peer policy.
@@ -96,6 +106,8 @@ class WebSocketConnection final : public StreamHandler, private Subscriber {
   FrameParser parser_;
   TimerHandle timer_;  // the next ping, or once closing, the end of the peer's time to answer
   std::chrono::steady_clock::time_point last_ping_{}, last_pong_{};
+  struct Compression;
+  std::unique_ptr<Compression> compression_;  // with permessage-deflate
   Topics* topics_ = nullptr;  // set by the first subscribe()
   std::vector<std::string> subscriptions_;
   std::uint16_t close_code_ = kCloseAbnormal;  // what on_close() reports: the peer's Close frame, if it sent one

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   flags.server.port = 8888;
   add_server_flags(cli, flags);
   WebSocketFlags websocket_flags;
+  websocket_flags.options.deflate.enabled = true;  // /ws/echo compresses when the client offers it
   add_websocket_flags(cli, websocket_flags);
   CLI11_PARSE(cli, argc, argv);
   try {

@@ -520,8 +520,9 @@ def close_payload(code, reason=b""):
 class RawWebSocket:
     """A WebSocket opened by hand on a socket, for frames no client library would send."""
 
-    def __init__(self, server, first_frames=b"", path="/ws/echo", rcvbuf=None):
-        """rcvbuf: a receive buffer size set before connecting (a small one makes a client that the server fills)."""
+    def __init__(self, server, first_frames=b"", path="/ws/echo", rcvbuf=None, extensions=None):
+        """rcvbuf: a receive buffer size set before connecting (a small one makes a client that the server fills);
+        extensions: a Sec-WebSocket-Extensions value to offer."""
         if rcvbuf is None:
             self.sock = server.connect()
         else:
@@ -530,6 +531,8 @@ class RawWebSocket:
             self.sock.settimeout(5)
             self.sock.connect((server.host, server.port))
         head = [("Host", f"127.0.0.1:{server.port}")] + HANDSHAKE
+        if extensions is not None:
+            head.append(("Sec-WebSocket-Extensions", extensions))
         lines = "".join(f"{k}: {v}\r\n" for k, v in head)
         self.sock.sendall(f"GET {path} HTTP/1.1\r\n{lines}\r\n".encode() + first_frames)
         self.buf = b""
