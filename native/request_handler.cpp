@@ -125,6 +125,11 @@ void RequestHandler::write_error(int status) {
   buffer_.append(code).append(": ").append(reason).append("</body></html>");
 }
 
+const std::string& RequestHandler::error_reason() const {
+  static const std::string none;
+  return error_reason_ ? *error_reason_ : none;
+}
+
 void RequestHandler::send_error(int status, std::string_view reason) {
   if (headers_written_) {
     spdlog::error("cannot send error {}: response already started", status);
@@ -139,7 +144,7 @@ void RequestHandler::send_error(int status, std::string_view reason) {
   headers_.reset();
   if (allow) headers().add("Allow", *allow);
   set_status(status);
-  error_reason_ = reason.empty() ? reason_phrase(status) : reason;
+  error_reason_ = std::make_unique<std::string>(reason.empty() ? reason_phrase(status) : reason);
   try {
     write_error(status);
   } catch (const std::exception& e) {

@@ -89,7 +89,7 @@ class RequestHandler : public HandlerDelegate {
   // phrase in the page (the status line keeps the standard one).
   void send_error(int status, std::string_view reason = {});
   // The reason phrase of the error being sent (HTTPError's reason, or the standard one), for write_error().
-  const std::string& error_reason() const { return error_reason_; }
+  const std::string& error_reason() const;
   bool finished() const { return finished_; }
 
   // Waiting without blocking the loop: co_await sleep(100ms).
@@ -136,7 +136,7 @@ class RequestHandler : public HandlerDelegate {
   int status_ = 200;
   std::unique_ptr<HeaderList> headers_;
   std::string buffer_;
-  std::string error_reason_;
+  std::unique_ptr<std::string> error_reason_;  // only once an error is sent
   Arguments arguments_;
   bool arguments_parsed_ = false;
   bool headers_written_ = false;

@@ -137,11 +137,17 @@ void WebSocketHandler::message_received(std::string_view message, bool binary) {
   }
 }
 
-void WebSocketHandler::connection_closed(std::uint16_t code, std::string_view reason) {
-  if (code != websocket::kCloseAbnormal) {
-    close_code_ = code;
-    close_reason_ = reason;
-  }
+std::optional<std::uint16_t> WebSocketHandler::close_code() const {
+  if (!connection_ || connection_->close_code() == websocket::kCloseAbnormal) return std::nullopt;
+  return connection_->close_code();
+}
+
+const std::string& WebSocketHandler::close_reason() const {
+  static const std::string none;
+  return connection_ ? connection_->close_reason() : none;
+}
+
+void WebSocketHandler::connection_closed(std::uint16_t, std::string_view) {
   try {
     on_close();
   } catch (const std::exception& e) {

@@ -67,8 +67,8 @@ class WebSocketHandler : public RequestHandler, private websocket::ConnectionUse
   // unsubscribe() or its end.
   void subscribe(std::string_view topic);
   void unsubscribe(std::string_view topic);
-  std::optional<std::uint16_t> close_code() const { return close_code_; }
-  const std::string& close_reason() const { return close_reason_; }
+  std::optional<std::uint16_t> close_code() const;
+  const std::string& close_reason() const;
   const std::string& selected_subprotocol() const { return subprotocol_; }
 
   // The handshake (RFC 6455 4.2): 400 or 426 for a bad one, 403 for a foreign origin, else 101 and open().
@@ -84,8 +84,6 @@ class WebSocketHandler : public RequestHandler, private websocket::ConnectionUse
   void opened();
 
   websocket::WebSocketConnection* connection_ = nullptr;
-  std::optional<std::uint16_t> close_code_;
-  std::string close_reason_;
   std::string subprotocol_;
   Task open_task_;  // a coroutine open() still running
 };

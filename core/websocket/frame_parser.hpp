@@ -70,6 +70,8 @@ class FrameParser {
   // Reads from the start of input (the bytes not consumed yet) up to the next event.
   Event next(std::string_view input);
 
+  std::size_t max_message_size() const { return max_message_size_; }
+
   // The heap memory the parser holds: 0 between messages.
   std::size_t heap_bytes() const { return buffer_.capacity(); }
 

@@ -41,11 +41,17 @@ WebSocketMetrics& metrics() {
 }
 
 using Clock = std::chrono::steady_clock;
-Clock::duration to_clock(std::chrono::duration<double> d) { return std::chrono::duration_cast<Clock::duration>(d); }
+Clock::duration to_clock(std::chrono::duration<float> d) { return std::chrono::duration_cast<Clock::duration>(d); }
 
-ConnectionOptions with_deflate(ConnectionOptions options, bool deflate) {
-  options.frames.deflate = deflate;
+FrameOptions with_deflate(FrameOptions options, bool deflate) {
+  options.deflate = deflate;
   return options;
+}
+
+// Tornado's default ping timeout: the greater of 3 intervals and 30 s.
+std::chrono::duration<double> effective_ping_timeout(const ConnectionOptions& o) {
+  if (o.ping_timeout > std::chrono::duration<double>::zero()) return o.ping_timeout;
+  return std::max<std::chrono::duration<double>>(3 * o.ping_interval, std::chrono::seconds(30));
 }
 
 // A loop thread's room for one message being inflated or deflated; what a huge message grew is given back after it.
@@ -64,6 +70,13 @@ struct Scratch {
 thread_local Scratch inflated, deflated;
 }  // namespace
 
+WebSocketConnection::Settings::Settings(const ConnectionOptions& o)
+    : close_timeout(o.close_timeout),
+      ping_interval(o.ping_interval),
+      ping_timeout(effective_ping_timeout(o)),
+      max_buffered_output(o.max_buffered_output),
+      slow_peer(o.slow_peer) {}
+
 struct WebSocketConnection::Compression {
   Compression(const DeflateParameters& agreed, const DeflateOptions& options)
       : deflater(agreed, options), inflater(agreed) {}
@@ -78,14 +91,12 @@ WebSocketConnection::WebSocketConnection(Stream& stream, ConnectionUser& user, s
       user_(user),
       head_(std::move(head)),
       owner_(std::move(owner)),
-      options_(with_deflate(options, deflate.has_value())),
-      parser_(options_.frames) {
-  if (deflate) compression_ = std::make_unique<Compression>(*deflate, options_.deflate);
+      settings_(options),
+      parser_(with_deflate(options.frames, deflate.has_value())) {
+  if (deflate) compression_ = std::make_unique<Compression>(*deflate, options.deflate);
   head_->shrink_to_fit();
   metrics().open.fetch_add(1, std::memory_order_relaxed);
-  if (options_.ping_interval > std::chrono::duration<double>::zero()) {
-    if (options_.ping_timeout <= std::chrono::duration<double>::zero())
-      options_.ping_timeout = std::max<std::chrono::duration<double>>(3 * options_.ping_interval, std::chrono::seconds(30));
+  if (settings_.ping_interval > std::chrono::duration<float>::zero()) {
     last_ping_ = last_pong_ = Clock::now();
     schedule_ping();
   }
@@ -117,48 +128,59 @@ void WebSocketConnection::deliver(const std::string& frame) {
 }
 
 bool WebSocketConnection::has_room() {
-  if (stream_.write_buffer_size() < options_.max_buffered_output) return true;
-  if (options_.slow_peer == SlowPeerPolicy::drop) {
+  if (stream_.write_buffer_size() < settings_.max_buffered_output) return true;
+  if (settings_.slow_peer == SlowPeerPolicy::drop) {
     metrics().dropped.fetch_add(1, std::memory_order_relaxed);
   } else {
     metrics().slow_closed.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("{}: WebSocket closed: more than {} bytes waiting for the peer", stream_.peer_address(),
-                 options_.max_buffered_output);
+                 settings_.max_buffered_output);
     close(kClosePolicyViolation, "too slow");
   }
   return false;
 }
 
+// The topics of a connection that subscribed to any (most connections of a chat do, most of an API do not).
+struct WebSocketConnection::Subscriptions {
+  Topics* topics;
+  std::vector<std::string> names;
+};
+
 void WebSocketConnection::subscribe(Topics& topics, std::string_view topic) {
-  if (topics_ && topics_ != &topics) throw std::logic_error("a WebSocket subscribes to the topics of one Topics only");
-  if (stream_.closed() || std::find(subscriptions_.begin(), subscriptions_.end(), topic) != subscriptions_.end())
-    return;
-  topics_ = &topics;
+  if (stream_.closed()) return;
+  if (!subscriptions_) subscriptions_ = std::make_unique<Subscriptions>(Subscriptions{&topics, {}});
+  if (subscriptions_->topics != &topics)
+    throw std::logic_error("a WebSocket subscribes to the topics of one Topics only");
+  std::vector<std::string>& names = subscriptions_->names;
+  if (std::find(names.begin(), names.end(), topic) != names.end()) return;
   topics.subscribe(stream_.loop(), topic, *this);
-  subscriptions_.emplace_back(topic);
+  names.emplace_back(topic);
 }
 
 void WebSocketConnection::unsubscribe(std::string_view topic) {
-  auto it = std::find(subscriptions_.begin(), subscriptions_.end(), topic);
-  if (it == subscriptions_.end()) return;
-  topics_->unsubscribe(stream_.loop(), topic, *this);
-  subscriptions_.erase(it);
+  if (!subscriptions_) return;
+  std::vector<std::string>& names = subscriptions_->names;
+  auto it = std::find(names.begin(), names.end(), topic);
+  if (it == names.end()) return;
+  subscriptions_->topics->unsubscribe(stream_.loop(), topic, *this);
+  names.erase(it);
 }
 
 void WebSocketConnection::unsubscribe_all() {
-  for (const std::string& topic : subscriptions_) topics_->unsubscribe(stream_.loop(), topic, *this);
-  subscriptions_.clear();
+  if (!subscriptions_) return;
+  for (const std::string& topic : subscriptions_->names) subscriptions_->topics->unsubscribe(stream_.loop(), topic, *this);
+  subscriptions_.reset();
 }
 
 void WebSocketConnection::schedule_ping() {
-  timer_ = stream_.loop().call_later(to_clock(options_.ping_interval), [this] { ping_due(); });
+  timer_ = stream_.loop().call_later(to_clock(settings_.ping_interval), [this] { ping_due(); });
 }
 
 // Tornado's periodic ping: closes when the last ping has waited longer than ping_timeout for its pong.
 void WebSocketConnection::ping_due() {
   if (closing()) return;
   const Clock::time_point now = Clock::now();
-  if (last_ping_ > last_pong_ && now - last_pong_ > to_clock(options_.ping_timeout)) {
+  if (last_ping_ > last_pong_ && now - last_pong_ > to_clock(settings_.ping_timeout)) {
     spdlog::info("{}: WebSocket closed: no pong for {:.1f} s", stream_.peer_address(),
                  std::chrono::duration<double>(now - last_pong_).count());
     return close(kCloseInternalError, "ping timeout");
@@ -178,7 +200,7 @@ void WebSocketConnection::ping(std::string_view data) {
 void WebSocketConnection::close(std::uint16_t code, std::string_view reason) {
   if (closing()) return;
   send_close(code, reason);
-  timer_ = stream_.loop().call_later(to_clock(options_.close_timeout),
+  timer_ = stream_.loop().call_later(to_clock(settings_.close_timeout),
                                      [this] { stream_.close("no Close frame from the peer in time"); });
 }
 
@@ -251,7 +273,7 @@ void WebSocketConnection::fail(std::uint16_t code, std::string_view reason) {
 std::uint16_t WebSocketConnection::inflate(std::string_view payload, bool text, std::string_view& message) {
   std::string& out = inflated.clear();
   const MessageInflater::Result result =
-      compression_->inflater.decompress(payload, options_.frames.max_message_size, out);
+      compression_->inflater.decompress(payload, parser_.max_message_size(), out);
   if (result == MessageInflater::Result::too_big) message = "message too big";
   else if (result == MessageInflater::Result::invalid) message = "invalid compressed data";
   else if (text && !is_valid_utf8(out)) message = "invalid UTF-8";
@@ -259,7 +281,7 @@ std::uint16_t WebSocketConnection::inflate(std::string_view payload, bool text, 
     message = out;
     return 0;
   }
-  return result == MessageInflater::Result::ok ? kCloseInvalidPayload : close_code(result);
+  return result == MessageInflater::Result::ok ? kCloseInvalidPayload : websocket::close_code(result);
 }
 
 void WebSocketConnection::on_close(Stream&) {

@@ -75,6 +75,9 @@ class WebSocketConnection final : public StreamHandler, private Subscriber {
   // Starts the closing handshake: our Close frame now, the peer's answer within close_timeout, then the end.
   void close(std::uint16_t code = kCloseNormal, std::string_view reason = {});
   bool closing() const { return close_sent_ || stream_.closed(); }
+  // The peer's Close frame's code (kCloseNoStatus if it had none) and reason; kCloseAbnormal before one came.
+  std::uint16_t close_code() const { return close_code_; }
+  const std::string& close_reason() const { return close_reason_; }
   const RequestHead& request() const { return *head_; }
   Stream& stream() { return stream_; }
 
@@ -102,14 +105,22 @@ class WebSocketConnection final : public StreamHandler, private Subscriber {
   ConnectionUser& user_;
   std::unique_ptr<RequestHead> head_;
   std::unique_ptr<RequestDelegate> owner_;
-  ConnectionOptions options_;
+  // The options read after the start, kept small: a connection may idle for hours, and there may be 100,000 of them.
+  struct Settings {
+    explicit Settings(const ConnectionOptions& options);
+    std::chrono::duration<float> close_timeout, ping_interval, ping_timeout;
+    std::size_t max_buffered_output;
+    SlowPeerPolicy slow_peer;
+  };
+
+  Settings settings_;
   FrameParser parser_;
   TimerHandle timer_;  // the next ping, or once closing, the end of the peer's time to answer
   std::chrono::steady_clock::time_point last_ping_{}, last_pong_{};
   struct Compression;
   std::unique_ptr<Compression> compression_;  // with permessage-deflate
-  Topics* topics_ = nullptr;  // set by the first subscribe()
-  std::vector<std::string> subscriptions_;
+  struct Subscriptions;
+  std::unique_ptr<Subscriptions> subscriptions_;  // from the first subscribe()
   std::uint16_t close_code_ = kCloseAbnormal;  // what on_close() reports: the peer's Close frame, if it sent one
   std::string close_reason_;
   bool close_sent_ = false;
