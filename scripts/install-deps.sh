@@ -10,6 +10,7 @@ PACKAGES=(
   python3-dev python3-flask python3-django
   catch2 python3-pytest python3-pytest-timeout python3-requests python3-websockets
   curl procps
+  chromium chromium-driver python3-selenium  # the chat sample's browser tests (tests/e2e/test_chat_browser.py)
   systemd redis-tools python3-redis  # systemd-socket-activate; redis-cli and redis-py against the kv sample
   libhiredis-dev redis-server  # WebSocket topics across processes through Redis pub/sub
   nodejs node-ws  # Node's ws client in the WebSocket interoperability tests
