@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sanitizer passes for CI: the whole suite under ASan+UBSan, and under TSan the tests whose threads meet: WSGI, mixed,
-# and WebSocket topics published across loops and processes.
+# WebSocket topics published across loops and processes, and the chat sample (pollers woken across loops).
 # Each pass builds only what it needs, in its own tree (build-asan/, build-tsan/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,6 @@ fi
 if [[ "$pass" == all || "$pass" == thread ]]; then
   echo "=== TSan: WSGI, mixed and WebSocket topics tests"
   cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUPDRAFT_SANITIZE=thread >/dev/null
-  cmake --build build-tsan -j2 --target updraft mixed hello_plugin native_test_app
-  (cd build-tsan && ctest --output-on-failure -j2 -R 'e2e_test_(wsgi|mixed|flask|django|websocket_topics|websocket_redis)')
+  cmake --build build-tsan -j2 --target updraft mixed hello_plugin native_test_app chat
+  (cd build-tsan && ctest --output-on-failure -j2 -R 'e2e_test_(wsgi|mixed|flask|django|websocket_topics|websocket_redis|chat)')
 fi

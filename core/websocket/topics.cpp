@@ -1,5 +1,5 @@
 // Topics: the subscribers of each loop, kept on that loop's thread; publishing encodes a frame once and posts it to
-// each loop that has subscribers.
+// each loop that has subscribers, in the order of the publishes.
 #include "core/websocket/topics.hpp"
 
 #include <algorithm>
@@ -48,19 +48,12 @@ void Topics::publish(std::string_view topic, std::string_view message, bool bina
 void Topics::deliver(std::string_view topic, std::string_view message, bool binary) {
   auto frame = std::make_shared<std::string>();
   append_frame(*frame, binary ? Opcode::binary : Opcode::text, message);
-  std::shared_ptr<LoopTopics> here;
-  {
-    std::lock_guard lock(mutex_);
-    if (!topic_counts_.contains(topic)) return;
-    for (const auto& loop_topics : loops_) {
-      if (loop_topics->loop.in_loop_thread()) {
-        here = loop_topics;
-        continue;
-      }
-      loop_topics->loop.post([loop_topics, topic = std::string(topic), frame] { loop_topics->deliver(topic, *frame); });
-    }
-  }
-  if (here) here->deliver(topic, *frame);
+  std::lock_guard lock(mutex_);
+  if (!topic_counts_.contains(topic)) return;
+  // Posted to the publishing loop too: a loop runs its posts in order, so publishes ordered across threads (one after
+  // the other under a lock, say) reach every subscriber in that order, which delivering on the spot would break.
+  for (const auto& loop_topics : loops_)
+    loop_topics->loop.post([loop_topics, topic = std::string(topic), frame] { loop_topics->deliver(topic, *frame); });
 }
 
 std::shared_ptr<Topics::LoopTopics> Topics::find_loop(const Loop& loop) const {

@@ -44,7 +44,9 @@ class Topics {
   Topics(const Topics&) = delete;
   Topics& operator=(const Topics&) = delete;
 
-  // From any thread: every subscriber of topic, on every loop (through the broker, if there is one, in every process).
+  // From any thread: every subscriber of topic, on every loop (through the broker, if there is one, in every process),
+  // soon after (on the subscriber's loop thread, in a turn of its own). Publishes ordered across threads reach each
+  // subscriber in that order.
   void publish(std::string_view topic, std::string_view message, bool binary = false);
   // From any thread: the subscribers of topic in this process; what a broker calls with the messages it receives.
   void deliver(std::string_view topic, std::string_view message, bool binary);

@@ -1,4 +1,5 @@
-// Unit tests for Topics: a publish from any thread reaches the subscribers of every loop once, as one encoded frame;
+// Unit tests for Topics: a publish from any thread reaches the subscribers of every loop once, as one encoded frame,
+// in the order of the publishes;
 // subscribing twice, unsubscribing and the last subscriber of a loop leaving; the broker hears of a topic when its
 // first subscriber in the process comes and its last leaves, takes the publishes, and when it cannot, they stay local.
 #include <catch2/catch.hpp>
@@ -96,15 +97,22 @@ TEST_CASE("a publish from any thread reaches every loop's subscribers once") {
   CHECK(on_b.received() == expected);
   CHECK(elsewhere.received().empty());
 
-  SECTION("a publish on a loop thread reaches that loop's subscribers before it returns") {
-    a.on_loop([&] {
-      topics.publish("news", "from loop a", true);
-      CHECK(on_a.received().size() == 2);
+  SECTION("publishes from two loops, one after the other, reach every subscriber in that order") {
+    // b publishes after a did, from a turn that began before a's publish was posted to b.
+    std::promise<void> a_published;
+    b.loop.post([&, after = a_published.get_future().share()] {
+      after.wait();
+      topics.publish("news", "second, from b");
     });
+    a.on_loop([&] { topics.publish("news", "first, from a", true); });
+    a_published.set_value();
     b.on_loop([] {});
+    a.on_loop([] {});
     std::string binary;
-    append_frame(binary, Opcode::binary, "from loop a");
-    CHECK(on_b.received().back() == binary);
+    append_frame(binary, Opcode::binary, "first, from a");
+    const std::vector<std::string> in_order{text_frame("from the test's thread"), binary, text_frame("second, from b")};
+    CHECK(on_a.received() == in_order);
+    CHECK(on_b.received() == in_order);
   }
 
   SECTION("unsubscribed, they get nothing more; a loop whose last subscriber left gets no posts") {
