@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
@@ -13,6 +14,7 @@
 #include "cli/native_plugin.hpp"
 #include "cli/wsgi_service.hpp"
 #include "core/http/http_server.hpp"
+#include "core/net/process.hpp"
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
 #include "wsgi/python_runtime.hpp"
@@ -30,11 +32,19 @@ void add_native_routes(const GunicornFlags& flags, Application& routes) {
 
 int serve(const GunicornFlags& flags, py::WsgiApp& app, Application& routes, HTTPServer& server) {
   WsgiService wsgi(app, flags.container_options());
+  // A forked worker with too many threads stuck past --timeout drains and exits; the master starts a fresh one.
+  std::atomic<bool> recycle{false};
+  if (flags.workers > 1) {
+    wsgi.container().pool().on_abandon_limit([&] {
+      recycle = true;
+      server.shutdown();
+    });
+  }
   routes.set_fallback(wsgi.container());
   server.set_factory(routes);
   int code = server.run();
   wsgi.stop();
-  return code;
+  return recycle && code == 0 ? kExitToBeReplaced : code;
 }
 }  // namespace
 

@@ -17,8 +17,10 @@ WsgiService::WsgiService(py::WsgiApp& app, const WsgiContainerOptions& options)
                 [&pool] { return static_cast<double>(pool.busy_workers()); });
   m.add_sampler("updraft_wsgi_threads", "WSGI threads in the pool.", "gauge",
                 [threads = options.threads] { return static_cast<double>(threads); });
-  m.add_sampler("updraft_wsgi_replaced_threads_total", "WSGI threads replaced after not unwinding past --timeout.",
+  m.add_sampler("updraft_wsgi_replaced_threads_total", "WSGI threads replaced when their request passed --timeout.",
                 "counter", [&pool] { return static_cast<double>(pool.replaced_workers()); });
+  m.add_sampler("updraft_wsgi_abandoned_threads", "Replaced WSGI threads that have not unwound yet.", "gauge",
+                [&pool] { return static_cast<double>(pool.abandoned_workers()); });
   m.add_sampler("updraft_gil_wait_seconds_total", "Time WSGI threads spent waiting for the GIL.", "counter",
                 [] { return py::gil_wait_seconds(); });
 }

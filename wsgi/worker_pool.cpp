@@ -1,5 +1,5 @@
 // WorkerPool: a mutex-and-condition-variable queue; each thread runs one exchange at a time; a watchdog thread
-// delivers deadline interrupts and swaps out threads that stay stuck past the grace period.
+// delivers deadline interrupts, swapping the interrupted thread for a new one at once.
 #include "wsgi/worker_pool.hpp"
 
 #include <Python.h>
@@ -10,12 +10,11 @@
 
 namespace updraft {
 
-WorkerPool::WorkerPool(int threads, std::size_t max_queue, Run run, Interrupt interrupt,
-                       std::chrono::duration<double> grace)
+WorkerPool::WorkerPool(int threads, std::size_t max_queue, Run run, Interrupt interrupt, std::size_t max_abandoned)
     : run_(std::move(run)),
       interrupt_(std::move(interrupt)),
-      grace_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(grace)),
-      max_queue_(max_queue) {
+      max_queue_(max_queue),
+      max_abandoned_(max_abandoned ? max_abandoned : static_cast<std::size_t>(threads)) {
   std::lock_guard lock(mutex_);
   for (int i = 0; i < threads; ++i) spawn_locked();
   watchdog_ = std::thread([this] { watch(); });
@@ -105,7 +104,10 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
       lock.lock();
     }
     self->current.reset();
-    if (self->retired) return;  // the watchdog stopped counting it as busy when it retired it
+    if (self->retired) {  // the watchdog stopped counting it as busy when it replaced it
+      abandoned_.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
     busy_.fetch_sub(1, std::memory_order_relaxed);
   }
 }
@@ -121,39 +123,47 @@ void WorkerPool::watch() {
   ::pthread_setname_np(::pthread_self(), "wsgi-watchdog");
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    watchdog_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping_ || !to_interrupt_.empty(); });
+    watchdog_cv_.wait(lock, [&] { return stopping_ || !to_interrupt_.empty(); });
     while (!to_interrupt_.empty()) {
       auto exchange = std::move(to_interrupt_.front());
       to_interrupt_.pop_front();
       for (auto& w : workers_) {
         if (w->current != exchange) continue;
-        unsigned long ident = w->ident;
-        stuck_.push_back({w, exchange, std::chrono::steady_clock::now() + grace_});
-        w->interrupting = true;
-        w->interrupted = true;
+        std::shared_ptr<Worker> worker = w;  // abandon_locked() takes it out of workers_
+        const bool limit_reached = abandon_locked(worker);
+        worker->interrupting = true;
+        worker->interrupted = true;
         lock.unlock();
-        if (interrupt_) interrupt_(ident);
+        if (interrupt_) interrupt_(worker->ident);
+        if (limit_reached && on_abandon_limit_) on_abandon_limit_();
         lock.lock();
-        w->interrupting = false;
+        worker->interrupting = false;
         interrupt_cv_.notify_all();
         break;
       }
     }
-    auto now = std::chrono::steady_clock::now();
-    std::erase_if(stuck_, [&](Stuck& s) {
-      if (s.worker->current != s.exchange) return true;  // it unwound
-      if (now < s.deadline) return false;
-      spdlog::error("WSGI thread did not unwind {} s after its deadline: replacing it",
-                    std::chrono::duration<double>(grace_).count());
-      s.worker->retired = true;
-      busy_.fetch_sub(1, std::memory_order_relaxed);
-      s.worker->thread.detach();
-      std::erase(workers_, s.worker);
-      replaced_.fetch_add(1, std::memory_order_relaxed);
-      spawn_locked();
-      return true;
-    });
   }
+}
+
+// The worker's request was answered (504): a new thread takes its place now, so the next request does not wait for
+// the old one to unwind. True the first time more than max_abandoned replaced threads are still stuck.
+bool WorkerPool::abandon_locked(const std::shared_ptr<Worker>& worker) {
+  worker->retired = true;
+  busy_.fetch_sub(1, std::memory_order_relaxed);
+  worker->thread.detach();
+  std::erase(workers_, worker);
+  replaced_.fetch_add(1, std::memory_order_relaxed);
+  spawn_locked();
+  std::size_t stuck = abandoned_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (stuck <= max_abandoned_ || abandon_limit_reached_) return false;
+  abandon_limit_reached_ = true;
+  if (on_abandon_limit_) {
+    spdlog::error("{} WSGI threads replaced past --timeout are still stuck: recycling this worker process", stuck);
+  } else {
+    spdlog::error("{} WSGI threads replaced past --timeout are still stuck; restart the server when you can (a "
+                  "single process has no supervisor to recycle it: run with -w 2 or more)", stuck);
+  }
+  return true;
 }
 
 }  // namespace updraft

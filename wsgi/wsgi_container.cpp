@@ -120,7 +120,7 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
       container_.pool().discard(exchange_);
       return overloaded("deadline passed in the WSGI queue");
     }
-    spdlog::error("{} {} ran past --timeout {} s: 504, interrupting its thread", exchange_->info().method,
+    spdlog::error("{} {} ran past --timeout {} s: 504, its thread interrupted and replaced", exchange_->info().method,
                   exchange_->info().target, container_.options().request_timeout.count());
     container_.pool().interrupt(exchange_);
     exchange_->cancel();
@@ -169,7 +169,8 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
 
 WsgiContainer::WsgiContainer(const WsgiContainerOptions& options, WorkerPool::Run run, WorkerPool::Interrupt interrupt)
     : options_(options),
-      pool_(options.threads, options.max_queue, std::move(run), std::move(interrupt), options.unwind_grace) {}
+      pool_(options.threads, options.max_queue, std::move(run), std::move(interrupt),
+            options.max_abandoned_threads) {}
 
 WsgiContainer::~WsgiContainer() = default;
 

@@ -17,7 +17,9 @@ struct WsgiContainerOptions {
   std::size_t max_queue = 1024;                                   // 503 when this many wait
   std::chrono::duration<double> queue_timeout{10};                // 503 after waiting this long
   std::chrono::duration<double> request_timeout{0};               // 504 past this; 0 = none
-  std::chrono::duration<double> unwind_grace{5};                  // then the thread is replaced
+  // Threads replaced past request_timeout (each at once) that may still be stuck before the abandon limit: 0, as
+  // many as threads.
+  std::size_t max_abandoned_threads = 0;
   // Bodies up to this size are read whole by the loop before a thread is given the request: a slow uploader
   // never holds a thread. Larger ones (and chunked ones once past it) stream through the body channel.
   std::uint64_t buffer_request_body = 1 << 20;

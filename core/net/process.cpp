@@ -84,9 +84,11 @@ std::optional<int> fork_processes(const ForkOptions& o, int& exit_code) {
       if (stopping) continue;
       bool normal = WIFEXITED(status) && WEXITSTATUS(status) == 0;
       if (normal) continue;
-      if (WIFSIGNALED(status)) spdlog::error("worker {} was killed by signal {}", pid, WTERMSIG(status));
+      bool recycled = WIFEXITED(status) && WEXITSTATUS(status) == kExitToBeReplaced;
+      if (recycled) spdlog::info("worker {} recycled: starting a fresh one", pid);
+      else if (WIFSIGNALED(status)) spdlog::error("worker {} was killed by signal {}", pid, WTERMSIG(status));
       else spdlog::error("worker {} exited with status {}", pid, WEXITSTATUS(status));
-      if (++restarts > o.max_restarts) {
+      if (!recycled && ++restarts > o.max_restarts) {
         spdlog::critical("too many worker restarts ({}), stopping", o.max_restarts);
         exit_code = 1;
         continue;

@@ -9,6 +9,10 @@
 
 namespace updraft {
 
+// The exit status of a child that asks to be replaced (recycled: it drained and left so that a fresh one takes over);
+// the supervisor restarts it without counting it as a failure.
+inline constexpr int kExitToBeReplaced = 75;  // EX_TEMPFAIL
+
 struct ForkOptions {
   int processes = 0;                                  // 0: one per core
   int max_restarts = 100;                             // children that die abnormally are restarted this many times

@@ -22,6 +22,7 @@ def test_every_series_is_declared_with_its_type(server_factory):
         "updraft_wsgi_busy_threads": "gauge",
         "updraft_wsgi_threads": "gauge",
         "updraft_wsgi_replaced_threads_total": "counter",
+        "updraft_wsgi_abandoned_threads": "gauge",
         "updraft_gil_wait_seconds_total": "counter",
     }
     helps = {line.split()[2] for line in text.splitlines() if line.startswith("# HELP ")}
