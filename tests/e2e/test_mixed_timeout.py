@@ -5,7 +5,7 @@ worker is recycled; the server keeps serving."""
 import re
 import time
 
-from support import (APPS_DIR, FAST, SLACK, Background, get, metrics, start_updraft, wait_counted, wait_metric)
+from support import APPS_DIR, FAST, SLACK, Background, get, metrics, wait_counted, wait_metric
 
 APP = ("--chdir", APPS_DIR, "mixed_app:app")
 REPLACED = "updraft_wsgi_replaced_threads_total"

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 
-import pytest
 
 CLIENT = os.path.join(os.path.dirname(__file__), "node", "ws_echo_client.js")
 
