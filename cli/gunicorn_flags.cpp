@@ -96,6 +96,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.add_option("--script-name", f.script_name, "SCRIPT_NAME the app is mounted at");
   app.add_flag("--check-config", f.check_config, "load the app, check the configuration, and exit");
   add_websocket_flags(app, f.websocket);  // for the WebSocket routes of --native plugins
+  add_proxy_flags(app, f.proxy);
 }
 
 ServerOptions GunicornFlags::server_options() const {
@@ -114,6 +115,7 @@ ServerOptions GunicornFlags::server_options() const {
   o.timeouts.graceful = Timeouts::seconds(graceful_timeout);
   o.access_log_fd = access_log_fd;
   o.access_log_format = access_logformat;
+  o.proxy = proxy;
   return o;
 }
 

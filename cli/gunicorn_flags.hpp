@@ -46,6 +46,7 @@ struct GunicornFlags {
   std::string script_name;          // SCRIPT_NAME prefix
   bool check_config = false;
   WebSocketFlags websocket;         // --ws-*: the WebSockets of --native plugins
+  ProxyOptions proxy;               // --forwarded-allow-ips, --proxy-protocol
 
   ServerOptions server_options() const;
   py::ServerIdentity identity() const;

@@ -43,6 +43,30 @@ void add_keepalive_reads_flag(CLI::App& app, bool& defer) {
               "response");
 }
 
+void add_proxy_flags(CLI::App& app, ProxyOptions& proxy) {
+  const CLI::Validator trusted_list(
+      [](std::string& list) {
+        try {
+          TrustedProxies{list};
+          return std::string();
+        } catch (const std::invalid_argument& e) {
+          return std::string(e.what());
+        }
+      },
+      "");
+  app.add_option_function<std::string>(
+         "--forwarded-allow-ips", [&proxy](const std::string& list) { proxy.forwarded_allow_ips = TrustedProxies(list); },
+         "comma-separated IPs and CIDR blocks of the proxies whose X-Forwarded-For/-Proto/-Host and Forwarded "
+         "headers are believed ('*': any peer)")
+      ->type_name("IPS")
+      ->default_str(proxy.forwarded_allow_ips.text())
+      ->envname("FORWARDED_ALLOW_IPS")
+      ->check(trusted_list);
+  app.add_flag("--proxy-protocol", proxy.proxy_protocol,
+               "every connection starts with a PROXY protocol header (v1 or v2) naming the client; one without is "
+               "closed");
+}
+
 void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag, bool may_fork) {
   ServerOptions& o = flags.server;
   app.add_option("--address", o.address, "address to listen on")->capture_default_str();
@@ -71,6 +95,7 @@ void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop
   add_seconds(app, "--idle-timeout", o.timeouts.idle, "how long an idle keep-alive connection stays open");
   add_seconds(app, "--write-timeout", o.timeouts.write, "longest pause while the client takes a response");
   add_seconds(app, "--graceful-timeout", o.timeouts.graceful, "on SIGTERM/SIGINT, time for in-flight requests");
+  add_proxy_flags(app, o.proxy);
   app.add_option("--access-log", flags.access_log, "access log: '-' for stdout or a file path (default off)");
   app.add_option("--log-level", flags.log_level, "error log level: debug, info, warning, error, critical")
       ->capture_default_str()

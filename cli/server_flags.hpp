@@ -19,13 +19,15 @@ struct ServerFlags {
 };
 
 // Registers --port, --address, the loop-threads flag (named loop_threads_flag), --processes (for a server that may
-// fork after binding), the limits, the timeouts and the log flags.
+// fork after binding), the limits, the timeouts, the proxy flags and the log flags.
 void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag = "--threads",
                       bool may_fork = true);
 // Registers --loop-scheduling batch|normal (ServerOptions::batch_scheduling).
 void add_loop_scheduling_flag(CLI::App& app, bool& batch);
 // Registers --keepalive-reads adaptive|immediate (ServerOptions::defer_keepalive_reads).
 void add_keepalive_reads_flag(CLI::App& app, bool& defer);
+// Registers --forwarded-allow-ips (default: $FORWARDED_ALLOW_IPS, else 127.0.0.1, as gunicorn) and --proxy-protocol.
+void add_proxy_flags(CLI::App& app, ProxyOptions& proxy);
 // Opens the logs and applies the log level; throws std::runtime_error on failure.
 void apply_log_flags(ServerFlags& flags);
 

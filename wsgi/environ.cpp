@@ -11,7 +11,7 @@ namespace updraft::py {
 namespace {
 struct Keys {
   PyObject *request_method, *script_name, *path_info, *query_string, *server_protocol, *remote_addr, *remote_port,
-      *content_type, *content_length, *server_name, *server_port, *wsgi_input, *http_host;
+      *content_type, *content_length, *server_name, *server_port, *wsgi_input, *http_host, *url_scheme;
 };
 Keys keys;
 std::unordered_map<std::string, PyObject*> header_keys;  // guarded by the GIL
@@ -66,12 +66,12 @@ EnvironBuilder::EnvironBuilder(const ServerIdentity& identity) : identity_(ident
     keys = Keys{intern("REQUEST_METHOD"), intern("SCRIPT_NAME"),    intern("PATH_INFO"),    intern("QUERY_STRING"),
                 intern("SERVER_PROTOCOL"), intern("REMOTE_ADDR"),   intern("REMOTE_PORT"),  intern("CONTENT_TYPE"),
                 intern("CONTENT_LENGTH"),  intern("SERVER_NAME"),   intern("SERVER_PORT"),  intern("wsgi.input"),
-                intern("HTTP_HOST")};
+                intern("HTTP_HOST"),       intern("wsgi.url_scheme")};
   }
   template_ = PyDict_New();
   PyObject* sys_stderr = PySys_GetObject("stderr");
   set(template_, intern("wsgi.version"), Py_BuildValue("(ii)", 1, 0));
-  set(template_, intern("wsgi.url_scheme"), PyUnicode_FromString(identity_.url_scheme.c_str()));
+  set(template_, keys.url_scheme, PyUnicode_FromString(identity_.url_scheme.c_str()));
   PyDict_SetItemString(template_, "wsgi.errors", sys_stderr ? sys_stderr : Py_None);
   PyDict_SetItemString(template_, "wsgi.multithread", Py_True);
   PyDict_SetItemString(template_, "wsgi.multiprocess", identity_.multiprocess ? Py_True : Py_False);
@@ -148,8 +148,9 @@ PyObject* EnvironBuilder::build(const WsgiRequestInfo& r, PyObject* input) {
   set(env, keys.path_info, latin1(path_info));
   if (q != std::string_view::npos) set(env, keys.query_string, latin1(target.substr(q + 1)));
   set(env, keys.server_protocol, PyUnicode_FromString(r.version_minor ? "HTTP/1.1" : "HTTP/1.0"));
-  set(env, keys.remote_addr, latin1(r.remote_address));
-  set(env, keys.remote_port, PyUnicode_FromString(std::to_string(r.remote_port).c_str()));
+  set(env, keys.remote_addr, latin1(r.remote_ip));
+  if (r.remote_port) set(env, keys.remote_port, PyUnicode_FromString(std::to_string(r.remote_port).c_str()));
+  if (r.protocol != identity_.url_scheme) set(env, keys.url_scheme, latin1(r.protocol));
   PyDict_SetItem(env, keys.wsgi_input, input);
 
   for (std::size_t i = 0; i < r.headers.size(); ++i) {
@@ -184,7 +185,8 @@ PyObject* EnvironBuilder::build(const WsgiRequestInfo& r, PyObject* input) {
     std::string_view name, port;
     split_host(*host, name, port);
     set(env, keys.server_name, latin1(name));
-    if (!port.empty()) set(env, keys.server_port, latin1(port));
+    // A Host without a port means the scheme's default (as gunicorn and URLs read it), not the port listened on.
+    set(env, keys.server_port, latin1(!port.empty() ? port : r.protocol == "https" ? "443" : "80"));
   }
   return env;
 }

@@ -29,8 +29,9 @@ struct WsgiRequestInfo {
   std::string target;
   int version_minor = 1;
   HeaderList headers;
-  std::string remote_address;
-  std::uint16_t remote_port = 0;
+  std::string remote_ip;             // RequestHead's: the client, as a trusted proxy may have named it
+  std::uint16_t remote_port = 0;     // 0: not known
+  std::string_view protocol = "http";  // "http" or "https" (static text): wsgi.url_scheme
   std::optional<std::uint64_t> content_length;
   bool chunked = false;
 };

@@ -17,8 +17,9 @@ WsgiRequestInfo copy_request(const RequestHead& head) {
   info.target = head.target;
   info.version_minor = head.version_minor;
   info.headers = head.headers;
-  info.remote_address = head.remote_address;
+  info.remote_ip = head.remote_ip;
   info.remote_port = head.remote_port;
+  info.protocol = head.protocol;
   info.content_length = head.content_length;
   info.chunked = head.chunked;
   return info;

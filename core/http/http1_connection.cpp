@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/http/proxy_headers.hpp"
 #include "core/net/metrics.hpp"
 #include "core/net/loop.hpp"
 #include "core/net/net_context.hpp"
@@ -17,6 +18,7 @@ Http1Connection::~Http1Connection() {
 }
 
 void Http1Connection::start() {
+  trusted_peer_ = ctx_.config.trusted_proxies.contains(stream_.peer_address());
   stream_.set_read_timeout(ctx_.config.timeouts.header, false);
   stream_.start_reading();
 }
@@ -36,7 +38,7 @@ void Http1Connection::on_data(Stream&) { process_input(); }
 
 void Http1Connection::begin_request() {
   head_ = ctx_.heads.acquire();
-  head_->remote_address = stream_.peer_address();
+  head_->remote_ip.assign(stream_.peer_address());
   head_->remote_port = stream_.peer_port();
   ParserListener& listener = *this;
   if (ctx_.parsers.empty()) {
@@ -92,6 +94,7 @@ void Http1Connection::process_input() {
 
 int Http1Connection::on_head(RequestHead& head) {
   const HttpConfig& cfg = ctx_.config;
+  if (trusted_peer_) apply_proxy_headers(head, cfg.trusted_proxies);
   delegate_ = cfg.factory->start_request(head, *this);
   body_received_ = 0;
   body_limit_ = delegate_->max_body_size().value_or(cfg.limits.max_body_size);
@@ -251,7 +254,7 @@ void Http1Connection::read_requests() {
 void Http1Connection::record_response() {
   Metrics::instance().count_response(status_);
   if (ctx_.access_log.enabled()) {
-    ctx_.access_log.record({stream_.peer_address(), head_->method, head_->target, head_->version_minor, status_,
+    ctx_.access_log.record({head_->remote_ip, head_->method, head_->target, head_->version_minor, status_,
                             body_sent_, std::chrono::steady_clock::now() - request_start_, &head_->headers});
   }
 }

@@ -75,6 +75,7 @@ class Http1Connection final : public StreamHandler, public ResponseWriter, priva
   bool body_paused_ = false;    // the delegate paused the body (pause_reading)
   bool resume_posted_ = false;
   bool switching_ = false;      // answered 101: the stream goes to the next protocol, no more HTTP
+  bool trusted_peer_ = false;   // a trusted proxy: its forwarding headers apply (proxy_headers.hpp)
 };
 
 }  // namespace updraft

@@ -11,6 +11,7 @@
 #include "core/http/limits.hpp"
 #include "core/http/request_head.hpp"
 #include "core/http/request_parser.hpp"
+#include "core/http/trusted_proxies.hpp"
 #include "core/net/pool.hpp"
 
 namespace updraft {
@@ -23,6 +24,7 @@ struct HttpConfig {
   HandlerFactory* factory = nullptr;
   int access_log_fd = -1;
   std::string access_log_format{AccessLog::kDefaultFormat};
+  TrustedProxies trusted_proxies;  // peers whose forwarding headers are believed (proxy_headers.hpp)
 };
 
 struct HttpContext {

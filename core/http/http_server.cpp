@@ -5,6 +5,7 @@
 
 #include "core/http/http1_connection.hpp"
 #include "core/net/stream.hpp"
+#include "core/proxy/proxy_protocol_reader.hpp"
 
 namespace updraft {
 
@@ -26,6 +27,7 @@ HTTPServer::HTTPServer(ServerOptions options, HandlerFactory* factory)
   config_.timeouts = options_.timeouts;
   config_.factory = factory;
   config_.access_log_fd = options_.access_log_fd;
+  config_.trusted_proxies = options_.proxy.forwarded_allow_ips;
   if (!options_.access_log_format.empty()) config_.access_log_format = options_.access_log_format;
   AccessLog check(-1, config_.access_log_format);  // a bad format fails here, not in a loop thread
   contexts_.resize(loop_count());
@@ -55,6 +57,14 @@ void HTTPServer::on_loop_start(Loop& loop, std::size_t index) {
 }
 
 void HTTPServer::handle_stream(Stream& stream, std::size_t loop) {
+  if (!options_.proxy.proxy_protocol) return serve_http(stream, loop);
+  auto reader = std::make_unique<ProxyProtocolReader>([this, loop](Stream& s) { serve_http(s, loop); });
+  ProxyProtocolReader& proxy = *reader;
+  stream.set_handler(std::move(reader));
+  proxy.start(stream, options_.timeouts.header);
+}
+
+void HTTPServer::serve_http(Stream& stream, std::size_t loop) {
   auto connection = std::make_unique<Http1Connection>(*contexts_[loop], stream);
   Http1Connection& http = *connection;
   stream.set_handler(std::move(connection));

@@ -10,9 +10,18 @@
 #include "core/http/delegate.hpp"
 #include "core/http/http_context.hpp"
 #include "core/http/limits.hpp"
+#include "core/http/trusted_proxies.hpp"
 #include "core/net/tcp_server.hpp"
 
 namespace updraft {
+
+// Serving behind proxies and load balancers.
+struct ProxyOptions {
+  // Peers whose X-Forwarded-* and Forwarded headers are believed (gunicorn's --forwarded-allow-ips default).
+  TrustedProxies forwarded_allow_ips{"127.0.0.1"};
+  // Every connection starts with a PROXY protocol header (v1 or v2) naming the client; one without is closed.
+  bool proxy_protocol = false;
+};
 
 struct ServerOptions {
   std::string address = "0.0.0.0";
@@ -28,6 +37,7 @@ struct ServerOptions {
   Timeouts timeouts;
   int access_log_fd = -1;  // -1: no access log; 1: stdout
   std::string access_log_format;  // gunicorn atoms; empty for the default
+  ProxyOptions proxy;
 };
 
 class HTTPServer : public TCPServer {
@@ -51,6 +61,9 @@ class HTTPServer : public TCPServer {
 
  private:
   ServerOptions options_;
+  // Serves a stream with HTTP/1.1 (after its PROXY header, if the listeners expect one).
+  void serve_http(Stream& stream, std::size_t loop);
+
   HttpConfig config_;
   std::vector<std::unique_ptr<HttpContext>> contexts_;  // one per loop
 };

@@ -19,8 +19,11 @@ struct RequestHead {
   std::optional<std::uint64_t> content_length;
   bool chunked = false;
   bool keep_alive = true;
-  std::string_view remote_address;
-  std::uint16_t remote_port = 0;
+  // Tornado's remote_ip and protocol: the client's address and the scheme it used: the connection's peer (empty for a
+  // unix socket) and "http", or what a trusted proxy says (apply_proxy_headers()).
+  std::string remote_ip;
+  std::uint16_t remote_port = 0;  // 0: not known
+  std::string_view protocol = "http";  // "http" or "https" (static text)
 
   std::string_view path() const {
     std::string_view t(target);
@@ -61,6 +64,7 @@ struct RequestHead {
     content_length.reset();
     chunked = false;
     keep_alive = true;
+    protocol = "http";
   }
 
  private:

@@ -122,6 +122,11 @@ class Stream {
   NetContext& context() { return ctx_; }
   const std::string& peer_address() const { return peer_address_; }  // empty for unix sockets
   std::uint16_t peer_port() const { return peer_port_; }
+  // The client a proxy in front names (e.g. in a PROXY protocol header) in place of the socket's peer.
+  void set_peer(std::string address, std::uint16_t port) {
+    peer_address_ = std::move(address);
+    peer_port_ = port;
+  }
 
   // --- for the server that owns the loop ---
   // Starts serving a stream whose handler was set (reading if the handler asked to).

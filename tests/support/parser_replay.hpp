@@ -1,4 +1,5 @@
-// Replays bytes through a RequestParser as a connection feeds it, piece by piece, and writes down what it saw.
+// Replays bytes through a parser as a connection feeds it, piece by piece, and writes down what it saw: the cutting
+// for any parser, and the replay of a RequestParser.
 #pragma once
 
 #include <string>
@@ -20,28 +21,33 @@ inline Limits small_limits() {
   return limits;
 }
 
-// The transcript of a replay: one line per message (its head, trailers and body) or error, then how it ended.
-// The same bytes must give the same transcript however they are cut into pieces.
-class ParserReplay : private ParserListener {
- public:
-  explicit ParserReplay(const Limits& limits) : parser_(limits, *this) { parser_.set_head(&head_); }
-
-  static std::string run(const Limits& limits, const std::vector<std::string_view>& pieces) {
-    ParserReplay replay(limits);
+// Replays bytes through a fresh Replay, made from config..., in the pieces a connection may receive them in, and
+// returns its transcript. A Replay has feed(piece) (false once it stops taking bytes) and finish() (the transcript).
+template <class Replay, class... Config>
+struct Replays {
+  static std::string run(const Config&... config, const std::vector<std::string_view>& pieces) {
+    Replay replay(config...);
     for (std::string_view piece : pieces)
       if (!replay.feed(piece)) break;
     return replay.finish();
   }
   // The whole input in one piece, in pieces of `size` bytes, or cut once at `cut`.
-  static std::string whole(const Limits& limits, std::string_view data) { return run(limits, {data}); }
-  static std::string in_pieces(const Limits& limits, std::string_view data, std::size_t size) {
+  static std::string whole(const Config&... config, std::string_view data) { return run(config..., {data}); }
+  static std::string in_pieces(const Config&... config, std::string_view data, std::size_t size) {
     std::vector<std::string_view> pieces;
     for (std::size_t i = 0; i < data.size(); i += size) pieces.push_back(data.substr(i, size));
-    return run(limits, pieces);
+    return run(config..., pieces);
   }
-  static std::string cut_at(const Limits& limits, std::string_view data, std::size_t cut) {
-    return run(limits, {data.substr(0, cut), data.substr(cut)});
+  static std::string cut_at(const Config&... config, std::string_view data, std::size_t cut) {
+    return run(config..., {data.substr(0, cut), data.substr(cut)});
   }
+};
+
+// The transcript of a replay: one line per message (its head, trailers and body) or error, then how it ended.
+// The same bytes must give the same transcript however they are cut into pieces.
+class ParserReplay : public Replays<ParserReplay, Limits>, private ParserListener {
+ public:
+  explicit ParserReplay(const Limits& limits) : parser_(limits, *this) { parser_.set_head(&head_); }
 
   // Feeds one piece as a connection does (unconsumed bytes wait for the next piece); false after an error.
   bool feed(std::string_view piece) {
