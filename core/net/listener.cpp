@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -75,6 +76,44 @@ namespace {
   std::string where = spec.is_unix() ? spec.unix_path : spec.host + ":" + std::to_string(spec.port);
   throw std::runtime_error(std::string("cannot listen on ") + where + ": " + what + ": " + std::strerror(err));
 }
+
+std::runtime_error unix_path_error(const std::string& path, const std::string& why) {
+  return std::runtime_error("unix:" + path + ": " + why);
+}
+
+// The socket file at path now, if path names a socket.
+std::optional<SocketFile> socket_file_at(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return std::nullopt;
+  return SocketFile{st.st_dev, st.st_ino};
+}
+
+// Whether a server answers on the unix socket at addr: a non-blocking connect is accepted or finds the backlog
+// full. Throws when it cannot tell (no permission, a socket of another type).
+bool server_answers(const std::string& path, const sockaddr_un& addr) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw unix_path_error(path, std::string("socket: ") + std::strerror(errno));
+  int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  int err = errno;
+  ::close(fd);
+  if (rc == 0 || err == EAGAIN) return true;
+  if (err == ECONNREFUSED || err == ENOENT) return false;
+  throw unix_path_error(path, std::string("cannot tell whether a server answers there: ") + std::strerror(err));
+}
+
+// Makes way for binding a unix socket at addr: nothing is there, or a stale socket file, which is removed. Refuses
+// a path a server answers on, and anything that is not a socket.
+void claim_unix_path(const std::string& path, const sockaddr_un& addr) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    throw unix_path_error(path, std::strerror(errno));
+  }
+  if (!S_ISSOCK(st.st_mode)) throw unix_path_error(path, "exists and is not a socket (not replacing it)");
+  if (server_answers(path, addr)) throw unix_path_error(path, "another server is listening there");
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    throw unix_path_error(path, std::string("cannot remove the stale socket file: ") + std::strerror(errno));
+}
 }  // namespace
 
 int open_listener(ListenSpec& spec, bool reuse_port) {
@@ -89,7 +128,7 @@ int open_listener(ListenSpec& spec, bool reuse_port) {
     std::memcpy(un->sun_path, spec.unix_path.c_str(), spec.unix_path.size() + 1);
     len = sizeof(sockaddr_un);
     family = AF_UNIX;
-    ::unlink(spec.unix_path.c_str());  // a stale socket from an earlier run
+    claim_unix_path(spec.unix_path, *un);
   } else if (auto* in4 = reinterpret_cast<sockaddr_in*>(&addr); inet_pton(AF_INET, spec.host.c_str(), &in4->sin_addr) == 1) {
     in4->sin_family = AF_INET;
     in4->sin_port = htons(spec.port);
@@ -111,6 +150,7 @@ int open_listener(ListenSpec& spec, bool reuse_port) {
     if (reuse_port) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   }
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) fail(spec, "bind", fd);
+  if (spec.is_unix()) spec.unix_file = socket_file_at(spec.unix_path);
   if (::listen(fd, SOMAXCONN) != 0) fail(spec, "listen", fd);
   if (!spec.is_unix() && spec.port == 0) {
     sockaddr_storage bound{};
@@ -120,6 +160,10 @@ int open_listener(ListenSpec& spec, bool reuse_port) {
                                         : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
   }
   return fd;
+}
+
+void remove_socket_file(const ListenSpec& spec) {
+  if (spec.unix_file && socket_file_at(spec.unix_path) == spec.unix_file) ::unlink(spec.unix_path.c_str());
 }
 
 }  // namespace updraft

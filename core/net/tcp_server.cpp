@@ -158,14 +158,25 @@ struct TCPServer::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> drained_loops{0};
   std::optional<int> supervised_exit;  // set in a parent process of start(): run() returns it
-  pid_t bound_by = ::getpid();         // only this process removes the unix sockets it made
+  pid_t bound_by = ::getpid();         // only this process removes the unix sockets it made, not forked children
 
-  ~Impl() {
+  ~Impl() { close_listeners(); }
+
+  // Removes the unix socket files this process made, once, while its listening sockets are still open: they keep the
+  // files' inodes alive, so a newer server's socket at the same path cannot have reused the inode number yet.
+  void remove_socket_files() {
+    if (::getpid() != bound_by) return;
+    for (auto& spec : specs) {
+      remove_socket_file(spec);
+      spec.unix_file.reset();
+    }
+  }
+
+  void close_listeners() {
+    remove_socket_files();
     for (auto& list : fds)
       for (int fd : list) ::close(fd);
-    if (::getpid() != bound_by) return;
-    for (auto& spec : specs)
-      if (spec.is_unix() && !spec.inherited) ::unlink(spec.unix_path.c_str());
+    fds.clear();
   }
 };
 
@@ -188,6 +199,7 @@ std::uint16_t TCPServer::bind(std::string_view address) {
 }
 
 std::uint16_t TCPServer::bind(std::uint16_t port, const std::string& address) {
+  if (address.starts_with("unix:")) return bind(std::string_view(address));  // a path: no port
   bool v6 = address.find(':') != std::string::npos;
   return bind((v6 ? "[" + address + "]" : address) + ":" + std::to_string(port));
 }
@@ -196,8 +208,7 @@ void TCPServer::add_sockets(const std::vector<int>& fds) {
   sigset_t signals = shutdown_signals();
   ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   for (int fd : fds) {
-    ListenSpec& spec = impl_->specs.emplace_back(describe_socket(fd));
-    spec.inherited = true;  // made elsewhere: never unlinked here
+    impl_->specs.push_back(describe_socket(fd));  // made elsewhere: no unix_file, never removed here
     impl_->fds.push_back({fd});
   }
 }
@@ -221,11 +232,7 @@ Loop& TCPServer::loop(std::size_t index) { return impl_->workers.at(index)->loop
 
 bool TCPServer::supervising() const { return impl_->supervised_exit.has_value(); }
 
-void TCPServer::close_listeners() {
-  for (auto& list : impl_->fds)
-    for (int fd : list) ::close(fd);
-  impl_->fds.clear();
-}
+void TCPServer::close_listeners() { impl_->close_listeners(); }
 
 std::vector<std::string> TCPServer::describe_listeners() const {
   std::vector<std::string> out;
@@ -298,6 +305,7 @@ void TCPServer::shutdown() {
 
 void TCPServer::shutdown_now() {
   std::lock_guard lock(impl_->workers_mutex);
+  impl_->remove_socket_files();  // as gunicorn: the path goes when accepting stops, before the loops close them
   auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(impl_->options.graceful_timeout);
   for (auto& w : impl_->workers) w->loop.post([&w = *w, deadline] { w.begin_drain(deadline); });
 }

@@ -39,9 +39,13 @@ class TCPServer {
   TCPServer& operator=(const TCPServer&) = delete;
 
   // Opens listening sockets for HOST:PORT, [V6]:PORT or unix:PATH (one per loop thread for TCP); throws
-  // std::runtime_error with a clear reason. Returns the port (the real one for port 0). Blocks SIGINT and SIGTERM in
-  // the calling thread until run() handles them (no abrupt exit in between).
+  // std::runtime_error with a clear reason (a unix path another server answers on, or that is not a socket, is
+  // refused; a stale socket file is replaced). Returns the port (the real one for port 0). Blocks SIGINT and SIGTERM
+  // in the calling thread until run() handles them (no abrupt exit in between). The process that bound a unix socket
+  // removes its file when it stops accepting (shutdown, close_listeners, or destruction), if the path still names
+  // that file.
   std::uint16_t bind(std::string_view address);
+  // address may also be unix:PATH (port unused).
   std::uint16_t bind(std::uint16_t port, const std::string& address = "0.0.0.0");
   // bind() for a server that runs in this process (Tornado's listen()).
   std::uint16_t listen(std::uint16_t port, const std::string& address = "0.0.0.0") { return bind(port, address); }
@@ -59,7 +63,8 @@ class TCPServer {
   int run();
   // Starts a graceful shutdown; safe from any thread.
   void shutdown();
-  // Closes the listening sockets without serving (a parent process stopping its children).
+  // Closes the listening sockets without serving (a parent process stopping its children), removing the unix socket
+  // files this process made.
   void close_listeners();
   // "http://HOST:PORT/" or "unix:PATH" for each address bound.
   std::vector<std::string> describe_listeners() const;

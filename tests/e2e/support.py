@@ -72,6 +72,21 @@ def port_is_free(port):
             return False
 
 
+def children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return sorted(int(p) for p in f.read().split())
+
+
+def wait_children(pid, count, timeout=10 * SLACK):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kids = children(pid)
+        if len(kids) == count:
+            return kids
+        time.sleep(0.05)
+    raise AssertionError(f"{pid} has children {children(pid)}, not {count}")
+
+
 class ServerProcess:
     """A server from build/bin (hello, native_test_app, mixed, kv, updraft): its listeners from its
     'NAME listening on SCHEME://HOST:PORT/' (or 'unix:PATH') lines, its stdout kept in memory by a thread (so a chatty
@@ -373,6 +388,15 @@ def split_responses(data):
     while reader.buf:
         responses.append(reader.read())
     return responses
+
+
+def unix_get(path, target="/"):
+    """One GET over the unix socket at path; returns its Response."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(5)
+        s.connect(path)
+        http_request(s, "GET", target)
+        return ResponseReader(s, timeout=10 * SLACK).read()
 
 
 def exchange(server, method, target, headers=(), body=b"", version="HTTP/1.1", timeout=10 * SLACK):

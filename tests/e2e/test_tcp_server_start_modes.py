@@ -8,24 +8,9 @@ import time
 
 import requests
 
-from support import BIN_DIR, SLACK
+from support import BIN_DIR, SLACK, children, wait_children
 
 HELLO = os.path.join(BIN_DIR, "hello")
-
-
-def children(pid):
-    with open(f"/proc/{pid}/task/{pid}/children") as f:
-        return sorted(int(p) for p in f.read().split())
-
-
-def wait_children(pid, count, timeout=10 * SLACK):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        kids = children(pid)
-        if len(kids) == count:
-            return kids
-        time.sleep(0.05)
-    raise AssertionError(f"{pid} has children {children(pid)}, not {count}")
 
 
 def hello_answers(url):

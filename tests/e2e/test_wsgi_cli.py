@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from support import APPS_DIR, SLACK, UPDRAFT, ResponseReader, free_port, http_request, port_is_free, start_updraft
+from support import APPS_DIR, UPDRAFT, free_port, port_is_free, start_updraft, unix_get
 
 PY = "%d.%d" % sys.version_info[:2]
 
@@ -193,14 +193,6 @@ def test_unknown_flag_is_an_error():
 
 
 # --- binds ---
-
-def unix_get(path, target="/"):
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(5)
-        s.connect(path)
-        http_request(s, "GET", target)
-        return ResponseReader(s, timeout=10 * SLACK).read()
-
 
 def test_unix_socket(tmp_path):
     path = str(tmp_path / "u.sock")
