@@ -7,7 +7,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   node-llhttp libre2-dev libssl-dev zlib1g-dev
   libcli11-dev libspdlog-dev libfmt-dev
-  python3-dev python3-flask python3-django
+  python3-dev python3-flask python3-django python3-venv
   catch2 python3-pytest python3-pytest-timeout python3-requests python3-websockets
   curl procps
   chromium chromium-driver python3-selenium  # the chat sample's browser tests (tests/e2e/test_chat_browser.py)

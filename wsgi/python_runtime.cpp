@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "wsgi/virtualenv.hpp"
+
 namespace updraft::py {
 
 namespace {
@@ -43,8 +45,10 @@ void initialize(const RuntimeOptions& options) {
   config.parse_argv = 0;
   config.buffered_stdio = 0;
   try {
-    // Debian's interpreter, so that /usr/lib/python3/dist-packages is on sys.path.
-    check(PyConfig_SetBytesString(&config, &config.program_name, "/usr/bin/python3"), "Python config");
+    // Debian's interpreter (its dist-packages on sys.path), or the virtualenv's: Python's start-up then reads its
+    // pyvenv.cfg as it does for DIR/bin/python3.
+    std::string program = options.virtualenv.empty() ? "/usr/bin/python3" : virtualenv_interpreter(options.virtualenv);
+    check(PyConfig_SetBytesString(&config, &config.program_name, program.c_str()), "Python config");
     check(Py_InitializeFromConfig(&config), "Python start-up");
   } catch (...) {
     PyConfig_Clear(&config);
@@ -60,36 +64,21 @@ void initialize(const RuntimeOptions& options) {
     PyList_Append(args, s);
     Py_DECREF(s);
   }
-  PyObject* venv = PyUnicode_DecodeFSDefault(options.virtualenv.c_str());
-  PyObject* all = Py_BuildValue("(OO)", args, venv);
-  Py_DECREF(args);
-  Py_DECREF(venv);
   try {
     run_python(R"(
-import os, sys, site, glob
-paths, venv = ARGS
-if venv:
-    venv = os.path.abspath(venv)
-    found = glob.glob(os.path.join(venv, 'lib', 'python%d.%d' % sys.version_info[:2], 'site-packages'))
-    if not found:
-        raise RuntimeError('--virtualenv %s: no lib/python%d.%d/site-packages in it' % ((venv,) + sys.version_info[:2]))
-    before = list(sys.path)
-    site.addsitedir(found[0])
-    added = [p for p in sys.path if p not in before]
-    sys.path[:] = added + before
-    sys.prefix = sys.exec_prefix = venv
-for p in reversed(paths):
+import os, sys
+for p in reversed(ARGS):
     p = os.path.abspath(p)
     if p in sys.path:
         sys.path.remove(p)
     sys.path.insert(0, p)
 )",
-               all);
+               args);
   } catch (...) {
-    Py_DECREF(all);
+    Py_DECREF(args);
     throw;
   }
-  Py_DECREF(all);
+  Py_DECREF(args);
   main_thread_state = PyEval_SaveThread();
 }
 

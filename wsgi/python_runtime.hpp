@@ -11,7 +11,7 @@ namespace updraft::py {
 struct RuntimeOptions {
   std::string chdir;                    // --chdir: change directory and put it on sys.path
   std::vector<std::string> pythonpath;  // --pythonpath: prepended to sys.path
-  std::string virtualenv;               // --virtualenv: a venv whose site-packages come first
+  std::string virtualenv;               // --virtualenv: a venv (pyvenv.cfg) the interpreter starts in
 };
 
 // Initialises the interpreter without Python signal handlers, sets up sys.path,

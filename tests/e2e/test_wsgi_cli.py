@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -122,22 +123,57 @@ def test_pythonpath_with_several_directories(updraft, tmp_path):
     assert got["path"].index(str(tmp_path / "one")) < got["path"].index(str(tmp_path / "two"))
 
 
+def make_venv(root, *flags):
+    """A virtualenv made by Debian's python3 -m venv, with a module of its own in its site-packages."""
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", *flags, str(root)], check=True, timeout=120)
+    (venv_site(root) / "venv_only_mod.py").write_text(MODULE)
+    return root
+
+
+def venv_site(root):
+    return root / "lib" / f"python{PY}" / "site-packages"
+
+
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory):
-    root = tmp_path_factory.mktemp("venv") / "env"
-    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(root)], check=True, timeout=120)
-    site = root / "lib" / f"python{PY}" / "site-packages"
-    (site / "venv_only_mod.py").write_text(MODULE)
-    return root
+    """An isolated virtualenv: include-system-site-packages = false."""
+    return make_venv(tmp_path_factory.mktemp("venv") / "env")
+
+
+@pytest.fixture(scope="module")
+def system_venv(tmp_path_factory):
+    """A virtualenv made with --system-site-packages: include-system-site-packages = true."""
+    return make_venv(tmp_path_factory.mktemp("venv") / "sysenv", "--system-site-packages")
+
+
+SYSTEM_SITE = "/usr/lib/python3/dist-packages"
 
 
 def test_virtualenv(updraft, venv):
     got = get_json(updraft("venv_only_mod:app", "--virtualenv", str(venv), pythonpath=None))
-    site = str(venv / "lib" / f"python{PY}" / "site-packages")
-    assert got["file"] == os.path.join(site, "venv_only_mod.py")
+    assert got["file"] == str(venv_site(venv) / "venv_only_mod.py")
     assert got["prefix"] == str(venv)
-    dist = [i for i, p in enumerate(got["path"]) if p.endswith("dist-packages")]
-    assert got["path"].index(site) < min(dist)
+    assert not [p for p in got["path"] if p.endswith("dist-packages")], "the system's site-packages are on sys.path"
+
+
+def test_virtualenv_with_system_site_packages(updraft, system_venv):
+    got = get_json(updraft("venv_only_mod:app", "--virtualenv", str(system_venv), pythonpath=None))
+    assert got["prefix"] == str(system_venv)
+    assert got["path"].index(str(venv_site(system_venv))) < got["path"].index(SYSTEM_SITE)
+
+
+def test_an_isolated_virtualenv_does_not_lend_the_systems_flask(venv):
+    port = free_port()
+    r = run("-b", f"127.0.0.1:{port}", "--virtualenv", str(venv), "--pythonpath", APPS_DIR, "venv_flask_app:app")
+    assert r.returncode != 0
+    assert r.stderr.splitlines()[0] == (
+        "updraft: cannot load WSGI app 'venv_flask_app:app': ModuleNotFoundError: No module named 'flask'"), r.stderr
+    assert "listening" not in r.stdout and port_is_free(port)
+
+
+def test_a_virtualenv_with_system_site_packages_has_the_systems_flask(updraft, system_venv):
+    server = updraft("venv_flask_app:app", "--virtualenv", str(system_venv))
+    assert get_json(server)["flask"].startswith(SYSTEM_SITE + "/")
 
 
 def test_virtualenv_module_is_not_found_without_the_flag():
@@ -145,13 +181,44 @@ def test_virtualenv_module_is_not_found_without_the_flag():
     assert r.returncode != 0 and "No module named 'venv_only_mod'" in r.stderr
 
 
-def test_bad_virtualenv_fails_before_binding(tmp_path):
+def venv_with_version(venv, root, line):
+    """A copy of venv whose pyvenv.cfg says line instead of its version."""
+    shutil.copytree(venv, root, symlinks=True)
+    cfg = root / "pyvenv.cfg"
+    cfg.write_text("".join(line + "\n" if l.startswith("version") else l for l in cfg.read_text().splitlines(True)))
+    return root
+
+
+@pytest.mark.parametrize("line, version", [("version = 3.12.1", "3.12.1"),
+                                           ("version_info = 3.10.13.final.0", "3.10.13.final.0")])
+def test_a_virtualenv_for_another_python_is_refused_before_binding(venv, tmp_path, line, version):
+    other = venv_with_version(venv, tmp_path / "other", line)
     port = free_port()
-    r = run("-b", f"127.0.0.1:{port}", "--virtualenv", str(tmp_path / "nothing"), "--pythonpath", APPS_DIR,
-            "cli_app:app")
+    r = run("-b", f"127.0.0.1:{port}", "--virtualenv", str(other), "venv_only_mod:app")
     assert r.returncode != 0
-    assert "site-packages" in r.stderr
-    assert "listening" not in r.stdout
+    expected = f"updraft: --virtualenv {other}: made for Python {version}, but updraft embeds Python {PY}."
+    assert r.stderr.startswith(expected), r.stderr
+    assert "listening" not in r.stdout and port_is_free(port)
+
+
+def test_a_virtualenv_for_another_release_of_the_same_python_is_taken(venv, tmp_path):
+    """pyenv's 3.11.7 and Debian's 3.11.2 share the ABI: a venv made by either serves."""
+    other = venv_with_version(venv, tmp_path / "patch", f"version = {PY}.99")
+    r = run("--check-config", "--virtualenv", str(other), "venv_only_mod:app")
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("layout", ["missing", "site-packages without pyvenv.cfg"])
+def test_a_directory_without_pyvenv_cfg_is_refused_before_binding(tmp_path, layout):
+    root = tmp_path / "notavenv"
+    if layout != "missing":
+        venv_site(root).mkdir(parents=True)
+        (venv_site(root) / "venv_only_mod.py").write_text(MODULE)
+    port = free_port()
+    r = run("-b", f"127.0.0.1:{port}", "--virtualenv", str(root), "venv_only_mod:app")
+    assert r.returncode != 0
+    assert r.stderr.startswith(f"updraft: --virtualenv {root}: no pyvenv.cfg in it, so it is not a virtual environment")
+    assert "listening" not in r.stdout and port_is_free(port)
 
 
 # --- --check-config, --version, --help ---
