@@ -125,7 +125,9 @@ std::string_view Stream::buffered() const { return {data_ + begin_, end_ - begin
 
 void Stream::consume(std::size_t n) {
   begin_ += n;
-  if (begin_ == end_) begin_ = end_ = 0;
+  // Back to the buffer's start when it is empty, unless a read is filling it from end_ (a protocol handed over, or
+  // started reading again, within on_data(), and runs on a fresh stack while that read is pending).
+  if (begin_ == end_ && read_op_ != ReadOp::hot) begin_ = end_ = 0;
 }
 
 void Stream::acquire_read_buffer() {

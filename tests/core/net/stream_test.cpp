@@ -281,9 +281,10 @@ struct LineThenHandOver : StreamHandler {
 
 struct Collector : StreamHandler {
   std::promise<std::string>* got;
+  std::promise<std::string>* then = nullptr;  // what arrives after the first 9 bytes
   void on_data(Stream& s) override {
     if (s.buffered().size() < 9) return;
-    got->set_value(std::string(s.buffered()));
+    std::exchange(got, then)->set_value(std::string(s.buffered()));
     s.consume(s.buffered().size());
   }
 };
@@ -305,4 +306,29 @@ TEST_CASE("hand-over gives the next protocol the bytes read but not consumed", "
   t.send("UPGRADE\nframe one");  // one packet: the second protocol's bytes arrive with the first's
   auto f = got.get_future();
   CHECK(wait(f) == "frame one");
+}
+
+TEST_CASE("after a hand-over the next protocol's later bytes arrive intact", "[stream]") {
+  // The hand-over's start_reading() runs the next protocol on a fresh stack while a read into the buffer is pending:
+  // consuming everything then must not move where that read lands.
+  Testbed t;
+  std::promise<std::string> first, second;
+  t.on_loop([&] {
+    auto handler = std::make_unique<LineThenHandOver>();
+    handler->next = [&] {
+      auto c = std::make_unique<Collector>();
+      c->got = &first;
+      c->then = &second;
+      return c;
+    };
+    t.stream->set_handler(std::move(handler));
+    t.stream->start_reading();
+    t.stream->start();
+  });
+  t.send("UPGRADE\nframe one");
+  auto f1 = first.get_future();
+  CHECK(wait(f1) == "frame one");
+  t.send("frame two");
+  auto f2 = second.get_future();
+  CHECK(wait(f2) == "frame two");
 }
