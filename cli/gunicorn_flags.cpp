@@ -2,7 +2,6 @@
 #include "cli/gunicorn_flags.hpp"
 
 #include <fcntl.h>
-#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "cli/log_files.hpp"
 #include "cli/server_flags.hpp"
 #include "core/net/listener.hpp"
 
@@ -95,6 +95,13 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
       ->check(CLI::ExistingDirectory);
   app.add_option("--script-name", f.script_name, "SCRIPT_NAME the app is mounted at");
   app.add_flag("--check-config", f.check_config, "load the app, check the configuration, and exit");
+  app.add_option("--max-requests", f.max_requests,
+                 "requests a worker serves before it is replaced (its replacement starts first; 0: never)")
+      ->capture_default_str();
+  app.add_option("--max-requests-jitter", f.max_requests_jitter,
+                 "each worker's --max-requests is raised by a random 0 to this many")
+      ->capture_default_str();
+  app.add_flag("--reload", f.reload, "restart the workers when a Python file of the app changes (development)");
   add_websocket_flags(app, f.websocket);  // for the WebSocket routes of --native plugins
   add_proxy_flags(app, f.proxy);
 }
@@ -143,7 +150,7 @@ py::ServerIdentity GunicornFlags::identity() const {
 void apply_gunicorn_log_flags(GunicornFlags& f) {
   std::shared_ptr<spdlog::logger> logger;
   if (f.error_logfile.empty() || f.error_logfile == "-") logger = spdlog::stderr_logger_mt("updraft");
-  else logger = spdlog::basic_logger_mt("updraft", f.error_logfile);
+  else logger = std::make_shared<spdlog::logger>("updraft", descriptor_sink(open_log_file(f.error_logfile, "error log")));
   logger->set_pattern("[%Y-%m-%d %H:%M:%S %z] [%P] [%l] %v");
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
@@ -153,9 +160,7 @@ void apply_gunicorn_log_flags(GunicornFlags& f) {
     f.access_log_fd = 1;
     return;
   }
-  f.access_log_fd = ::open(f.access_logfile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (f.access_log_fd < 0)
-    throw std::runtime_error("cannot open access log " + f.access_logfile + ": " + std::strerror(errno));
+  f.access_log_fd = open_log_file(f.access_logfile, "access log");
 }
 
 }  // namespace updraft

@@ -45,6 +45,9 @@ struct GunicornFlags {
   SpoolLimits response_spool;        // --response-buffer, --response-spool-max, --spool-dir
   std::string script_name;          // SCRIPT_NAME prefix
   bool check_config = false;
+  int max_requests = 0;             // --max-requests: a worker is replaced after this many (0: never)
+  int max_requests_jitter = 0;      // --max-requests-jitter: plus randint(0, J) per worker
+  bool reload = false;              // --reload: new workers when a .py file changes
   WebSocketFlags websocket;         // --ws-*: the WebSockets of --native plugins
   ProxyOptions proxy;               // --forwarded-allow-ips, --proxy-protocol
 

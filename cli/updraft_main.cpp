@@ -1,5 +1,6 @@
 // updraft: the gunicorn-style command that serves a WSGI app (MODULE:CALLABLE) on the updraft core, optionally with
-// native routes from plugins (--native) and native health/metrics endpoints in front of it.
+// native routes from plugins (--native) and native health/metrics endpoints in front of it; alone, or (-w N,
+// --max-requests, --reload) as workers that each load the app under a master, gunicorn's arbiter.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
@@ -8,9 +9,12 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <limits>
+#include <memory>
+#include <random>
 
+#include "cli/code_watcher.hpp"
 #include "cli/gunicorn_flags.hpp"
+#include "cli/log_files.hpp"
 #include "cli/native_plugin.hpp"
 #include "cli/wsgi_service.hpp"
 #include "core/http/http_server.hpp"
@@ -30,21 +34,110 @@ void add_native_routes(const GunicornFlags& flags, Application& routes) {
   for (auto& plugin : flags.native_plugins) load_native_plugin(std::filesystem::absolute(plugin), routes);
 }
 
-int serve(const GunicornFlags& flags, py::WsgiApp& app, Application& routes, HTTPServer& server) {
+// Counts the requests a worker starts; at its limit it asks the master for a replacement (--max-requests), which
+// starts before this worker is told to drain.
+class RequestBudget : public HandlerFactory {
+ public:
+  RequestBudget(HandlerFactory& inner, long limit) : inner_(inner), limit_(limit) {}
+  std::unique_ptr<RequestDelegate> start_request(const RequestHead& head, ResponseWriter& writer) override {
+    if (count_.fetch_add(1, std::memory_order_relaxed) + 1 == limit_) {
+      spdlog::info("served {} requests (--max-requests): asking to be replaced", limit_);
+      ask_to_be_replaced();
+    }
+    return inner_.start_request(head, writer);
+  }
+
+ private:
+  HandlerFactory& inner_;
+  long limit_;
+  std::atomic<long> count_{0};
+};
+
+// gunicorn's: --max-requests plus randint(0, --max-requests-jitter); 0: no limit.
+long request_limit(const GunicornFlags& flags) {
+  if (flags.max_requests <= 0) return 0;
+  std::mt19937 random(std::random_device{}());
+  return flags.max_requests + std::uniform_int_distribution<long>(0, std::max(0, flags.max_requests_jitter))(random);
+}
+
+int serve(const GunicornFlags& flags, py::WsgiApp& app, Application& routes, HTTPServer& server, bool supervised) {
   WsgiService wsgi(app, flags.container_options());
-  // A forked worker with too many threads stuck past --timeout drains and exits; the master starts a fresh one.
+  // A worker with too many threads stuck past --timeout drains and exits; the master starts a fresh one.
   std::atomic<bool> recycle{false};
-  if (flags.workers > 1) {
+  if (supervised) {
     wsgi.container().pool().on_abandon_limit([&] {
       recycle = true;
       server.shutdown();
     });
   }
   routes.set_fallback(wsgi.container());
-  server.set_factory(routes);
+  RequestBudget budget(routes, request_limit(flags));
+  if (flags.max_requests > 0) server.set_factory(budget);
+  else server.set_factory(routes);
   int code = server.run();
   wsgi.stop();
   return recycle && code == 0 ? kExitToBeReplaced : code;
+}
+
+void print_listeners(const HTTPServer& server) {
+  for (auto& line : server.describe_listeners()) std::printf("updraft listening on %s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+// One process: the app loads before anything is bound, so a broken app never holds the port.
+int serve_alone(const GunicornFlags& flags, Application& routes) {
+  handle_worker_signals(reopen_log_files);
+  py::WsgiApp app(flags.app, flags.identity());
+  HTTPServer server(flags.server_options());
+  py::ServerIdentity identity = flags.identity();
+  identity.server_port = std::to_string(server.bind());  // the real port when bound to port 0
+  app.set_identity(identity);
+  print_listeners(server);
+  return serve(flags, app, routes, server, false);
+}
+
+// A forked worker: loads the app (the code on disk now: a reload's new code), tells the master it is ready, serves.
+int serve_worker(const GunicornFlags& flags, const py::ServerIdentity& identity, Application& routes,
+                 HTTPServer& server) {
+  std::unique_ptr<py::WsgiApp> app;
+  try {
+    app = std::make_unique<py::WsgiApp>(flags.app, identity);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  report_ready();
+  return serve(flags, *app, routes, server, true);
+}
+
+std::function<bool()> code_watcher(const GunicornFlags& flags) {
+  if (!flags.reload) return {};
+  std::vector<std::filesystem::path> dirs{std::filesystem::current_path()};  // --chdir's, if given
+  for (auto& dir : flags.runtime.pythonpath) dirs.emplace_back(dir);
+  auto watcher = std::make_shared<CodeWatcher>(std::move(dirs));
+  return [watcher] { return watcher->changed(); };
+}
+
+// gunicorn's arbiter: binds, forks workers that each load the app, supervises them (see fork_processes' signals).
+int serve_with_master(const GunicornFlags& flags, Application& routes) {
+  HTTPServer server(flags.server_options());
+  py::ServerIdentity identity = flags.identity();
+  identity.server_port = std::to_string(server.bind());
+  print_listeners(server);
+  ForkOptions o;
+  o.processes = flags.workers;
+  o.max_restarts = std::numeric_limits<int>::max();
+  o.graceful_timeout = std::chrono::duration<double>(flags.graceful_timeout);
+  o.on_stop = [&server] { server.close_listeners(); };
+  o.in_child = py::after_fork_child;
+  o.children_report_ready = true;
+  o.reopen_logs = reopen_log_files;
+  o.code_changed = code_watcher(flags);
+  int code = 0;
+  if (!fork_processes(o, code)) return code;
+  code = serve_worker(flags, identity, routes, server);
+  std::fflush(nullptr);
+  ::_exit(code);  // a worker leaves the interpreter and the listeners to the master
 }
 }  // namespace
 
@@ -60,23 +153,13 @@ int main(int argc, char** argv) {
     auto broker = make_broker(flags.websocket, routes.topics());  // connects in the process that first uses it
     add_native_routes(flags, routes);  // before --chdir: plugin paths are relative to where we started
     py::initialize(flags.runtime);
-    py::WsgiApp app(flags.app, flags.identity());
     if (flags.check_config) {
+      py::WsgiApp app(flags.app, flags.identity());
       std::printf("updraft: configuration OK, %s loads\n", flags.app.c_str());
       return 0;
     }
-    HTTPServer server(flags.server_options());
-    py::ServerIdentity identity = flags.identity();
-    identity.server_port = std::to_string(server.bind());  // the real port when bound to port 0
-    app.set_identity(identity);
-    for (auto& line : server.describe_listeners()) std::printf("updraft listening on %s\n", line.c_str());
-    std::fflush(stdout);
-    if (flags.workers == 1) return serve(flags, app, routes, server);
-    // gunicorn's arbiter: workers forked after binding and restarted whenever they die.
-    if (server.start(flags.workers, std::numeric_limits<int>::max(), py::after_fork_child) < 0) return server.run();
-    int code = serve(flags, app, routes, server);
-    std::fflush(nullptr);
-    ::_exit(code);  // a worker leaves the interpreter and the listeners to the master
+    bool master = flags.workers > 1 || flags.max_requests > 0 || flags.reload;
+    return master ? serve_with_master(flags, routes) : serve_alone(flags, routes);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "updraft: %s\n", e.what());
     return 1;

@@ -10,6 +10,15 @@
 
 namespace updraft {
 
+namespace {
+// How long an idle keep-alive connection waits for a request: while the server drains, only for one its client may
+// have sent already (answered with Connection: close); closing at once would reset it, a failed request.
+Timeouts::seconds idle_wait(Stream& stream, const Timeouts& timeouts) {
+  constexpr Timeouts::seconds kDrainGrace{0.25};
+  return stream.context().draining ? std::min(timeouts.idle, kDrainGrace) : timeouts.idle;
+}
+}  // namespace
+
 Http1Connection::Http1Connection(HttpContext& ctx, Stream& stream) : ctx_(ctx), stream_(stream) {}
 
 Http1Connection::~Http1Connection() {
@@ -267,8 +276,8 @@ void Http1Connection::complete_request() {
   phase_ = Phase::idle;
   response_started_ = response_finished_ = false;
   body_paused_ = false;
-  if (stream_.context().draining) closing_ = true;
-  stream_.set_read_timeout(ctx_.config.timeouts.idle, false);
+  // While draining, a response that promised keep-alive (sent before the drain began) still takes the next request.
+  stream_.set_read_timeout(idle_wait(stream_, ctx_.config.timeouts), false);
   if (closing_) {
     stream_.stop_reading();
     stream_.close_after_writes(body_left ? Stream::Linger::always : Stream::Linger::if_input_waits);
@@ -323,7 +332,8 @@ void Http1Connection::on_timeout(Stream&) {
 }
 
 void Http1Connection::on_drain(Stream&) {
-  if (phase_ == Phase::idle && stream_.write_buffer_size() == 0 && stream_.buffered().empty()) return stream_.close();
+  if (phase_ == Phase::idle && stream_.write_buffer_size() == 0 && stream_.buffered().empty())
+    return stream_.set_read_timeout(idle_wait(stream_, ctx_.config.timeouts), false);
   // The response in flight says Connection: close, and the connection closes after it.
 }
 

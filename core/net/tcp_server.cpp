@@ -87,13 +87,29 @@ struct TCPServer::LoopWorker {
         retries[&l] = loop.call_later(std::chrono::milliseconds(100), [this, &l] { accept(l); });
         return;
       }
-      sockaddr_storage peer{};
-      std::memcpy(&peer, l.peer.data(), std::min<std::size_t>(l.peer.size(), sizeof peer));
-      StreamRef stream(SocketStream::create(net, std::move(socket), &peer));
-      server.handle_stream(*stream, index);
-      stream->start();
+      serve_accepted(l, std::move(socket));
       accept(l);
     });
+  }
+
+  void serve_accepted(Listening& l, SocketStream::Socket socket) {
+    sockaddr_storage peer{};
+    std::memcpy(&peer, l.peer.data(), std::min<std::size_t>(l.peer.size(), sizeof peer));
+    StreamRef stream(SocketStream::create(net, std::move(socket), &peer));
+    server.handle_stream(*stream, index);
+    stream->start();
+  }
+
+  // Connections the kernel completed that nobody accepted yet are served: if this process holds the last copy of the
+  // listening socket, closing it would reset them, requests and all.
+  void take_pending(Listening& l) {
+    error_code ec;
+    l.acceptor.non_blocking(true, ec);
+    while (!ec) {
+      SocketStream::Socket socket(loop.impl().io);
+      l.acceptor.accept(socket, l.peer, ec);
+      if (!ec) serve_accepted(l, std::move(socket));
+    }
   }
 
   void schedule_tick() {
@@ -128,7 +144,10 @@ struct TCPServer::LoopWorker {
     drain_deadline = deadline;
     net.draining = true;
     error_code ec;
-    for (auto& l : acceptors) l.acceptor.close(ec);
+    for (auto& l : acceptors) {
+      take_pending(l);
+      l.acceptor.close(ec);
+    }
     retries.clear();
     for (Stream* s = net.streams; s;) {
       StreamRef keep(s);
