@@ -199,3 +199,67 @@ def test_sigterm_under_load_answers_every_request_sent(tmp_path):
     assert failures == []
     assert len(answers) > 100 and all(status == 200 for status, _ in answers)
     assert sum(c.closes for c in load.clients) == 8  # each connection's last answer said Connection: close
+
+
+def test_max_requests_recycles_workers_with_no_failed_request(tmp_path):
+    server = start(tmp_path, "-w", "2", "--max-requests", "20", "--max-requests-jitter", "5")
+    first = wait_children(server.proc.pid, 2)
+    client = Client(server.port)  # one keep-alive client: closed after each worker's last answer, then reconnects
+    for i in range(200):
+        assert client.get(f"/r{i}") == (200, client.answers[-1][1]), client.failures
+        time.sleep(0.01)  # a replacement takes a moment to load the app before the old worker drains
+    assert client.failures == []
+    assert len(client.pids() - first) >= 3, "workers are replaced after 20 to 25 requests"
+    assert client.closes >= 3
+    log = server.wait_error_log("asked to be replaced")
+    assert "drained and exited with status 0" in log
+    wait_children(server.proc.pid, 2)
+    assert server.stop() == 0
+
+
+def test_hup_switches_to_the_new_code_with_no_failed_request(tmp_path):
+    server = start(tmp_path, "-w", "2")
+    master = server.proc.pid
+    old = wait_children(master, 2)
+    load = Load(server.port)
+    time.sleep(0.3)
+    write_app(tmp_path, "v2")
+    server.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: Client(server.port).get()[1].startswith("v2"), "still the old code")
+    wait_children(master, 2, exclude=old)
+    time.sleep(0.3)
+    answers, failures = load.stop()
+    assert failures == []
+    versions = [body.split()[0] for status, body in answers]
+    assert versions[0] == "v1" and versions[-1] == "v2" and all(status == 200 for status, _ in answers)
+    assert server.stop() == 0
+
+
+def test_hup_with_broken_code_keeps_the_old_workers_serving(tmp_path):
+    server = start(tmp_path, "-w", "2")
+    master = server.proc.pid
+    old = wait_children(master, 2)
+    write_app(tmp_path, "v2", broken=True)
+    server.proc.send_signal(signal.SIGHUP)
+    log = server.wait_error_log("the reload failed")
+    assert "RuntimeError: broken on purpose" in log
+    time.sleep(0.3)
+    assert children(master) == old
+    for i in range(10):
+        status, body = Client(server.port).get()
+        assert status == 200 and body.startswith("v1")
+    write_app(tmp_path, "v3")  # fixed: the next HUP goes through
+    server.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: Client(server.port).get()[1].startswith("v3"), "the fixed code never came")
+    assert server.stop() == 0
+
+
+def test_reload_restarts_workers_when_a_python_file_changes(tmp_path):
+    server = start(tmp_path, "--reload")
+    old = wait_children(server.proc.pid, 1)
+    assert Client(server.port).get()[1].startswith("v1")
+    write_app(tmp_path, "v2")
+    wait_for(lambda: Client(server.port).get()[1].startswith("v2"), "no reload", timeout=10 * SLACK)
+    wait_children(server.proc.pid, 1, exclude=old)
+    assert "a Python file changed" in server.error_log()
+    assert server.stop() == 0
