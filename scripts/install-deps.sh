@@ -14,6 +14,7 @@ PACKAGES=(
   systemd redis-tools python3-redis  # systemd-socket-activate; redis-cli and redis-py against the kv sample
   libhiredis-dev redis-server  # WebSocket topics across processes through Redis pub/sub
   nodejs node-ws  # Node's ws client in the WebSocket interoperability tests
+  haproxy  # PROXY protocol v1/v2 from a real load balancer (tests/e2e/test_proxy_protocol.py)
   clang-14 libclang-rt-14-dev libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -174,6 +174,16 @@ struct StatusHandler : RequestHandler {
   }
 };
 
+// Tornado's request.remote_ip and request.protocol (what a trusted proxy may have said), with the port and Host.
+struct ClientHandler : RequestHandler {
+  void get() {
+    write(boost::json::value{{"remote_ip", request().remote_ip},
+                             {"remote_port", request().remote_port},
+                             {"protocol", request().protocol},
+                             {"host", header("Host").value_or("")}});
+  }
+};
+
 struct HeadersHandler : RequestHandler {
   void get() {
     set_header("Content-Type", "text/plain");
@@ -467,6 +477,7 @@ int main(int argc, char** argv) {
     app.add<FormHandler>("/form");
     app.add<StatusHandler>("/status");
     app.add<HeadersHandler>("/headers");
+    app.add<ClientHandler>("/client");
     app.add<JsonHandler>("/json");
     app.add<BytesHandler>("/bytes");
     app.add<FinishHandler>("/finish");
