@@ -165,7 +165,7 @@ void Stream::reserve(std::size_t n) {
 }
 
 void Stream::release_idle_buffers() {
-  if (data_ && begin_ == end_) {
+  if (data_ && begin_ == end_ && read_op_ != ReadOp::hot) {  // a pending read is filling it
     free_read_buffer();
     begin_ = end_ = capacity_ = 0;
   }

@@ -332,3 +332,43 @@ TEST_CASE("after a hand-over the next protocol's later bytes arrive intact", "[s
   auto f2 = second.get_future();
   CHECK(wait(f2) == "frame two");
 }
+
+// Takes everything it is given and stops reading, as a protocol busy with a request does.
+struct TakeThenPause : StreamHandler {
+  std::promise<std::string>* got;
+  void on_data(Stream& s) override {
+    got->set_value(std::string(s.buffered()));
+    s.consume(s.buffered().size());
+    s.stop_reading();
+  }
+};
+
+TEST_CASE("after a hand-over a protocol that takes everything and pauses keeps what is read meanwhile", "[stream]") {
+  // As above, with the read pending while the protocol pauses: the buffer it fills must stay the stream's.
+  Testbed t;
+  std::promise<std::string> first, second;
+  TakeThenPause* next = nullptr;
+  t.on_loop([&] {
+    auto handler = std::make_unique<LineThenHandOver>();
+    handler->next = [&] {
+      auto p = std::make_unique<TakeThenPause>();
+      p->got = &first;
+      next = p.get();
+      return p;
+    };
+    t.stream->set_handler(std::move(handler));
+    t.stream->start_reading();
+    t.stream->start();
+  });
+  t.send("UPGRADE\nrequest one");
+  auto f1 = first.get_future();
+  CHECK(wait(f1) == "request one");
+  t.send("request two");
+  std::this_thread::sleep_for(50ms);  // read while the protocol pauses
+  t.on_loop([&] {
+    next->got = &second;
+    t.stream->start_reading();
+  });
+  auto f2 = second.get_future();
+  CHECK(wait(f2) == "request two");
+}
