@@ -55,7 +55,8 @@ void add_proxy_flags(CLI::App& app, ProxyOptions& proxy) {
       },
       "");
   app.add_option_function<std::string>(
-         "--forwarded-allow-ips", [&proxy](const std::string& list) { proxy.forwarded_allow_ips = TrustedProxies(list); },
+         "--forwarded-allow-ips",
+         [&proxy](const std::string& list) { proxy.forwarded_allow_ips = TrustedProxies(list); },
          "comma-separated IPs and CIDR blocks of the proxies whose X-Forwarded-For/-Proto/-Host and Forwarded "
          "headers are believed ('*': any peer)")
       ->type_name("IPS")

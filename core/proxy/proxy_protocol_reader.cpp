@@ -16,9 +16,10 @@ std::atomic<std::uint64_t>& errors() {
   static std::atomic<std::uint64_t> count{0};
   static std::once_flag registered;
   std::call_once(registered, [] {
-    Metrics::instance().add_sampler("updraft_proxy_protocol_errors_total",
-                                    "Connections closed for a missing, malformed or late PROXY protocol header.",
-                                    "counter", [] { return static_cast<double>(count.load(std::memory_order_relaxed)); });
+    Metrics::instance().add_sampler(
+        "updraft_proxy_protocol_errors_total",
+        "Connections closed for a missing, malformed or late PROXY protocol header.", "counter",
+        [] { return static_cast<double>(count.load(std::memory_order_relaxed)); });
   });
   return count;
 }

@@ -1,7 +1,6 @@
-// ProxyProtocolReader: the first protocol on a stream from a proxy that speaks the PROXY protocol: reads the header,
-// makes the client it names the stream's peer, then hands the stream to the next protocol with the bytes that
-// followed. A missing, malformed or late header closes the connection and counts in
-// updraft_proxy_protocol_errors_total.
+// ProxyProtocolReader: the first protocol on a stream from a proxy that speaks the PROXY protocol, which reads the
+// header, makes the client it names the stream's peer and hands the stream, with the bytes that followed, to the next
+// protocol (or closes it, counted in updraft_proxy_protocol_errors_total, if the header is missing, malformed or late).
 #pragma once
 
 #include <chrono>

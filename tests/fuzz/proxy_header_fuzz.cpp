@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
   ProxyHeaderResult r = updraft::proxy::parse_proxy_header(input);
   if (r.outcome == ProxyHeaderResult::Outcome::done) {
-    require(r.length <= input.size() && r.length <= updraft::proxy::kMaxHeaderBytes, "a header within the input and the limit");
+    require(r.length <= input.size() && r.length <= updraft::proxy::kMaxHeaderBytes,
+            "a header within the input and the limit");
     require(r.header.client != ProxyHeader::Client::inet || updraft::IpAddress::parse(r.header.address),
             "a client address that reads back");
   }

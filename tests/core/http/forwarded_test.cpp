@@ -23,8 +23,9 @@ std::string describe(const std::optional<ForwardedNode>& node) {
 }  // namespace
 
 TEST_CASE("Forwarded: elements in order with for, proto and host, quoted or not") {
-  auto elements = parse_forwarded(
-      R"(for=192.0.2.60;proto=http;by=203.0.113.43, For="[2001:db8:cafe::17]:4711" ; PROTO=HTTPS;host="example.com:8443",for=unknown)");
+  auto elements = parse_forwarded(R"(for=192.0.2.60;proto=http;by=203.0.113.43, )"
+                                  R"(For="[2001:db8:cafe::17]:4711" ; PROTO=HTTPS;host="example.com:8443",)"
+                                  R"(for=unknown)");
   REQUIRE(elements);
   REQUIRE(elements->size() == 3);
   CHECK(describe((*elements)[0].client) == "192.0.2.60");
@@ -76,7 +77,8 @@ TEST_CASE("Forwarded nodes: IPv4, bracketed IPv6, unknown and obfuscated, with p
   CHECK(describe(parse_forwarded_node("_hidden")) == "hidden");
   CHECK(describe(parse_forwarded_node("_SEVKISEK.x-y:_port")) == "hidden");
   for (const char* bad : {"", "2001:db8::1", "[2001:db8::1", "[192.0.2.1]", "[2001:db8::1]80", "192.0.2.1:", "_",
-                          "_a b", "192.0.2.1:123456", "192.0.2.1:-1", "192.0.2.1:_", "example.com", "192.0.2.1:80:80"}) {
+                          "_a b", "192.0.2.1:123456", "192.0.2.1:-1", "192.0.2.1:_", "example.com",
+                          "192.0.2.1:80:80"}) {
     INFO(bad);
     CHECK(describe(parse_forwarded_node(bad)) == "malformed");
   }

@@ -68,17 +68,19 @@ TEST_CASE("Forwarded: the right-most element whose for= is not a trusted proxy, 
   CHECK(applied({{"Forwarded", "for=_hidden;proto=https"}}) == "127.0.0.1 5000 https internal:8000");
   CHECK(applied({{"Forwarded", "proto=https;host=example.com"}}) == "127.0.0.1 5000 https example.com");
   CHECK(applied({{"Forwarded", "for=10.0.0.1, for=10.0.0.2"}}) == "10.0.0.1 0 http internal:8000");
-  CHECK(applied({{"Forwarded", "for=203.0.113.9"}, {"Forwarded", "for=10.0.0.2"}}) == "203.0.113.9 0 http internal:8000");
+  CHECK(applied({{"Forwarded", "for=203.0.113.9"}, {"Forwarded", "for=10.0.0.2"}}) ==
+        "203.0.113.9 0 http internal:8000");
 }
 
 TEST_CASE("Forwarded: a malformed field is ignored whole") {
-  CHECK(applied({{"Forwarded", "for=203.0.113.9;proto=https;for=198.51.100.1"}}) == "127.0.0.1 5000 http internal:8000");
+  CHECK(applied({{"Forwarded", "for=203.0.113.9;proto=https;for=198.51.100.1"}}) ==
+        "127.0.0.1 5000 http internal:8000");
   CHECK(applied({{"Forwarded", "for=203.0.113.9, proto=https host=x"}}) == "127.0.0.1 5000 http internal:8000");
 }
 
 TEST_CASE("X-Forwarded-* take precedence: with any of them present, Forwarded is not read") {
-  CHECK(applied({{"Forwarded", "for=198.51.100.66;proto=https;host=evil.example"}, {"X-Forwarded-For", "203.0.113.9"}}) ==
-        "203.0.113.9 0 http internal:8000");
+  CHECK(applied({{"Forwarded", "for=198.51.100.66;proto=https;host=evil.example"},
+                 {"X-Forwarded-For", "203.0.113.9"}}) == "203.0.113.9 0 http internal:8000");
   CHECK(applied({{"Forwarded", "for=198.51.100.66"}, {"X-Forwarded-Proto", "https"}}) ==
         "127.0.0.1 5000 https internal:8000");
   CHECK(applied({{"Forwarded", "for=198.51.100.66"}, {"X-Forwarded-For", "garbage"}}) ==

@@ -94,7 +94,8 @@ TEST_CASE("malformed v1 lines are refused") {
 }
 
 TEST_CASE("a connection that does not start with a PROXY header is refused at its first byte") {
-  for (std::string data : {"GET / HTTP/1.1\r\nHost: a\r\n\r\n", "proxy TCP4", "PROXYTCP4", "\r\n\r\nGET", "\x16\x03\x01"}) {
+  for (std::string data :
+       {"GET / HTTP/1.1\r\nHost: a\r\n\r\n", "proxy TCP4", "PROXYTCP4", "\r\n\r\nGET", "\x16\x03\x01"}) {
     INFO(data);
     CHECK(replayed(data) == "error no PROXY protocol header\n");
   }
