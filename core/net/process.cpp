@@ -143,6 +143,7 @@ class Arbiter {
     if (it == children_.end() || it->second.ready) return;
     it->second.ready = true;
     ever_ready_ = true;
+    if (o_.children_report_ready) spdlog::info("worker {} ready", pid);
     if (pid_t old = std::exchange(it->second.replaces, 0)) retire(old);
   }
 
@@ -153,10 +154,10 @@ class Arbiter {
     ::kill(pid, SIGTERM);
   }
 
-  // Starts a replacement for a ready child, which drains once the replacement is ready.
+  // Starts a replacement for a child, which drains once the replacement is ready.
   void replace(pid_t pid) {
     auto it = children_.find(pid);
-    if (stopping_ || it == children_.end() || !it->second.ready || replacement_of(pid)) return;
+    if (stopping_ || it == children_.end() || replacement_of(pid)) return;
     spawn(it->second.id, pid);
   }
 
@@ -278,12 +279,12 @@ class Arbiter {
   }
 
   void on_exit(pid_t pid, const Child& child, int status) {
-    if (!child.ready) return on_boot_failure(pid, child, status);
-    if (auto replacement = replacement_of(pid)) {
+    if (auto replacement = replacement_of(pid)) {  // it takes the place, and replaces whom this one was replacing
       spdlog::error("worker {} {}; {} takes its place", pid, describe_status(status), *replacement);
-      children_[*replacement].replaces = 0;
+      children_[*replacement].replaces = child.replaces;
       return;
     }
+    if (!child.ready) return on_boot_failure(pid, child, status);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
     if (WIFEXITED(status) && WEXITSTATUS(status) == kExitToBeReplaced) {
       spdlog::info("worker {} recycled: starting a fresh one", pid);

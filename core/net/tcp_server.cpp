@@ -80,14 +80,16 @@ struct TCPServer::LoopWorker {
   void accept(Listening& l) {
     // The peer's address comes with the accept: no getpeername() per connection.
     l.acceptor.async_accept(loop.impl().io, l.peer, [this, &l](const error_code& ec, SocketStream::Socket socket) {
-      if (ec == asio::error::operation_aborted || !l.acceptor.is_open()) return;
+      if (ec == asio::error::operation_aborted) return;
+      // Accepted just before the drain closed the acceptor: served all the same, its client may have sent a request.
+      if (!ec) serve_accepted(l, std::move(socket));
+      if (!l.acceptor.is_open()) return;
       if (ec) {
         // Out of descriptors or similar: back off briefly instead of spinning.
         spdlog::warn("accept failed: {}", ec.message());
         retries[&l] = loop.call_later(std::chrono::milliseconds(100), [this, &l] { accept(l); });
         return;
       }
-      serve_accepted(l, std::move(socket));
       accept(l);
     });
   }
@@ -98,6 +100,7 @@ struct TCPServer::LoopWorker {
     StreamRef stream(SocketStream::create(net, std::move(socket), &peer));
     server.handle_stream(*stream, index);
     stream->start();
+    if (net.draining) stream->drain();
   }
 
   // Connections the kernel completed that nobody accepted yet are served: if this process holds the last copy of the

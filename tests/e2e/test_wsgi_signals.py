@@ -33,8 +33,15 @@ def write_app(directory, version, broken=False):
 
 
 def start(tmp_path, *flags, version="v1"):
+    """updraft serving sig_app from tmp_path; with a master, returns once its first workers have loaded the app."""
     write_app(tmp_path, version)
-    return start_updraft("sig_app:app", "--graceful-timeout", "5", *flags, chdir=str(tmp_path), pythonpath=None)
+    server = start_updraft("sig_app:app", "--graceful-timeout", "5", *flags, chdir=str(tmp_path), pythonpath=None)
+    workers = int(flags[flags.index("-w") + 1]) if "-w" in flags else 1
+    log_file = flags[flags.index("--error-logfile") + 1] if "--error-logfile" in flags else None
+    error_log = (lambda: open(log_file).read()) if log_file else server.error_log
+    if "-w" in flags or "--max-requests" in flags or "--reload" in flags:
+        wait_for(lambda: error_log().count(" ready\n") >= workers, "workers not ready")
+    return server
 
 
 class Client:
