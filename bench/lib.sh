@@ -5,10 +5,16 @@ PY=/usr/bin/python3   # Debian's python: it sees python3-tornado (a pyenv python
 BENCH_TMP=$(mktemp -d /tmp/updraft-bench.XXXXXX)
 BENCH_PIDS=()
 
-# Installs the peers and tools (Debian packages, idempotent) and builds build/ unless SKIP_BUILD=1.
+# Installs the peers and tools (Debian packages, idempotent) and builds build/ unless SKIP_BUILD=1; arguments name
+# bench/ targets (cmake -DUPDRAFT_BENCH=ON) to build too, into $BUILD_DIR (build).
 bench_prepare() {
   scripts/install-deps.sh --bench
-  if [[ "${SKIP_BUILD:-0}" != 1 ]]; then scripts/build.sh; fi
+  if [[ "${SKIP_BUILD:-0}" == 1 ]]; then return; fi
+  scripts/build.sh
+  if (($#)); then
+    cmake -S . -B "${BUILD_DIR:-build}" -DUPDRAFT_BENCH=ON >/dev/null
+    cmake --build "${BUILD_DIR:-build}" -j2 --target "$@"
+  fi
 }
 
 bench_cleanup() {
