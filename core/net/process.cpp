@@ -67,14 +67,14 @@ struct InChild {
 class Arbiter {
  public:
   explicit Arbiter(const ForkOptions& o) : o_(o), target_(o.processes > 0 ? o.processes : cpu_count()) {
-    sigset_t signals = arbiter_signals();
-    ::sigprocmask(SIG_BLOCK, &signals, &old_mask_);
-    signal_fd_ = ::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
     ready_read_ = fds[0];
     ready_write_ = fds[1];
     ::fcntl(ready_read_, F_SETFL, O_NONBLOCK);
+    sigset_t signals = arbiter_signals();
+    ::sigprocmask(SIG_BLOCK, &signals, &old_mask_);
+    signal_fd_ = ::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
   }
 
   ~Arbiter() {
