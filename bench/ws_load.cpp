@@ -1,5 +1,6 @@
 // WebSocket load for bench/ws_vs_peers.sh: N connections each keeping one masked binary message in flight (rate,
-// round-trip latency, echoes verified), or with --idle N connections held open for a memory reading; one thread, epoll.
+// round-trip latency, echoes verified), or with --idle N connections held open for a memory reading, or with
+// --fanout R N subscribers timing R publishes from the moment the POST leaves to each frame's arrival; one thread, epoll.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -19,6 +20,7 @@
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -36,6 +38,8 @@ struct Options {
   double warmup = 1, duration = 3;
   int server_pid = 0;
   bool idle = false;
+  int fanout = 0;                        // rounds of publish timing (--fanout R)
+  std::string publish = "/publish/all";  // with --fanout: the POST that publishes to every connection's topic
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -106,7 +110,10 @@ class Load {
       if (now_ns() > deadline) die("handshakes not done in 60 s");
       for (int i : wait(100)) {
         Connection& c = conns_[i];
-        if (c.open) die("the server sent something before any message");
+        if (c.open) {
+          if (o_.fanout) continue;  // a subscriber's greeting: read when publishes are timed
+          die("the server sent something before any message");
+        }
         if (handshake(i, c)) ++opened;
       }
     }
@@ -151,6 +158,26 @@ class Load {
         "\"p50_us\": %.1f, \"p99_us\": %.1f, \"server_cpu_s\": %.3f, \"client_cpu_s\": %.3f}\n",
         o_.connections, o_.size, static_cast<unsigned long long>(messages), seconds, messages / seconds,
         percentile(rtt_ns, 0.50) / 1e3, percentile(rtt_ns, 0.99) / 1e3, server_cpu, client_cpu);
+  }
+
+  // Every connection is a subscriber whose first frame says so; each round POSTs one publish and times, from just
+  // before the POST is sent, when each connection's frame has arrived whole. Prints one JSON line per round.
+  void time_publishes() {
+    take_one_frame_each(30'000'000'000LL);  // the "subscribed" greeting
+    for (int round = 0; round < o_.fanout; ++round) {
+      const double server_cpu = process_cpu_s(o_.server_pid);
+      const std::int64_t start = now_ns();
+      post_publish();
+      std::vector<std::int64_t> arrivals = take_one_frame_each(30'000'000'000LL);
+      std::vector<std::uint32_t> after_us;
+      for (std::int64_t t : arrivals) after_us.push_back(std::uint32_t((t - start) / 1000));
+      std::printf("{\"round\": %d, \"subscribers\": %d, \"first_us\": %.0f, \"p50_us\": %.0f, \"p99_us\": %.0f, "
+                  "\"last_us\": %.0f, \"server_cpu_ms\": %.1f}\n",
+                  round, o_.connections, percentile(after_us, 0), percentile(after_us, 0.5),
+                  percentile(after_us, 0.99), percentile(after_us, 1), (process_cpu_s(o_.server_pid) - server_cpu) * 1e3);
+      std::fflush(stdout);
+      usleep(200'000);
+    }
   }
 
   // One echoed message per connection, then holds them; on a line from stdin prints how many the server kept open.
@@ -305,18 +332,11 @@ class Load {
     const auto* b = reinterpret_cast<const unsigned char*>(c.in.data());
     std::size_t at = 0;
     bool done = false;
-    while (!done && c.in_len - at >= 2) {
-      const unsigned char b0 = b[at], b1 = b[at + 1];
-      std::size_t h = 2, len = b1 & 0x7F;
-      if (len == 126) h = 4;
-      if (len == 127) h = 10;
-      if (c.in_len - at < h) break;
-      if (len == 126) len = std::size_t(b[at + 2]) << 8 | b[at + 3];
-      if (len == 127) {
-        len = 0;
-        for (int k = 0; k < 8; ++k) len = len << 8 | b[at + 2 + k];
-      }
-      if (b1 & 0x80) die("the server masked a frame");
+    while (!done) {
+      const auto [h, len] = frame_header(b + at, c.in_len - at);
+      if (h == 0) break;
+      const unsigned char b0 = b[at];
+      if (b[at + 1] & 0x80) die("the server masked a frame");
       if ((b0 & 0x0F) != (c.echoed == 0 ? 0x2 : 0x0))
         die("expected a binary frame or its continuation, got opcode " + std::to_string(b0 & 0x0F));
       if (c.echoed + len > o_.size) die("echo longer than the message");
@@ -333,6 +353,84 @@ class Load {
     if (done && c.in_len) die("bytes after the echo, with no message in flight");
     std::memmove(c.in.data(), c.in.data() + at, c.in_len);
     return done;
+  }
+
+  // Reads until every connection has one whole frame (of any kind), dropping it; when each one's arrived.
+  std::vector<std::int64_t> take_one_frame_each(std::int64_t timeout_ns) {
+    std::vector<std::int64_t> arrived(o_.connections, 0);
+    const std::int64_t deadline = now_ns() + timeout_ns;
+    int pending = o_.connections;
+    for (int i = 0; i < o_.connections; ++i) {  // frames that came with the handshake's response
+      Connection& c = conns_[i];
+      if (const std::size_t size = frame_size(c); size && c.in_len == size) {
+        c.in_len = 0;
+        arrived[i] = now_ns();
+        --pending;
+      }
+    }
+    while (pending > 0) {
+      if (now_ns() > deadline) die(std::to_string(pending) + " subscribers got no frame in time");
+      for (int i : wait(100)) {
+        if (arrived[i] || !take_frame(i)) continue;
+        arrived[i] = now_ns();
+        --pending;
+      }
+    }
+    return arrived;
+  }
+
+  // Reads what connection i has; true once a whole frame is there (it is dropped, and nothing may follow it).
+  bool take_frame(int i) {
+    Connection& c = conns_[i];
+    if (c.in_len < 2 || !frame_size(c)) {
+      ssize_t n = recv(c.fd, c.in.data() + c.in_len, c.in.size() - c.in_len, 0);
+      if (n == 0) die("the server closed connection " + std::to_string(i));
+      if (n < 0) {
+        if (errno == EAGAIN) return false;
+        die(std::string("recv: ") + std::strerror(errno));
+      }
+      c.in_len += n;
+    }
+    const std::size_t size = frame_size(c);
+    if (!size || c.in_len < size) return false;
+    if (c.in_len > size) die("more than one frame for one publish");
+    c.in_len = 0;
+    return true;
+  }
+
+  // The whole size of the frame at the start of c.in (header and payload), or 0 while its header is incomplete.
+  static std::size_t frame_size(const Connection& c) {
+    const auto [h, len] = frame_header(reinterpret_cast<const unsigned char*>(c.in.data()), c.in_len);
+    return h ? h + len : 0;
+  }
+
+  // A server frame's header size and payload length from the bytes at b, or {0, 0} while they do not hold it all.
+  static std::pair<std::size_t, std::size_t> frame_header(const unsigned char* b, std::size_t available) {
+    if (available < 2) return {0, 0};
+    std::size_t len = b[1] & 0x7F;
+    const std::size_t h = len == 126 ? 4 : len == 127 ? 10 : 2;
+    if (available < h) return {0, 0};
+    if (len == 126) len = std::size_t(b[2]) << 8 | b[3];
+    if (len == 127) {
+      len = 0;
+      for (int k = 0; k < 8; ++k) len = len << 8 | b[2 + k];
+    }
+    return {h, len};
+  }
+
+  // POST o_.publish on a connection of its own (blocking: it is sent before the frames can come).
+  void post_publish() {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(std::uint16_t(o_.port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+      die(std::string("connect for the publish: ") + std::strerror(errno));
+    const std::string request = "POST " + o_.publish + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                                std::to_string(o_.size) + "\r\nConnection: close\r\n\r\n" + std::string(o_.size, 'p');
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size())) die("publish not sent");
+    close(fd);  // the answer is not needed: the frames are
   }
 
   // The connections ready after at most timeout_ms.
@@ -373,8 +471,10 @@ Options parse(int argc, char** argv) {
     else if (a == "--duration") o.duration = std::atof(value());
     else if (a == "--server-pid") o.server_pid = std::atoi(value());
     else if (a == "--idle") o.idle = true;
+    else if (a == "--fanout") o.fanout = std::atoi(value());
+    else if (a == "--publish") o.publish = value();
     else die("usage: ws_load --port P [--path /ws/echo] [--connections 100] [--size 64] [--warmup 1] [--duration 3] "
-             "[--server-pid PID] [--idle]");
+             "[--server-pid PID] [--idle | --fanout ROUNDS [--publish /publish/all]]");
   }
   if (o.port <= 0 || o.connections <= 0 || o.size == 0) die("--port, --connections and --size must be positive");
   return o;
@@ -391,5 +491,6 @@ int main(int argc, char** argv) {
   Load load(o);
   load.open_all();
   if (o.idle) load.hold_idle();
+  else if (o.fanout) load.time_publishes();
   else load.run();
 }
