@@ -12,15 +12,9 @@ import statistics
 import subprocess
 import time
 
+from idle_conns import vm_rss_kib
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def vm_rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
 def busy_ticks(pid):

@@ -322,13 +322,7 @@ class Load {
       flush(i, c);
       return false;
     }
-    ssize_t n = recv(c.fd, c.in.data() + c.in_len, c.in.size() - c.in_len, 0);
-    if (n == 0) die("the server closed connection " + std::to_string(i));
-    if (n < 0) {
-      if (errno == EAGAIN) return false;
-      die(std::string("recv: ") + std::strerror(errno));
-    }
-    c.in_len += n;
+    if (!read_more(i, c)) return false;
     const auto* b = reinterpret_cast<const unsigned char*>(c.in.data());
     std::size_t at = 0;
     bool done = false;
@@ -382,19 +376,23 @@ class Load {
   // Reads what connection i has; true once a whole frame is there (it is dropped, and nothing may follow it).
   bool take_frame(int i) {
     Connection& c = conns_[i];
-    if (c.in_len < 2 || !frame_size(c)) {
-      ssize_t n = recv(c.fd, c.in.data() + c.in_len, c.in.size() - c.in_len, 0);
-      if (n == 0) die("the server closed connection " + std::to_string(i));
-      if (n < 0) {
-        if (errno == EAGAIN) return false;
-        die(std::string("recv: ") + std::strerror(errno));
-      }
-      c.in_len += n;
-    }
+    if (!frame_size(c) && !read_more(i, c)) return false;
     const std::size_t size = frame_size(c);
     if (!size || c.in_len < size) return false;
     if (c.in_len > size) die("more than one frame for one publish");
     c.in_len = 0;
+    return true;
+  }
+
+  // Reads what connection i has into c.in; false if nothing was there yet. A closed connection stops the run.
+  bool read_more(int i, Connection& c) {
+    ssize_t n = recv(c.fd, c.in.data() + c.in_len, c.in.size() - c.in_len, 0);
+    if (n == 0) die("the server closed connection " + std::to_string(i));
+    if (n < 0) {
+      if (errno == EAGAIN) return false;
+      die(std::string("recv: ") + std::strerror(errno));
+    }
+    c.in_len += n;
     return true;
   }
 
