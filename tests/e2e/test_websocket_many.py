@@ -29,11 +29,6 @@ def enough_descriptors():
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def rss_kib(server):
-    with open(f"/proc/{server.proc.pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-
-
 def read_all(socks, wanted, timeout):
     """Reads each socket until its buffer ends with wanted(sock) bytes: {sock: bytes}. Non-blocking, one selector."""
     sel = selectors.DefaultSelector()
@@ -85,10 +80,10 @@ def vanish(socks):
 
 def test_ten_thousand_subscribers_get_one_publish_and_leave_nothing_behind(server_factory):
     server = server_factory("native_test_app", "--threads", "1", "--log-level", "warning")
-    baseline = rss_kib(server)
+    baseline = server.rss_kib()
     socks = open_subscribers(server, COUNT)
     assert metrics(server, "/metrics")[OPEN] == COUNT
-    first_round = rss_kib(server) - baseline
+    first_round = server.rss_kib() - baseline
     print(f"{COUNT} WebSockets: +{first_round} KiB, {first_round * 1024 / COUNT:.0f} bytes each")
     assert first_round * 1024 / COUNT < 8192, "more than 8 KiB per idle WebSocket"
 
@@ -101,7 +96,7 @@ def test_ten_thousand_subscribers_get_one_publish_and_leave_nothing_behind(serve
     vanish(socks)
     wait_metric(server, OPEN, lambda v: v == 0, path="/metrics", timeout=30)
     socks = open_subscribers(server, COUNT)
-    second_round = rss_kib(server) - baseline
+    second_round = server.rss_kib() - baseline
     assert second_round < first_round * 1.25 + 2048, f"grew {first_round} KiB, then {second_round} KiB"
     vanish(socks)
     wait_metric(server, OPEN, lambda v: v == 0, path="/metrics", timeout=30)

@@ -47,11 +47,6 @@ async def nothing_more(ws, wait=0.3):
     raise AssertionError(f"unexpected message {got!r}")
 
 
-def rss_kib(server):
-    with open(f"/proc/{server.proc.pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-
-
 def test_a_publish_reaches_the_subscribers_of_every_loop_from_a_loop_a_thread_and_a_websocket(server_factory):
     server = server_factory("native_test_app", "--threads", "2")
 
@@ -129,12 +124,12 @@ def test_a_subscriber_that_does_not_read_loses_messages_past_its_limit_and_the_o
 
     async def session():
         fast = (await subscribe(server, "feed"))[0]
-        before = rss_kib(server)
+        before = server.rss_kib()
         for i in range(10):  # 300 messages, 4.9 MB, for each subscriber
             await asyncio.to_thread(publish, server, "feed", f"{i:03d}" + message, 30)
             got = await receive(fast, 30)
             assert [m[:3] for m in got] == [f"{i:03d}"] * 30
-        grown = rss_kib(server) - before
+        grown = server.rss_kib() - before
         assert grown < 16 * 1024, f"the server grew by {grown} KiB for a subscriber that does not read"
         await fast.close()
     run(session())
