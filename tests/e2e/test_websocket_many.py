@@ -1,7 +1,8 @@
 """10,000 WebSockets on one loop thread (2,000 under the sanitizers, whose memory and speed costs are not the point
 there): all subscribe to one topic, one publish reaches every one of them, the loop answers HTTP meanwhile, and after
 they vanish (resets and closing handshakes) nothing is left: the open-WebSocket gauge is back to 0 and a second round
-of as many connections does not grow the server again."""
+of as many connections does not grow the server again. The memory checks are skipped under the sanitizers (ASan's
+redzones and quarantine make a connection several times larger and keep freed memory); leaks are theirs to find."""
 import os
 import resource
 import selectors
@@ -13,7 +14,8 @@ import pytest
 
 from support import HANDSHAKE, get, metrics, wait_metric
 
-COUNT = 2000 if os.environ.get("UPDRAFT_SANITIZED") else 10000
+SANITIZED = bool(os.environ.get("UPDRAFT_SANITIZED"))
+COUNT = 2000 if SANITIZED else 10000
 OPEN = "updraft_websocket_connections"
 
 
@@ -85,7 +87,7 @@ def test_ten_thousand_subscribers_get_one_publish_and_leave_nothing_behind(serve
     assert metrics(server, "/metrics")[OPEN] == COUNT
     first_round = server.rss_kib() - baseline
     print(f"{COUNT} WebSockets: +{first_round} KiB, {first_round * 1024 / COUNT:.0f} bytes each")
-    assert first_round * 1024 / COUNT < 8192, "more than 8 KiB per idle WebSocket"
+    assert SANITIZED or first_round * 1024 / COUNT < 8192, "more than 8 KiB per idle WebSocket"
 
     r = get(server, "/publish/all?count=1", method="POST", body=b"to everyone")
     assert r.status == 200
@@ -97,6 +99,6 @@ def test_ten_thousand_subscribers_get_one_publish_and_leave_nothing_behind(serve
     wait_metric(server, OPEN, lambda v: v == 0, path="/metrics", timeout=30)
     socks = open_subscribers(server, COUNT)
     second_round = server.rss_kib() - baseline
-    assert second_round < first_round * 1.25 + 2048, f"grew {first_round} KiB, then {second_round} KiB"
+    assert SANITIZED or second_round < first_round * 1.25 + 2048, f"grew {first_round} KiB, then {second_round} KiB"
     vanish(socks)
     wait_metric(server, OPEN, lambda v: v == 0, path="/metrics", timeout=30)
