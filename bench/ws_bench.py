@@ -1,5 +1,5 @@
-"""ws_vs_peers.sh's driver: memory per idle WebSocket for each server, then rounds of ws_load runs (servers interleaved,
-each size), and the tables with medians and ratios to updraft (the first server).
+"""ws_vs_peers.sh's driver: rounds of ws_load runs (servers interleaved, each size), then memory per idle WebSocket
+(--idle N; --reps 0 for that alone), and the tables with medians and ratios to updraft (the first server).
 
 usage: ws_bench.py --load BIN --client-cpu C --reps N --warmup S --duration S --connections N --sizes 64,16384
                    --idle N --settle S --max-others CORES --retries N NAME:PORT:PID...
@@ -126,7 +126,6 @@ def main():
     servers = [s.split(":") for s in args.servers]
     names = [s[0] for s in servers]
 
-    memory = {name: idle_memory(args, name, port, pid) for name, port, pid in servers} if args.idle else {}
     results = {}  # (size, name) -> [ws_load result + cpu_us, client_busy]
     for r in range(args.reps):
         for size in args.sizes:
@@ -147,9 +146,10 @@ def main():
                 print(f"round {r + 1}: {size} B: {name}: {res['rate']:,.0f} msg/s, p99 {res['p99_us'] / 1000:.2f} ms, "
                       f"server {res['cpu_us']:.2f} µs/msg, ws_load {res['client_busy']:.0%} busy, others "
                       f"{res['others']:.2f} cores", flush=True)
-    print_throughput(args, results, names)
-    if memory:
-        print_memory(args, memory, names)
+    if results:
+        print_throughput(args, results, names)
+    if args.idle:
+        print_memory(args, {name: idle_memory(args, name, port, pid) for name, port, pid in servers}, names)
 
 
 if __name__ == "__main__":

@@ -40,25 +40,45 @@ start_peer() {  # name, port, command...
   exit 1
 }
 
-args=()
-for s in "${SERVERS[@]}"; do
-  port=$(free_port)
-  case $s in
-    updraft) start_updraft "$port" "$SERVER_CPU" ;;
-    websocketpp) start_peer "$s" "$port" "$BENCH_BIN/ws_echo_websocketpp" "$port" ;;
-    beast) start_peer "$s" "$port" "$BENCH_BIN/ws_echo_beast" "$port" ;;
-    node-ws) start_peer "$s" "$port" node bench/peers/ws_echo.js "$port" ;;
-    tornado) start_peer "$s" "$port" "$PY" bench/peers/tornado_echo.py "$port" ;;
-    *) echo "ws_vs_peers: unknown server $s" >&2; exit 1 ;;
-  esac
-  args+=("$s:$port:$STARTED_PID")
-done
+# Starts every server in SERVERS on a fresh port; sets SERVER_ARGS to their NAME:PORT:PID.
+start_servers() {
+  local s port
+  SERVER_ARGS=()
+  for s in "${SERVERS[@]}"; do
+    port=$(free_port)
+    case $s in
+      updraft) start_updraft "$port" "$SERVER_CPU" ;;
+      websocketpp) start_peer "$s" "$port" "$BENCH_BIN/ws_echo_websocketpp" "$port" ;;
+      beast) start_peer "$s" "$port" "$BENCH_BIN/ws_echo_beast" "$port" ;;
+      node-ws) start_peer "$s" "$port" node bench/peers/ws_echo.js "$port" ;;
+      tornado) start_peer "$s" "$port" "$PY" bench/peers/tornado_echo.py "$port" ;;
+      *) echo "ws_vs_peers: unknown server $s" >&2; exit 1 ;;
+    esac
+    SERVER_ARGS+=("$s:$port:$STARTED_PID")
+  done
+}
+
+stop_servers() {
+  local a
+  for a in "${SERVER_ARGS[@]}"; do stop_server "${a##*:}"; done
+}
 
 echo "servers on cpu $SERVER_CPU, ws_load on cpu $CLIENT_CPU; $CONNECTIONS connections, sizes $SIZES, $REPS rounds" \
   "of ${WARMUP} s warm-up + ${DURATION} s; $IDLE idle WebSockets; node $(node --version)," \
   "Tornado $("$PY" -c 'import tornado; print(tornado.version)')"
 print_load
-"$PY" bench/ws_bench.py --load "$BENCH_BIN/ws_load" --client-cpu "$CLIENT_CPU" --reps "$REPS" --warmup "$WARMUP" \
-  --duration "$DURATION" --connections "$CONNECTIONS" --sizes "$SIZES" --idle "$IDLE" --max-others "$MAX_OTHERS" \
-  --retries "$RETRIES" "${args[@]}"
+BENCH=("$PY" bench/ws_bench.py --load "$BENCH_BIN/ws_load" --client-cpu "$CLIENT_CPU" --warmup "$WARMUP"
+       --duration "$DURATION" --connections "$CONNECTIONS" --sizes "$SIZES" --max-others "$MAX_OTHERS"
+       --retries "$RETRIES")
+# Each part on servers of its own: 5,000 connections leave a heap behind them that changes what a message costs
+# (updraft's 16 KiB messages stop paying page faults), and the throughput rounds leave freed memory that the idle
+# connections would reuse.
+start_servers
+"${BENCH[@]}" --reps "$REPS" --idle 0 "${SERVER_ARGS[@]}"
+stop_servers
+if ((IDLE > 0)); then
+  start_servers
+  "${BENCH[@]}" --reps 0 --idle "$IDLE" "${SERVER_ARGS[@]}"
+  stop_servers
+fi
 print_load
