@@ -86,7 +86,10 @@ def slow_upload(server, chunked, results, pieces=10, pause=0.5):
 
 @pytest.fixture
 def server(tmp_path):
-    s = start_updraft("slow_clients_app:app", "--threads", "4", "--queue-timeout", "2", "--spool-dir", str(tmp_path))
+    # Under TSan, filling the spools of eight 32 MiB downloads keeps the four threads busy for seconds: the queue
+    # timeout scales with the sanitizers' slack.
+    s = start_updraft("slow_clients_app:app", "--threads", "4", "--queue-timeout", str(2 * SLACK), "--spool-dir",
+                      str(tmp_path))
     yield s
     assert s.stop() == 0
 
