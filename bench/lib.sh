@@ -162,3 +162,14 @@ cpu_ticks() {
 print_load() {
   echo "load: $(uptime | sed 's/.*load average/load average/')"
 }
+
+# From a file of wrk's output: requests, non-2xx responses and socket errors (connect read write timeout), one line.
+wrk_counts() {
+  local out=$1 requests non2xx connect=0 read=0 write=0 timeout=0
+  requests=$(awk '/requests in/ {print $1}' "$out")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' "$out")
+  if grep -q 'Socket errors' "$out"; then
+    read -r connect read write timeout < <(sed -n 's/.*connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' "$out")
+  fi
+  echo "$requests ${non2xx:-0} $connect $read $write $timeout"
+}

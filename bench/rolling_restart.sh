@@ -84,12 +84,8 @@ rolling_restart() {
 }
 
 report() {
-  local out=$1 requests non2xx connect=0 read=0 write=0 timeout=0
-  requests=$(awk '/requests in/ {print $1}' "$out")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' "$out")
-  if grep -q 'Socket errors' "$out"; then
-    read -r connect read write timeout < <(sed -n 's/.*connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' "$out")
-  fi
+  local out=$1 requests non2xx connect read write timeout
+  read -r requests non2xx connect read write timeout < <(wrk_counts "$out")
   printf '%-10s %-8s %10s %8s %8s %6s %6s %8s\n' "$server" "$proxy" "$requests" "${non2xx:-0}" "$connect" "$read" \
     "$write" "$timeout"
 }
