@@ -1,4 +1,4 @@
-// Topics: the subscribers of each loop, kept on that loop's thread; publishing encodes a frame once and posts it to
+// Topics: the subscribers of each loop, kept on that loop's thread; publishing encodes a frame once and queues it for
 // each loop that has subscribers, in the order of the publishes.
 #include "core/websocket/topics.hpp"
 
@@ -20,7 +20,37 @@ struct Topics::LoopTopics {
     for (Subscriber* s : it->second) s->deliver(frame);
   }
 
+  // With Topics' lock held, so every loop's queue has the publishes in one order. Asio runs a post made on a loop's own
+  // thread only after the running handler, behind posts from other threads, so each publish is not a post of its own:
+  // one post drains the queue.
+  void enqueue(const std::shared_ptr<LoopTopics>& self, std::string_view topic,
+               const std::shared_ptr<const std::string>& frame) {
+    bool first;
+    {
+      std::lock_guard lock(pending_mutex);
+      first = pending.empty();
+      pending.push_back({std::string(topic), frame});
+    }
+    if (first) loop.post([self] { self->deliver_pending(); });
+  }
+
+  void deliver_pending() {
+    std::vector<Pending> ready;
+    {
+      std::lock_guard lock(pending_mutex);
+      ready.swap(pending);
+    }
+    for (const Pending& p : ready) deliver(p.topic, *p.frame);
+  }
+
+  struct Pending {
+    std::string topic;
+    std::shared_ptr<const std::string> frame;
+  };
+
   Loop& loop;
+  std::mutex pending_mutex;
+  std::vector<Pending> pending;
   // Changed on the loop's thread with Topics' lock held, read there without it.
   std::unordered_map<std::string, std::unordered_set<Subscriber*>, StringHash, std::equal_to<>> subscribers;
   std::size_t count = 0;
@@ -50,10 +80,9 @@ void Topics::deliver(std::string_view topic, std::string_view message, bool bina
   append_frame(*frame, binary ? Opcode::binary : Opcode::text, message);
   std::lock_guard lock(mutex_);
   if (!topic_counts_.contains(topic)) return;
-  // Posted to the publishing loop too: a loop runs its posts in order, so publishes ordered across threads (one after
-  // the other under a lock, say) reach every subscriber in that order, which delivering on the spot would break.
-  for (const auto& loop_topics : loops_)
-    loop_topics->loop.post([loop_topics, topic = std::string(topic), frame] { loop_topics->deliver(topic, *frame); });
+  // Queued for the publishing loop too: publishes ordered across threads (one after the other under a lock, say)
+  // reach every subscriber in that order, which delivering on the spot would break.
+  for (const auto& loop_topics : loops_) loop_topics->enqueue(loop_topics, topic, frame);
 }
 
 std::shared_ptr<Topics::LoopTopics> Topics::find_loop(const Loop& loop) const {

@@ -1,5 +1,5 @@
 // Topics: publish/subscribe for WebSockets across loop threads (uWebSockets' topics): a message published from any
-// thread is encoded once and reaches the subscribers of every loop with one Loop::post per loop.
+// thread is encoded once and queued for every loop with subscribers, which delivers its queue in one Loop::post.
 #pragma once
 
 #include <cstddef>

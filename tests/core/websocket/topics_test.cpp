@@ -98,14 +98,19 @@ TEST_CASE("a publish from any thread reaches every loop's subscribers once") {
   CHECK(elsewhere.received().empty());
 
   SECTION("publishes from two loops, one after the other, reach every subscriber in that order") {
-    // b publishes after a did, from a turn that began before a's publish was posted to b.
-    std::promise<void> a_published;
+    // b publishes after a did, from a turn that began before a's publish was posted to b, and while a's turn that
+    // published still runs (Asio queues a post made on a loop's own thread only when the turn ends).
+    std::promise<void> a_published, b_published;
     b.loop.post([&, after = a_published.get_future().share()] {
       after.wait();
       topics.publish("news", "second, from b");
+      b_published.set_value();
     });
-    a.on_loop([&] { topics.publish("news", "first, from a", true); });
-    a_published.set_value();
+    a.on_loop([&] {
+      topics.publish("news", "first, from a", true);
+      a_published.set_value();
+      b_published.get_future().wait();
+    });
     b.on_loop([] {});
     a.on_loop([] {});
     std::string binary;
