@@ -47,6 +47,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.add_option("--threads", f.threads, "WSGI worker threads per process")->capture_default_str()->check(CLI::Range(1, 1024));
   app.add_option("--loops", f.loops, "event-loop threads per process")->capture_default_str()->check(CLI::Range(1, 64));
   add_loop_scheduling_flag(app, f.batch_scheduling);
+  add_dispatch_flag(app, f.fair_dispatch);
   add_keepalive_reads_flag(app, f.defer_keepalive_reads);
   app.add_option("--max-queue", f.max_queue, "requests waiting for a WSGI thread before 503")->capture_default_str();
   app.add_option("-t,--timeout", f.timeout, "seconds a WSGI request may run before 504 and an interrupt (0: none)")
@@ -130,6 +131,7 @@ WsgiContainerOptions GunicornFlags::container_options() const {
   WsgiContainerOptions o;
   o.threads = threads;
   o.max_queue = max_queue;
+  o.fair_dispatch = fair_dispatch;
   o.queue_timeout = std::chrono::duration<double>(queue_timeout);
   o.request_timeout = std::chrono::duration<double>(timeout);
   o.buffer_request_body = buffer_request_body;

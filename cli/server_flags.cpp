@@ -36,6 +36,13 @@ void add_loop_scheduling_flag(CLI::App& app, bool& batch) {
               "workers in batches); normal: they preempt it");
 }
 
+void add_dispatch_flag(CLI::App& app, bool& fair) {
+  add_two_way(app, "--dispatch", fair, "fair", "shared",
+              "fair: a queued WSGI request starts Python only while the running ones wait on I/O, so CPU-bound "
+              "requests run one at a time in arrival order; shared: every free thread starts one at once and they "
+              "take turns on the GIL");
+}
+
 void add_keepalive_reads_flag(CLI::App& app, bool& defer) {
   add_two_way(app, "--keepalive-reads", defer, "adaptive", "immediate",
               "adaptive: a saturated loop reads its keep-alive connections' next requests after its turn, when "
