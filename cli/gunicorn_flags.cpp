@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -79,7 +80,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
       ->capture_default_str()
       ->check(head_limit);
   app.add_option("--limit-request-field_size,--limit-request-field-size", f.limit_request_field_size,
-                 "largest header field (431 past it; 0: unlimited)")
+                 "largest header field line, its CRLF counted as gunicorn counts it (431 past it; 0: unlimited)")
       ->capture_default_str()
       ->check(head_limit);
   app.add_option("--max-body-size", f.max_body_size, "largest request body in bytes (413 past it)")->capture_default_str();
@@ -117,7 +118,10 @@ ServerOptions GunicornFlags::server_options() const {
   auto or_unlimited = [](std::size_t limit) { return limit == 0 ? Limits::max_head_limit : limit; };
   o.limits.max_request_line = or_unlimited(limit_request_line);
   o.limits.max_header_count = or_unlimited(limit_request_fields);
-  o.limits.max_header_field_size = or_unlimited(limit_request_field_size);
+  // gunicorn counts a field line with its CRLF; Limits counts the line alone.
+  o.limits.max_header_field_size = limit_request_field_size == 0
+                                      ? Limits::max_head_limit
+                                      : std::max<std::size_t>(limit_request_field_size, 2) - 2;
   o.limits.max_body_size = max_body_size;
   o.timeouts.idle = Timeouts::seconds(keep_alive);
   o.timeouts.graceful = Timeouts::seconds(graceful_timeout);

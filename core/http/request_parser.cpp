@@ -196,6 +196,9 @@ int RequestParser::check_head() {
   h.method = llhttp_method_name(static_cast<llhttp_method_t>(p.method));
   std::size_t hosts = h.headers.count("host");
   if (hosts > 1 || (h.version_minor == 1 && hosts == 0)) return fail(400, "a request needs exactly one Host");
+  // RFC 9112 3.2: a client never sends a fragment, and the asterisk form is OPTIONS's alone.
+  if (h.target.find('#') != std::string::npos) return fail(400, "a fragment (#...) in the request-target");
+  if (h.target == "*" && h.method != "OPTIONS") return fail(400, "the request-target * is for OPTIONS only");
   if (const char* reason = adopt_absolute_form(h)) return fail(400, reason);
   if (auto te = h.headers.get_joined("transfer-encoding")) {
     if (h.version_minor == 0) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
@@ -227,7 +230,7 @@ RequestParser::Result RequestParser::llhttp_failure(int errno_value, std::size_t
   std::size_t used = static_cast<std::size_t>(llhttp_get_error_pos(&p) - piece.data());
   // One of our callbacks failed (llhttp reports HPE_USER or HPE_CB_*): the status is ours.
   if (error_status_) return {off + used, Outcome::error, error_status_, error_reason_};
-  return {off + used, Outcome::error, status_for(err, p), llhttp_errno_name(err)};
+  return {off + used, Outcome::error, status_for(err, p), llhttp_get_error_reason(&p)};  // words, not a code
 }
 
 RequestParser::Result RequestParser::feed(std::string_view data) {

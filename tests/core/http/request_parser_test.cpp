@@ -271,9 +271,31 @@ TEST_CASE("framing and syntax errors get the status RFC 9112 asks for", "[reques
       {"a control character in a value", "GET / HTTP/1.1\r\nHost: h\r\nX: a\x01\r\n\r\n", 400},
       {"a head ending in CRLF LF", "GET / HTTP/1.1\r\nHost: h\r\n\n", 400},
       {"two empty lines before the request", "\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", 400},
+      {"a fragment after the path", "GET /p#f HTTP/1.1\r\nHost: h\r\n\r\n", 400},
+      {"a fragment after the query", "GET /p?q=1#f HTTP/1.1\r\nHost: h\r\n\r\n", 400},
+      {"a fragment in absolute form", "GET http://h/p#f HTTP/1.1\r\nHost: h\r\n\r\n", 400},
+      {"the asterisk form for GET", "GET * HTTP/1.1\r\nHost: h\r\n\r\n", 400},
+      {"the asterisk form for POST", "POST * HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", 400},
   }));
   INFO(c.what);
   CHECK(status_of(c.data) == c.status);
+}
+
+TEST_CASE("an error's reason says what was wrong in words, not a parser code", "[request_parser]") {
+  struct Case {
+    std::string data;
+    std::string_view reason;
+  };
+  auto c = GENERATE(values<Case>({
+      {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5x\r\n\r\n", "Invalid character in Content-Length"},
+      {"GET / HTTP/1.1\r\nHo st: h\r\n\r\n", "Invalid header token"},
+      {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "Invalid character in chunk size"},
+      {"GET /p#f HTTP/1.1\r\nHost: h\r\n\r\n", "a fragment (#...) in the request-target"},
+  }));
+  Harness h;
+  RequestParser::Result r = h.feed(c.data);
+  REQUIRE(r.outcome == Outcome::error);
+  CHECK(r.reason == c.reason);
 }
 
 TEST_CASE("valid framing variants are accepted", "[request_parser]") {
