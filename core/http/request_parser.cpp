@@ -64,6 +64,12 @@ const char* adopt_absolute_form(RequestHead& h) {
   return nullptr;
 }
 
+// RFC 9110 5.6.2's tchar: what a method (and a field name) is made of.
+bool is_tchar(char c) {
+  static constexpr std::string_view kMarks = "!#$%&'*+-.^_`|~";
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || kMarks.find(c) != kMarks.npos;
+}
+
 // llhttp_execute, going on past a declined upgrade.
 llhttp_errno_t execute(llhttp_t& p, std::string_view piece) {
   llhttp_errno_t err = llhttp_execute(&p, piece.data(), piece.size());
@@ -193,7 +199,7 @@ int RequestParser::check_head() {
   RequestHead& h = *head_;
   if (p.http_major != 1 || p.http_minor > 1) return fail(505, "HTTP version not supported");
   h.version_minor = p.http_minor;
-  h.method = llhttp_method_name(static_cast<llhttp_method_t>(p.method));
+  h.set_method(method_);
   std::size_t hosts = h.headers.count("host");
   if (hosts > 1 || (h.version_minor == 1 && hosts == 0)) return fail(400, "a request needs exactly one Host");
   // RFC 9112 3.2: a client never sends a fragment, and the asterisk form is OPTIONS's alone.
@@ -220,14 +226,57 @@ void RequestParser::next_message() {
   field_open_ = false;
   trailer_bytes_ = 0;
   chunk_extension_bytes_ = 0;
+  method_.clear();
+  method_open_ = true;
   error_status_ = 0;
 }
 
-// The answer to an error llhttp reported while parsing piece, which starts off bytes into the data fed.
-RequestParser::Result RequestParser::llhttp_failure(int errno_value, std::size_t off, std::string_view piece) {
+// llhttp 8.1 knows a fixed list of methods, RFC 9110 9.1 allows any token: the method is collected here, and llhttp
+// given CONNECT and PRI as they are (it treats them apart) and any other method as GET, whose parsing is the same.
+// On an error, error_at is where in piece it was found.
+llhttp_errno_t RequestParser::execute_message(std::string_view piece, const char*& error_at) {
+  std::size_t i = 0;
+  for (; method_open_ && i < piece.size(); ++i) {
+    const char c = piece[i];
+    if (c == ' ' && !method_.empty()) {
+      if (llhttp_errno_t err = end_method()) {
+        error_at = piece.data() + i;
+        return err;
+      }
+      break;
+    }
+    if (!method_.empty() || (c != '\r' && c != '\n')) {
+      if (!is_tchar(c)) {
+        error_at = piece.data() + i;
+        return static_cast<llhttp_errno_t>(fail(400, "a method that is not a token"));
+      }
+      method_.push_back(c);
+      continue;
+    }
+    // An empty line before the request line is llhttp's to judge.
+    if (llhttp_errno_t err = execute(llhttp_, piece.substr(i, 1)); err != HPE_OK) {
+      error_at = llhttp_get_error_pos(&llhttp_);
+      return err;
+    }
+  }
+  if (i == piece.size()) return HPE_OK;
+  llhttp_errno_t err = execute(llhttp_, piece.substr(i));
+  if (err != HPE_OK) error_at = llhttp_get_error_pos(&llhttp_);
+  return err;
+}
+
+llhttp_errno_t RequestParser::end_method() {
+  method_open_ = false;
+  std::string_view given = method_ == "CONNECT" || method_ == "PRI" ? std::string_view(method_) : "GET";
+  return execute(llhttp_, given);
+}
+
+// The answer to an error found at error_at while parsing piece, which starts off bytes into the data fed.
+RequestParser::Result RequestParser::llhttp_failure(int errno_value, std::size_t off, std::string_view piece,
+                                                    const char* error_at) {
   llhttp_t& p = llhttp_;
   auto err = static_cast<llhttp_errno_t>(errno_value);
-  std::size_t used = static_cast<std::size_t>(llhttp_get_error_pos(&p) - piece.data());
+  std::size_t used = static_cast<std::size_t>(error_at - piece.data());
   // One of our callbacks failed (llhttp reports HPE_USER or HPE_CB_*): the status is ours.
   if (error_status_) return {off + used, Outcome::error, error_status_, error_reason_};
   return {off + used, Outcome::error, status_for(err, p), llhttp_get_error_reason(&p)};  // words, not a code
@@ -244,18 +293,20 @@ RequestParser::Result RequestParser::feed(std::string_view data) {
         // llhttp may find an earlier error in the bytes before the scanner's: the first error in the bytes decides
         // the answer, however they were cut into pieces.
         std::string_view before = piece.substr(0, r.consumed);
-        llhttp_errno_t err = execute(p, before);
-        if (err != HPE_OK && err != HPE_PAUSED) return llhttp_failure(err, off, before);
+        const char* error_at = nullptr;
+        llhttp_errno_t err = execute_message(before, error_at);
+        if (err != HPE_OK && err != HPE_PAUSED) return llhttp_failure(err, off, before, error_at);
         return {off + r.consumed, Outcome::error, r.status, r.reason};
       }
       piece = piece.substr(0, r.consumed);
     }
-    llhttp_errno_t err = execute(p, piece);
+    const char* error_at = nullptr;
+    llhttp_errno_t err = execute_message(piece, error_at);
     if (err == HPE_OK) {
       off += piece.size();
       continue;
     }
-    if (err != HPE_PAUSED) return llhttp_failure(err, off, piece);
+    if (err != HPE_PAUSED) return llhttp_failure(err, off, piece, error_at);
     llhttp_resume(&p);
     off += static_cast<std::size_t>(llhttp_get_error_pos(&p) - piece.data());
   }

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/http/head_scanner.hpp"
@@ -54,7 +55,9 @@ class RequestParser {
  private:
   friend struct Callbacks;
   int check_head();
-  Result llhttp_failure(int errno_value, std::size_t off, std::string_view piece);
+  llhttp_errno_t execute_message(std::string_view piece, const char*& error_at);
+  llhttp_errno_t end_method();
+  Result llhttp_failure(int errno_value, std::size_t off, std::string_view piece, const char* error_at);
   int fail(int status, const char* reason);
 
   const Limits& limits_;
@@ -67,6 +70,8 @@ class RequestParser {
   bool field_open_ = false;
   std::size_t trailer_bytes_ = 0;
   std::size_t chunk_extension_bytes_ = 0;
+  std::string method_;       // the request line's method, collected before llhttp sees it
+  bool method_open_ = true;  // still collecting it
   int error_status_ = 0;
   const char* error_reason_ = "";
 };
