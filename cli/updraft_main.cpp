@@ -84,13 +84,20 @@ void print_listeners(const HTTPServer& server) {
   std::fflush(stdout);
 }
 
+// systemd's sockets when it passed some (LISTEN_FDS, as gunicorn takes them), else the --bind addresses; returns the
+// first one's port.
+std::uint16_t open_listeners(HTTPServer& server) {
+  std::vector<int> inherited = systemd_sockets();
+  return inherited.empty() ? server.bind() : server.add_sockets(inherited);
+}
+
 // One process: the app loads before anything is bound, so a broken app never holds the port.
 int serve_alone(const GunicornFlags& flags, Application& routes) {
   handle_worker_signals(reopen_log_files);
   py::WsgiApp app(flags.app, flags.identity());
   HTTPServer server(flags.server_options());
   py::ServerIdentity identity = flags.identity();
-  identity.server_port = std::to_string(server.bind());  // the real port when bound to port 0
+  identity.server_port = std::to_string(open_listeners(server));  // the real port when bound to port 0
   app.set_identity(identity);
   print_listeners(server);
   return serve(flags, app, routes, server, false);
@@ -122,7 +129,7 @@ std::function<bool()> code_watcher(const GunicornFlags& flags) {
 int serve_with_master(const GunicornFlags& flags, Application& routes) {
   HTTPServer server(flags.server_options());
   py::ServerIdentity identity = flags.identity();
-  identity.server_port = std::to_string(server.bind());
+  identity.server_port = std::to_string(open_listeners(server));
   print_listeners(server);
   ForkOptions o;
   o.processes = flags.workers;

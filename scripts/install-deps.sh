@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  node-llhttp libre2-dev libssl-dev zlib1g-dev
+  node-llhttp libre2-dev libssl-dev zlib1g-dev libsystemd-dev
   libcli11-dev libspdlog-dev libfmt-dev
   python3-dev python3-flask python3-django python3-venv
   catch2 python3-pytest python3-pytest-timeout python3-requests python3-websockets

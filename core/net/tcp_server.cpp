@@ -25,6 +25,7 @@
 #include "core/net/process.hpp"
 #include "core/net/scheduling.hpp"
 #include "core/net/socket_stream.hpp"
+#include "core/net/systemd_notify.hpp"
 
 namespace updraft {
 
@@ -226,13 +227,15 @@ std::uint16_t TCPServer::bind(std::uint16_t port, const std::string& address) {
   return bind((v6 ? "[" + address + "]" : address) + ":" + std::to_string(port));
 }
 
-void TCPServer::add_sockets(const std::vector<int>& fds) {
+std::uint16_t TCPServer::add_sockets(const std::vector<int>& fds) {
   sigset_t signals = shutdown_signals();
   ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const std::size_t first = impl_->specs.size();
   for (int fd : fds) {
     impl_->specs.push_back(describe_socket(fd));  // made elsewhere: no unix_file, never removed here
     impl_->fds.push_back({fd});
   }
+  return fds.empty() ? 0 : impl_->specs[first].port;
 }
 
 int TCPServer::start(int processes, int max_restarts, std::function<void()> in_child) {
@@ -310,6 +313,7 @@ void TCPServer::serve_loops() {
       w.loop.run();
     });
   if (batch) use_batch_scheduling("a loop thread");
+  if (!impl_->stopping) notify_ready();
   first.loop.run();
   for (auto& t : threads) t.join();
   signals.cancel();
@@ -326,6 +330,7 @@ void TCPServer::shutdown() {
 }
 
 void TCPServer::shutdown_now() {
+  notify_stopping();
   std::lock_guard lock(impl_->workers_mutex);
   impl_->remove_socket_files();  // as gunicorn: the path goes when accepting stops, before the loops close them
   auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(impl_->options.graceful_timeout);

@@ -50,7 +50,8 @@ class TCPServer {
   // bind() for a server that runs in this process (Tornado's listen()).
   std::uint16_t listen(std::uint16_t port, const std::string& address = "0.0.0.0") { return bind(port, address); }
   // Serves sockets opened elsewhere (bind_sockets(), systemd's LISTEN_FDS); the server owns them from now on.
-  void add_sockets(const std::vector<int>& fds);
+  // Returns the first one's port (0 for a unix socket).
+  std::uint16_t add_sockets(const std::vector<int>& fds);
   // Forks `processes` children (0: one per core) that serve what was bound; the parent supervises them (restarts,
   // graceful SIGTERM) and its run() returns their outcome without serving. Returns the child's task id, or -1 in
   // the parent. in_child runs first in each child (e.g. Python's after-fork hook).
