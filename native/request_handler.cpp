@@ -51,6 +51,7 @@ void check_header(std::string_view name, std::string_view value) {
 }
 }  // namespace
 
+RequestHandler::RequestHandler() = default;
 RequestHandler::~RequestHandler() = default;
 
 void RequestHandler::attach(const Application& app, const RequestHead& head, ResponseWriter& writer,

@@ -42,6 +42,7 @@ class HandlerDelegate : public RequestDelegate {
 
 class RequestHandler : public HandlerDelegate {
  public:
+  RequestHandler();  // out of line, as the destructor: CookieState is complete only in native/
   ~RequestHandler() override;
 
   // Hooks, as in Tornado.
