@@ -63,8 +63,23 @@ bool is_attribute_octet(char c) {
   return u >= 0x20 && u <= 0x7e && c != ';';
 }
 
+// The name as it can go into a log line: bytes outside printable ASCII as \xNN.
+std::string printable(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char escaped[5];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out.append(escaped);
+    }
+  }
+  return out;
+}
+
 void require(bool legal, std::string_view name, std::string_view what) {
-  if (!legal) throw std::invalid_argument("invalid cookie " + std::string(name) + ": " + std::string(what));
+  if (!legal) throw std::invalid_argument("invalid cookie " + printable(name) + ": " + std::string(what));
 }
 
 // The seconds from the epoch of 1601-01-01 and of 9999-12-31T23:59:59: the dates a cookie can carry.

@@ -125,6 +125,8 @@ TEST_CASE("format_set_cookie refuses what could inject a header or not read back
   forever.expires_days = std::numeric_limits<double>::quiet_NaN();
   CHECK_THROWS_AS(format_set_cookie("n", "v", forever), std::invalid_argument);
   CHECK_THROWS_WITH(format_set_cookie("session", "a;b", {}), Catch::Contains("session"));
+  // The message goes into the error log: a name's line break is spelled out, not written.
+  CHECK_THROWS_WITH(format_set_cookie("a\r\nX: y", "v", {}), Catch::Contains("a\\x0d\\x0aX: y"));
 }
 
 TEST_CASE("a cookie format_set_cookie writes reads back as the same name and value", "[cookies]") {
