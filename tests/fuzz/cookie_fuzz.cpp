@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "native/cookies.hpp"
 #include "native/signed_value.hpp"
@@ -57,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(!decode_signed_value(secret, name, value, 31, now) || value.starts_with("2|1:"), "only v2 verifies");
 
     if (auto token = decode_xsrf_token(value); token && value.starts_with("2|")) {
-      auto again = decode_xsrf_token(encode_xsrf_token(*token, "\x5a\xa5\x00\xff"));
+      auto again = decode_xsrf_token(encode_xsrf_token(*token, std::string_view("\x5a\xa5\x00\xff", 4)));
       require(again && again->bytes == token->bytes && again->timestamp == token->timestamp, "token round trip");
     }
   }
