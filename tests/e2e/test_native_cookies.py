@@ -16,7 +16,7 @@ from tornado.httputil import HTTPHeaders, HTTPServerRequest
 from tornado.util import _websocket_mask
 from tornado.web import create_signed_value, decode_signed_value
 
-from support import ResponseReader, exchange, http_request
+from support import RawWebSocket, ResponseReader, exchange
 
 SECRET = "a long random secret for the tests"
 DAY = 86400
@@ -166,6 +166,12 @@ def test_a_hostile_cookie_header_sent_byte_by_byte_reads_as_sent_whole(app):
             s.sendall(request[i:i + 1])
         split = ResponseReader(s).read()
     assert (split.status, split.body) == (whole.status, whole.body)
+
+
+def test_a_websocket_handshake_carries_the_cookies_prepare_set(app):
+    ws = RawWebSocket(app, path="/ws/cookie")
+    assert "\r\nSet-Cookie: ws=opened; Path=/" in ws.head
+    ws.sock.close()
 
 
 # --- signed cookies ---------------------------------------------------------------------------

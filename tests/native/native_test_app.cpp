@@ -524,6 +524,11 @@ struct XsrfFormHandler : RequestHandler {
   void options() { answer("options"); }
 };
 
+// A WebSocket whose prepare() sets a cookie, which the 101 must carry.
+struct CookieWebSocketHandler : WebSocketHandler {
+  void prepare() override { set_cookie("ws", "opened"); }
+};
+
 // Opts out of the XSRF check, as an API authenticated otherwise would.
 struct XsrfExemptHandler : RequestHandler {
   void check_xsrf_cookie() override {}
@@ -605,6 +610,7 @@ int main(int argc, char** argv) {
     app.add<GetSignedCookieHandler>("/cookies/signed/get");
     app.add<XsrfFormHandler>("/xsrf/form");
     app.add<XsrfExemptHandler>("/xsrf/exempt");
+    app.add<CookieWebSocketHandler>("/ws/cookie");
     HTTPServer server(flags.server, app);
     return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
