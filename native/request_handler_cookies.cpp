@@ -1,6 +1,7 @@
 // RequestHandler's cookies, signed cookies and XSRF protection (Tornado's names and checks).
 #include <stdexcept>
 
+#include "core/http/headers.hpp"
 #include "native/application.hpp"
 #include "native/cookie_state.hpp"
 #include "native/crypto.hpp"
