@@ -42,7 +42,7 @@ class HandlerDelegate : public RequestDelegate {
 
 class RequestHandler : public HandlerDelegate {
  public:
-  RequestHandler();  // out of line, as the destructor: CookieState is complete only in native/
+  RequestHandler();  // out of line, as the destructor: CookieState is defined in native/cookie_state.hpp only
   ~RequestHandler() override;
 
   // Hooks, as in Tornado.
@@ -69,7 +69,8 @@ class RequestHandler : public HandlerDelegate {
   std::optional<std::string> get_cookie(std::string_view name);
   std::string get_cookie(std::string_view name, std::string_view default_value);
   // Sent with the response's headers (an error page's too); setting a name again replaces it. An illegal name, value
-  // or attribute throws std::invalid_argument (format_set_cookie), so it answers 500 and never reaches the headers.
+  // or attribute throws std::invalid_argument (format_set_cookie), so it answers 500 and never reaches the headers;
+  // once the headers are sent (flush()), std::logic_error.
   void set_cookie(std::string_view name, std::string_view value, const CookieOptions& options = {});
   // Expires the cookie at once; pass the path and domain it was set with.
   void clear_cookie(std::string_view name, std::string_view path = "/", std::string_view domain = {});
