@@ -15,10 +15,11 @@ PACKAGES=(
   libhiredis-dev redis-server  # WebSocket topics across processes through Redis pub/sub
   nodejs node-ws  # Node's ws client in the WebSocket interoperability tests
   haproxy  # PROXY protocol v1/v2 from a real load balancer (tests/e2e/test_proxy_protocol.py)
+  python3-tornado  # signed cookies and XSRF tokens checked against Tornado's (tests/e2e/test_native_cookies.py); bench peer
   clang-14 libclang-rt-14-dev libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  PACKAGES+=(wrk gunicorn uwsgi-core uwsgi-plugin-python3 python3-tornado nginx-light python3-waitress util-linux
+  PACKAGES+=(wrk gunicorn uwsgi-core uwsgi-plugin-python3 nginx-light python3-waitress util-linux
              libwebsocketpp-dev)
 fi
 
