@@ -8,6 +8,7 @@ namespace updraft {
 namespace {
 constexpr std::string_view kHexDigits = "0123456789abcdef";
 constexpr std::string_view kBase64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+}  // namespace
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -15,7 +16,6 @@ int hex_value(char c) {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-}  // namespace
 
 std::string xhtml_escape(std::string_view text) {
   std::string out;

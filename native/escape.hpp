@@ -12,6 +12,8 @@ std::string xhtml_escape(std::string_view text);
 
 // Lower-case hex of bytes; the decoder takes either case and refuses an odd length or a non-hex digit.
 std::string hex_encode(std::string_view bytes);
+// A hex digit's value (either case), or -1.
+int hex_value(char c);
 std::optional<std::string> hex_decode(std::string_view hex);
 
 // Standard base64 with padding (RFC 4648 section 4); the decoder takes only what the encoder writes.
