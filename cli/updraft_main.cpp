@@ -101,6 +101,7 @@ int serve_worker(const GunicornFlags& flags, const py::ServerIdentity& identity,
                  HTTPServer& server) {
   std::unique_ptr<py::WsgiApp> app;
   try {
+    server.reload_tls();  // a reload's workers serve the certificate on disk now (a bad one: the reload fails)
     app = std::make_unique<py::WsgiApp>(flags.app, identity);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

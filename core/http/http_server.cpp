@@ -17,6 +17,8 @@ TCPServerOptions tcp_options(const ServerOptions& o) {
   t.net.write_timeout = o.timeouts.write;
   t.net.defer_keepalive_reads = o.defer_keepalive_reads;
   t.graceful_timeout = o.timeouts.graceful;
+  t.tls = o.tls;
+  t.tls.handshake_timeout = o.timeouts.header;  // like the head it precedes: a slow client holds no connection
   return t;
 }
 }  // namespace
@@ -30,6 +32,8 @@ HTTPServer::HTTPServer(ServerOptions options, HandlerFactory* factory)
   config_.trusted_proxies = options_.proxy.forwarded_allow_ips;
   if (!options_.access_log_format.empty()) config_.access_log_format = options_.access_log_format;
   AccessLog check(-1, config_.access_log_format);  // a bad format fails here, not in a loop thread
+  if (options_.proxy.proxy_protocol && options_.tls.enabled())
+    throw std::invalid_argument("--proxy-protocol with --certfile: a PROXY header before TLS is not supported");
   contexts_.resize(loop_count());
 }
 
