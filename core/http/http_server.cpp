@@ -19,6 +19,7 @@ TCPServerOptions tcp_options(const ServerOptions& o) {
   t.graceful_timeout = o.timeouts.graceful;
   t.tls = o.tls;
   t.tls.handshake_timeout = o.timeouts.header;  // like the head it precedes: a slow client holds no connection
+  t.tls_after_preamble = o.proxy.proxy_protocol;  // the PROXY header comes before the TLS handshake
   return t;
 }
 }  // namespace
@@ -32,8 +33,6 @@ HTTPServer::HTTPServer(ServerOptions options, HandlerFactory* factory)
   config_.trusted_proxies = options_.proxy.forwarded_allow_ips;
   if (!options_.access_log_format.empty()) config_.access_log_format = options_.access_log_format;
   AccessLog check(-1, config_.access_log_format);  // a bad format fails here, not in a loop thread
-  if (options_.proxy.proxy_protocol && options_.tls.enabled())
-    throw std::invalid_argument("--proxy-protocol with --certfile: a PROXY header before TLS is not supported");
   contexts_.resize(loop_count());
 }
 
@@ -62,7 +61,10 @@ void HTTPServer::on_loop_start(Loop& loop, std::size_t index) {
 
 void HTTPServer::handle_stream(Stream& stream, std::size_t loop) {
   if (!options_.proxy.proxy_protocol) return serve_http(stream, loop);
-  auto reader = std::make_unique<ProxyProtocolReader>([this, loop](Stream& s) { serve_http(s, loop); });
+  auto reader = std::make_unique<ProxyProtocolReader>([this, loop](Stream& s) {
+    start_tls(s, loop);
+    serve_http(s, loop);
+  });
   ProxyProtocolReader& proxy = *reader;
   stream.set_handler(std::move(reader));
   proxy.start(stream, options_.timeouts.header);

@@ -122,6 +122,8 @@ void Stream::start_tls(const TlsContext& context) {
     ::setsockopt(socket_of(*this).native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     nodelay_ = true;
   }
+  tls_->feed(data_ + begin_, end_ - begin_);
+  consume(end_ - begin_);
 }
 
 void Stream::set_handler(std::unique_ptr<StreamHandler> handler) {

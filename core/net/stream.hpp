@@ -138,7 +138,8 @@ class Stream {
 
   // --- for the server that owns the loop ---
   // Makes the stream a TLS server side: what it reads is decrypted and what it writes encrypted from now on; the
-  // handshake must complete within the context's handshake timeout. Call before start().
+  // handshake must complete within the context's handshake timeout. Before start(), or by a protocol that read a
+  // plaintext preamble (a PROXY header): the bytes read but not consumed are the handshake's first.
   void start_tls(const TlsContext& context);
   // Starts serving a stream whose handler was set (reading if the handler asked to).
   void start();

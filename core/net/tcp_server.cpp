@@ -99,7 +99,7 @@ struct TCPServer::LoopWorker {
     sockaddr_storage peer{};
     std::memcpy(&peer, l.peer.data(), std::min<std::size_t>(l.peer.size(), sizeof peer));
     StreamRef stream(SocketStream::create(net, std::move(socket), &peer));
-    if (tls) stream->start_tls(*tls);
+    if (tls && !tls_after_preamble) stream->start_tls(*tls);
     server.handle_stream(*stream, index);
     stream->start();
     if (net.draining) stream->drain();
@@ -170,6 +170,7 @@ struct TCPServer::LoopWorker {
   asio::steady_timer tick;
   std::map<Listening*, TimerHandle> retries;  // an acceptor's pending retry after a failed accept
   std::shared_ptr<const TlsContext> tls;       // set on TLS servers: what new streams' sessions are made from
+  bool tls_after_preamble = false;             // the protocol starts TLS (TCPServer::start_tls), not the accept
   Clock::time_point drain_deadline;
   bool drained = false;
 };
@@ -209,6 +210,10 @@ struct TCPServer::Impl {
 TCPServer::TCPServer(TCPServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   if (impl_->options.tls.enabled()) impl_->tls = TlsContext::load(impl_->options.tls);
+}
+
+void TCPServer::start_tls(Stream& stream, std::size_t loop) {
+  if (auto& tls = impl_->workers.at(loop)->tls) stream.start_tls(*tls);
 }
 
 void TCPServer::reload_tls() {
@@ -291,6 +296,7 @@ int TCPServer::run() {
     for (std::size_t i = 0; i < loops; ++i) {
       auto worker = std::make_unique<LoopWorker>(*this, impl_->options.net, i);
       worker->tls = impl_->tls;
+      worker->tls_after_preamble = impl_->options.tls_after_preamble;
       for (auto& list : impl_->fds) worker->adopt(list[i % list.size()]);
       impl_->workers.push_back(std::move(worker));
     }

@@ -31,6 +31,8 @@ struct TCPServerOptions {
   NetOptions net;
   std::chrono::duration<double> graceful_timeout{30};  // shutdown: how long open streams may take
   TlsOptions tls;  // with a certfile, every listener speaks TLS
+  // TLS starts when the protocol calls start_tls() (after a plaintext preamble: a PROXY header), not at accept.
+  bool tls_after_preamble = false;
 };
 
 class TCPServer {
@@ -87,6 +89,8 @@ class TCPServer {
   virtual void on_loop_start(Loop& loop, std::size_t index) {}
   // Every quarter second on each loop (flush buffered logs...).
   virtual void on_tick(std::size_t loop) {}
+  // For tls_after_preamble: the stream speaks TLS from now on, with the certificate loop number `loop` serves.
+  void start_tls(Stream& stream, std::size_t loop);
   // The scheme listeners are described with.
   virtual std::string_view scheme() const { return "tcp"; }
 

@@ -285,6 +285,49 @@ def test_hup_under_the_master_serves_the_new_certificate(certs):
         shutil.rmtree(d)
 
 
+def proxied_tls_get(port, certs, header):
+    """GET / over TLS after a PROXY header sent in the same packet as the ClientHello (as a proxy's first write may
+    be): the server must hand the bytes after the header to TLS. Returns the body, or raises if the server closed."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = client_context(certs).wrap_bio(incoming, outgoing, server_hostname="localhost")
+    with socket.create_connection(("127.0.0.1", port), timeout=5 * SLACK) as s:
+        def exchange(preamble=b""):
+            s.sendall(preamble + outgoing.read())
+            data = s.recv(65536)
+            if not data:
+                raise ConnectionError("the server closed the connection")
+            incoming.write(data)
+
+        preamble = header
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                exchange(preamble)
+                preamble = b""
+        tls.write(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        response = b""
+        while b"}" not in response:
+            try:
+                response += tls.read(65536)
+            except ssl.SSLWantReadError:
+                exchange()
+        return json.loads(response.partition(b"\r\n\r\n")[2])
+
+
+def test_proxy_protocol_header_before_tls(certs):
+    server = start_updraft("tls_app:app", *tls_flags(certs), "--proxy-protocol")
+    try:
+        environ = proxied_tls_get(server.port, certs, b"PROXY TCP4 198.51.100.7 127.0.0.1 40000 443\r\n")
+        assert environ["remote_addr"] == "198.51.100.7"
+        assert environ["url_scheme"] == "https"
+        with pytest.raises((ConnectionError, ssl.SSLError)):  # a TLS client without the header is refused
+            proxied_tls_get(server.port, certs, b"")
+    finally:
+        assert server.stop() == 0
+
+
 @pytest.mark.parametrize("problem", ["missing", "garbage", "wrong key"])
 def test_bad_certificate_fails_before_binding(certs, problem, tmp_path):
     cert, key = os.path.join(certs, "server.pem"), os.path.join(certs, "server.key")

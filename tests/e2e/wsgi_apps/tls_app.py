@@ -1,4 +1,4 @@
-"""For the TLS tests: / answers the request's scheme and host as JSON, /big?n=N sends N bytes in 64 KiB chunks (past
+"""For the TLS tests: / answers the request's scheme, host and client address as JSON, /big?n=N sends N bytes in 64 KiB chunks (past
 --response-buffer they spool to a file and go out through the stream's sendfile path), /file?n=N through
 wsgi.file_wrapper."""
 import hashlib
@@ -28,7 +28,7 @@ def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(n))])
         return environ["wsgi.file_wrapper"](f, 65536)
     body = json.dumps({"url_scheme": environ["wsgi.url_scheme"], "host": environ.get("HTTP_HOST"),
-                       "server_port": environ["SERVER_PORT"]}).encode()
+                       "remote_addr": environ["REMOTE_ADDR"]}).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
 
