@@ -340,6 +340,7 @@ def test_bad_certificate_fails_before_binding(certs, problem, tmp_path):
     else:
         key = os.path.join(certs, "renewed.key")
     for args in ([UPDRAFT, "-b", "127.0.0.1:0", "--pythonpath", APPS_DIR, "tls_app:app"],
+                 [UPDRAFT, "--check-config", "--pythonpath", APPS_DIR, "tls_app:app"],
                  [os.path.join(BIN_DIR, "hello"), "--port", "0", "--address", "127.0.0.1"]):
         out = subprocess.run([*args, "--certfile", cert, "--keyfile", key], capture_output=True, text=True,
                              timeout=30 * SLACK)
