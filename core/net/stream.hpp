@@ -7,7 +7,9 @@
 //  - coroutines: co_await read_until("\r\n", 64 * 1024), read_bytes(n), read_some(), read_until_close(max).
 // Writes are queued at once; their completion (a callback, or co_await write(...)) comes when the queue is back under
 // kLowWatermark, so a client that does not read pauses its producer instead of growing memory.
-// Everything here runs on the stream's loop thread. The stream lives while it is open or anything holds a StreamRef.
+// On a TLS listener the same calls carry plaintext: reads are decrypted and writes encrypted by the stream's TlsSession
+// (start_tls()), so protocols never know. Everything here runs on the stream's loop thread. The stream lives while it
+// is open or anything holds a StreamRef.
 #pragma once
 
 #include <boost/smart_ptr/intrusive_ptr.hpp>

@@ -174,7 +174,7 @@ TEST_CASE("a TLS session completes a handshake with ALPN http/1.1 and carries da
   REQUIRE(c.client_reads() == response);
 }
 
-TEST_CASE("records left over when the plaintext buffer fills are decrypted next", "[tls]") {
+TEST_CASE("TLS records left over when the plaintext buffer fills are decrypted next", "[tls]") {
   Conversation c;
   REQUIRE(c.handshake());
   std::string message(40000, 'm');
@@ -187,7 +187,7 @@ TEST_CASE("records left over when the plaintext buffer fills are decrypted next"
   REQUIRE(plain == message);
 }
 
-TEST_CASE("close_notify from the client ends the session as closed", "[tls]") {
+TEST_CASE("a TLS close_notify from the client ends the session as closed", "[tls]") {
   Conversation c;
   REQUIRE(c.handshake());
   SSL_shutdown(c.client);
@@ -216,7 +216,7 @@ TEST_CASE("plain HTTP and TLS 1.1 fail the handshake", "[tls]") {
   }
 }
 
-TEST_CASE("nothing is encrypted before the handshake completes", "[tls]") {
+TEST_CASE("nothing is encrypted before the TLS handshake completes", "[tls]") {
   Conversation c;
   REQUIRE(c.server.encrypt("early", 5) == 0);
   REQUIRE(c.server.output().empty());
