@@ -225,14 +225,20 @@ def test_wss_echo(native, certs):
             assert echoed[4:] == message
 
 
-def test_client_certificates_required(certs):
-    server = start_server("hello", *tls_flags(certs), "--ca-certs", os.path.join(certs, "ca.pem"), "--cert-reqs", "2")
+@pytest.mark.parametrize("cert_reqs", ["1", "2"])
+def test_client_certificates(certs, cert_reqs):
+    server = start_server("hello", *tls_flags(certs), "--ca-certs", os.path.join(certs, "ca.pem"), "--cert-reqs",
+                          cert_reqs)
     try:
         status, body = https_get(server, "/", client_context(certs, "client"))
         assert (status, body) == (200, b"Hello, World!")
-        for cert in (None, "rogue"):  # none, and one the CA did not sign
+        with pytest.raises((ssl.SSLError, ConnectionError)):  # one the CA did not sign
+            https_get(server, "/", client_context(certs, "rogue"))
+        if cert_reqs == "2":  # required
             with pytest.raises((ssl.SSLError, ConnectionError)):
-                https_get(server, "/", client_context(certs, cert))
+                https_get(server, "/", client_context(certs))
+        else:  # optional
+            assert https_get(server, "/", client_context(certs))[0] == 200
     finally:
         assert server.stop() == 0
 
