@@ -1,8 +1,9 @@
 """TLS listeners (--certfile, --keyfile, --ca-certs, --ciphers, --cert-reqs) with real clients (Python's ssl,
 http.client and requests, curl) against certificates the openssl command makes here: https for WSGI
 (wsgi.url_scheme) and native handlers, ALPN http/1.1, TLS 1.2+ only, plain HTTP and silent clients closed and
-counted, client certificates, responses through the sendfile path, wss, SIGHUP reloading the certificate (alone and
-under the -w N master), and bad files refused before binding with one line."""
+counted, --ciphers, client certificates, a PROXY header before TLS, responses through the sendfile path, wss,
+SIGHUP reloading the certificate (alone and under the -w N master), and bad files refused before binding with one
+line."""
 import hashlib
 import http.client
 import json
@@ -183,6 +184,25 @@ def test_tls12_accepted_and_tls11_refused(wsgi, certs):
         with pytest.raises(ssl.SSLError, match="PROTOCOL_VERSION|protocol version|UNSUPPORTED_PROTOCOL"):
             old.wrap_socket(raw)
     assert wait_failures(wsgi, client_context(certs), failures + 1) == failures + 1
+
+
+def test_ciphers_limit_tls12(certs):
+    server = start_server("hello", *tls_flags(certs), "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256")
+    try:
+        for offered, accepted in (("ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256", True),
+                                  ("ECDHE-ECDSA-CHACHA20-POLY1305", False)):
+            ctx = client_context(certs)
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers(offered)
+            with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
+                if accepted:
+                    with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                        assert s.cipher()[0] == "ECDHE-ECDSA-AES128-GCM-SHA256"
+                else:
+                    with pytest.raises(ssl.SSLError, match="HANDSHAKE_FAILURE|handshake failure"):
+                        ctx.wrap_socket(raw, server_hostname="localhost")
+    finally:
+        assert server.stop() == 0
 
 
 def test_plain_http_on_the_tls_port_closes_and_counts(wsgi, certs):
