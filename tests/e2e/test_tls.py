@@ -157,6 +157,21 @@ def test_large_bodies_both_ways(wsgi, native, certs):
     conn.close()
 
 
+def test_pipelined_requests_past_the_read_buffer(native, certs):
+    """100 KiB of requests in one write: the stream's 16 KiB buffer fills while records wait in the TLS session."""
+    request = b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 300 + b"\r\n\r\n"
+    count = 300
+    with socket.create_connection(("127.0.0.1", native.port), timeout=5 * SLACK) as raw:
+        with client_context(certs).wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(request * count)
+            answers = b""
+            while answers.count(b"Hello, World!") < count:
+                chunk = s.recv(65536)
+                assert chunk, f"closed after {answers.count(b'HTTP/1.1 200 ')} responses"
+                answers += chunk
+            assert answers.count(b"HTTP/1.1 200 ") == count
+
+
 def test_alpn_answers_http11(native, certs):
     ctx = client_context(certs)
     ctx.set_alpn_protocols(["h2", "http/1.1"])
