@@ -158,18 +158,19 @@ def test_large_bodies_both_ways(wsgi, native, certs):
 
 
 def test_pipelined_requests_past_the_read_buffer(native, certs):
-    """100 KiB of requests in one write: the stream's 16 KiB buffer fills while records wait in the TLS session."""
+    """100 KiB of requests in one write, the first answered after a pause (the stream stops reading): its 16 KiB
+    buffer fills while records wait in the TLS session, and the socket has nothing more to say."""
     request = b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 300 + b"\r\n\r\n"
     count = 300
     with socket.create_connection(("127.0.0.1", native.port), timeout=5 * SLACK) as raw:
         with client_context(certs).wrap_socket(raw, server_hostname="localhost") as s:
-            s.sendall(request * count)
+            s.sendall(b"GET /sleep?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n" + request * count)
             answers = b""
             while answers.count(b"Hello, World!") < count:
                 chunk = s.recv(65536)
                 assert chunk, f"closed after {answers.count(b'HTTP/1.1 200 ')} responses"
                 answers += chunk
-            assert answers.count(b"HTTP/1.1 200 ") == count
+            assert answers.count(b"HTTP/1.1 200 ") == count + 1 and answers.count(b"slept 100 ms") == 1
 
 
 def test_alpn_answers_http11(native, certs):
