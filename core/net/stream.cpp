@@ -241,6 +241,7 @@ void Stream::arm_read() {
                                        if (self->closed_) return;
                                        if (ec == asio::error::operation_aborted) {  // on_tick made it cold
                                          self->release_idle_buffers();
+                                         if (self->tls_) self->tls_->release_buffers();
                                          return self->arm_read();
                                        }
                                        self->received(ec, n);

@@ -38,12 +38,19 @@ std::string describe_error() {
 }
 }  // namespace
 
+namespace {
+BIO* new_input() {
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO_set_mem_eof_return(in, -1);  // empty means "more to come", not the end
+  return in;
+}
+}  // namespace
+
 TlsSession::TlsSession(const TlsContext& context) : ssl_(SSL_new(context.native())) {
   if (!ssl_) throw std::bad_alloc();
-  in_ = BIO_new(BIO_s_mem());
+  in_ = new_input();
   BIO* out = BIO_new(string_sink());
   BIO_set_data(out, &out_);
-  BIO_set_mem_eof_return(in_, -1);  // empty means "more to come", not the end
   SSL_set_bio(ssl_, in_, out);
   SSL_set_accept_state(ssl_);
 }
@@ -99,6 +106,14 @@ void TlsSession::close_notify() {
   ERR_clear_error();
   SSL_shutdown(ssl_);
   ERR_clear_error();
+}
+
+void TlsSession::release_buffers() {
+  if (out_.empty()) std::string().swap(out_);
+  if (BIO_ctrl_pending(in_) == 0) {
+    in_ = new_input();  // a memory BIO keeps its largest size: a fresh one holds nothing
+    SSL_set0_rbio(ssl_, in_);
+  }
 }
 
 void TlsSession::output_sent(std::size_t n) {

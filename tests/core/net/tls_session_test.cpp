@@ -1,6 +1,6 @@
 // Unit tests for TlsContext and TlsSession: bad files refused with one line naming the flag, and a session driven in
 // memory against an OpenSSL client: the handshake (ALPN http/1.1), data both ways, records left over when the buffer
-// fills, close_notify, plain HTTP and TLS 1.1 refused.
+// fills, buffers given back while idle, close_notify, plain HTTP and TLS 1.1 refused.
 #include <catch2/catch.hpp>
 
 #include <openssl/err.h>
@@ -185,6 +185,23 @@ TEST_CASE("TLS records left over when the plaintext buffer fills are decrypted n
   REQUIRE(c.server.has_input());
   while (c.server.has_input()) REQUIRE(c.exchange(plain, 7000) == TlsSession::Status::ok);
   REQUIRE(plain == message);
+}
+
+TEST_CASE("an idle TLS session gives back its buffers and goes on", "[tls]") {
+  Conversation c;
+  REQUIRE(c.handshake());
+  std::string plain;
+  REQUIRE(SSL_write(c.client, "one", 3) == 3);
+  REQUIRE(c.exchange(plain) == TlsSession::Status::ok);
+  c.server.release_buffers();
+  REQUIRE(SSL_write(c.client, "two", 3) == 3);
+  REQUIRE(c.exchange(plain) == TlsSession::Status::ok);
+  REQUIRE(plain == "onetwo");
+  REQUIRE(c.server.encrypt("back", 4) == 4);
+  std::string_view cipher = c.server.output();
+  BIO_write(c.from_server, cipher.data(), static_cast<int>(cipher.size()));
+  c.server.output_sent(cipher.size());
+  REQUIRE(c.client_reads() == "back");
 }
 
 TEST_CASE("a TLS close_notify from the client ends the session as closed", "[tls]") {
