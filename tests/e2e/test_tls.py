@@ -305,14 +305,25 @@ def test_hup_reloads_the_certificate(certs):
         shutil.rmtree(d)
 
 
-def test_hup_under_the_master_serves_the_new_certificate(certs):
+@pytest.mark.parametrize("kind", ["updraft -w 2", "hello --processes 2"])
+def test_hup_under_the_master_serves_the_new_certificate(certs, kind):
     d = tempfile.mkdtemp(prefix="updraft-tls-master-")
     for suffix in ("pem", "key"):
         shutil.copy(os.path.join(certs, f"server.{suffix}"), os.path.join(d, f"live.{suffix}"))
-    server = start_updraft("tls_app:app", "-w", "2", *tls_flags(d, "live"))
+    if kind.startswith("updraft"):
+        server = start_updraft("tls_app:app", "-w", "2", *tls_flags(d, "live"))
+    else:
+        server = start_server("hello", "--processes", "2", *tls_flags(d, "live"))
     try:
-        server.wait_error_log("ready")
-        assert served_serial(server.port, certs) == 1001
+        server.wait_error_log("booted worker")
+        deadline = time.monotonic() + 10 * SLACK
+        while True:  # the workers accept once they are up
+            try:
+                assert served_serial(server.port, certs) == 1001
+                break
+            except ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
         for suffix in ("pem", "key"):
             shutil.copy(os.path.join(certs, f"renewed.{suffix}"), os.path.join(d, f"live.{suffix}"))
         server.proc.send_signal(signal.SIGHUP)
