@@ -106,6 +106,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.add_flag("--reload", f.reload, "restart the workers when a Python file of the app changes (development)");
   add_websocket_flags(app, f.websocket);  // for the WebSocket routes of --native plugins
   add_proxy_flags(app, f.proxy);
+  add_tls_flags(app, f.tls);
 }
 
 ServerOptions GunicornFlags::server_options() const {
@@ -128,6 +129,7 @@ ServerOptions GunicornFlags::server_options() const {
   o.access_log_fd = access_log_fd;
   o.access_log_format = access_logformat;
   o.proxy = proxy;
+  o.tls = tls;
   return o;
 }
 

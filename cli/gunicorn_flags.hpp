@@ -51,6 +51,7 @@ struct GunicornFlags {
   bool reload = false;              // --reload: new workers when a .py file changes
   WebSocketFlags websocket;         // --ws-*: the WebSockets of --native plugins
   ProxyOptions proxy;               // --forwarded-allow-ips, --proxy-protocol
+  TlsOptions tls;                   // --certfile, --keyfile, --ca-certs, --ciphers, --cert-reqs
 
   ServerOptions server_options() const;
   py::ServerIdentity identity() const;

@@ -19,6 +19,7 @@
 #include "cli/wsgi_service.hpp"
 #include "core/http/http_server.hpp"
 #include "core/net/process.hpp"
+#include "core/net/tls_context.hpp"
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
 #include "wsgi/python_runtime.hpp"
@@ -108,6 +109,7 @@ int serve_worker(const GunicornFlags& flags, const py::ServerIdentity& identity,
                  HTTPServer& server) {
   std::unique_ptr<py::WsgiApp> app;
   try {
+    server.reload_tls();  // a reload's workers serve the certificate on disk now (a bad one: the reload fails)
     app = std::make_unique<py::WsgiApp>(flags.app, identity);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
@@ -161,6 +163,7 @@ int main(int argc, char** argv) {
     add_native_routes(flags, routes);  // before --chdir: plugin paths are relative to where we started
     py::initialize(flags.runtime);
     if (flags.check_config) {
+      if (flags.tls.enabled()) TlsContext::load(flags.tls);  // the certificate and key are part of the configuration
       py::WsgiApp app(flags.app, flags.identity());
       std::printf("updraft: configuration OK, %s loads\n", flags.app.c_str());
       return 0;
