@@ -12,6 +12,7 @@
 
 #include "cli/log_files.hpp"
 #include "cli/server_flags.hpp"
+#include "cli/wsgi_flags.hpp"
 #include "core/net/listener.hpp"
 
 namespace updraft {
@@ -41,20 +42,14 @@ std::vector<std::string> split_commas(const std::string& s) {
 
 void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.footer(kExamples);
-  app.set_version_flag("-v,--version", "updraft 0.1.0");
+  app.set_version_flag("-v,--version", kVersion);
   app.add_option("APP_MODULE", f.app, "the WSGI app, MODULE:CALLABLE or MODULE:factory()")->required();
   app.add_option("-b,--bind", f.binds, "address to listen on: HOST:PORT or unix:PATH (repeatable; default 127.0.0.1:8000)");
   app.add_option("-w,--workers", f.workers, "worker processes")->capture_default_str()->check(CLI::Range(1, 256));
-  app.add_option("--threads", f.threads, "WSGI worker threads per process")->capture_default_str()->check(CLI::Range(1, 1024));
+  add_wsgi_flags(app, f.wsgi);
   app.add_option("--loops", f.loops, "event-loop threads per process")->capture_default_str()->check(CLI::Range(1, 64));
   add_loop_scheduling_flag(app, f.batch_scheduling);
-  add_dispatch_flag(app, f.fair_dispatch);
   add_keepalive_reads_flag(app, f.defer_keepalive_reads);
-  app.add_option("--max-queue", f.max_queue, "requests waiting for a WSGI thread before 503")->capture_default_str();
-  app.add_option("-t,--timeout", f.timeout, "seconds a WSGI request may run before 504 and an interrupt (0: none)")
-      ->capture_default_str();
-  app.add_option("--queue-timeout", f.queue_timeout, "seconds a request may wait for a WSGI thread before 503")
-      ->capture_default_str();
   app.add_option("--native", f.native_plugins, "a native plugin (.so with UPDRAFT_PLUGIN) whose routes come first");
   app.add_option("--health-path", f.health_path, "serve a native liveness endpoint at this path");
   app.add_option("--metrics-path", f.metrics_path, "serve native Prometheus metrics at this path");
@@ -84,17 +79,6 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
       ->capture_default_str()
       ->check(head_limit);
   app.add_option("--max-body-size", f.max_body_size, "largest request body in bytes (413 past it)")->capture_default_str();
-  app.add_option("--buffer-request-body", f.buffer_request_body,
-                 "request bodies up to this many bytes are read whole before a WSGI thread takes the request")
-      ->capture_default_str();
-  app.add_option("--response-buffer", f.response_spool.memory,
-                 "bytes of a response held in memory for a slow client before they go to a temporary file")
-      ->capture_default_str();
-  app.add_option("--response-spool-max", f.response_spool.max,
-                 "bytes of a response waiting in the temporary file; past this the app waits for the client")
-      ->capture_default_str();
-  app.add_option("--spool-dir", f.response_spool.dir, "directory for the temporary files (default: $TMPDIR or /tmp)")
-      ->check(CLI::ExistingDirectory);
   app.add_option("--script-name", f.script_name, "SCRIPT_NAME the app is mounted at");
   app.add_flag("--check-config", f.check_config, "load the app, check the configuration, and exit");
   app.add_option("--max-requests", f.max_requests,
@@ -133,15 +117,9 @@ ServerOptions GunicornFlags::server_options() const {
   return o;
 }
 
-WsgiContainerOptions GunicornFlags::container_options() const {
+WsgiContainerOptions GunicornFlags::with_gunicorn_timeout() {
   WsgiContainerOptions o;
-  o.threads = threads;
-  o.max_queue = max_queue;
-  o.fair_dispatch = fair_dispatch;
-  o.queue_timeout = std::chrono::duration<double>(queue_timeout);
-  o.request_timeout = std::chrono::duration<double>(timeout);
-  o.buffer_request_body = buffer_request_body;
-  o.response_spool = response_spool;
+  o.request_timeout = std::chrono::seconds(30);
   return o;
 }
 

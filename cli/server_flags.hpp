@@ -1,6 +1,7 @@
 // Command-line flags shared by every updraft executable: address, threads, limits, timeouts, logs.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "core/http/http_server.hpp"
@@ -10,6 +11,9 @@ class App;
 }
 
 namespace updraft {
+
+// What --version prints, in every executable.
+inline constexpr const char* kVersion = "updraft 0.1.0";
 
 struct ServerFlags {
   ServerOptions server;
@@ -22,6 +26,10 @@ struct ServerFlags {
 // fork after binding), the limits, the timeouts, the proxy flags and the log flags.
 void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag = "--threads",
                       bool may_fork = true);
+// Registers a duration in seconds, its default shown as people write it (20, 0.5); zero_allowed: 0 is accepted (it
+// means none), else the value must be positive.
+void add_seconds_flag(CLI::App& app, const std::string& name, std::chrono::duration<double>& value,
+                      const std::string& help, bool zero_allowed = false);
 // Registers --loop-scheduling batch|normal (ServerOptions::batch_scheduling).
 void add_loop_scheduling_flag(CLI::App& app, bool& batch);
 // --dispatch fair|shared: how queued WSGI requests start (WsgiContainerOptions::fair_dispatch).

@@ -24,7 +24,7 @@ struct ProxyOptions {
 };
 
 struct ServerOptions {
-  std::string address = "0.0.0.0";
+  std::string address = "127.0.0.1";  // as gunicorn: every interface only when asked (0.0.0.0)
   std::uint16_t port = 8888;
   std::vector<std::string> binds;  // gunicorn-style; when set, replaces address/port
   int threads = 1;                 // event-loop threads
