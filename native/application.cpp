@@ -1,9 +1,17 @@
 // Application: route lookup and handler construction per request.
 #include "native/application.hpp"
 
+#include "core/net/metrics.hpp"
+
 namespace updraft {
 
 namespace {
+LatencyHistogram& route_latency(std::string_view route) {
+  return Metrics::instance().histogram("updraft_route_duration_seconds",
+                                       "Native requests' time from their head to their response's end, by route.",
+                                       "route", route);
+}
+
 // Answers 404 for every method (Tornado's ErrorHandler).
 struct NotFoundHandler : RequestHandler {
   void prepare() override { throw HTTPError(404); }
@@ -31,14 +39,14 @@ Application::Application() {
   constexpr unsigned all = unsigned(Method::get) | unsigned(Method::head) | unsigned(Method::post) |
                            unsigned(Method::put) | unsigned(Method::patch) | unsigned(Method::delete_) |
                            unsigned(Method::options);
-  fallback_ = Target{[] { return std::make_unique<detail::Bound<NotFoundHandler>>(); }, all, {}};
+  fallback_ = Target{[] { return std::make_unique<detail::Bound<NotFoundHandler>>(); }, all, {}, &route_latency("")};
 }
 
 Application::~Application() = default;
 
 Application& Application::add_route(std::string_view pattern, RouteOptions options, Factory make, unsigned methods) {
   router_.add(pattern, options.name);
-  targets_.push_back(Target{std::move(make), methods, options.max_body_size});
+  targets_.push_back(Target{std::move(make), methods, options.max_body_size, &route_latency(pattern)});
   return *this;
 }
 
@@ -48,9 +56,11 @@ std::unique_ptr<RequestDelegate> Application::start_request(const RequestHead& h
   const Target& target = match ? targets_[match->route] : *fallback_;
   auto handler = target.make();
   handler->attach(*this, head, writer, match ? std::move(match->args) : std::vector<std::string>{}, target.methods);
-  if (target.max_body_size)
-    return std::make_unique<LimitedDelegate>(std::move(handler), *target.max_body_size);
-  return handler;
+  std::unique_ptr<RequestDelegate> delegate;
+  if (target.max_body_size) delegate = std::make_unique<LimitedDelegate>(std::move(handler), *target.max_body_size);
+  else delegate = std::move(handler);
+  delegate->set_latency_histogram(target.latency);
+  return delegate;
 }
 
 }  // namespace updraft

@@ -166,6 +166,7 @@ class Application : public HandlerFactory {
     Factory make;
     unsigned methods;
     std::optional<std::uint64_t> max_body_size;
+    LatencyHistogram* latency = nullptr;  // the route's series in /metrics
   };
   Application& add_route(std::string_view pattern, RouteOptions options, Factory make, unsigned methods);
 

@@ -60,7 +60,7 @@ void Http1Connection::begin_request() {
   }
   parser_->set_head(head_.get());
   phase_ = Phase::head;
-  if (ctx_.access_log.enabled()) request_start_ = std::chrono::steady_clock::now();  // only the log reports durations
+  request_start_ = std::chrono::steady_clock::now();  // for the access log and the latency histograms
   stream_.set_read_timeout(ctx_.config.timeouts.header, false);
 }
 
@@ -263,9 +263,13 @@ void Http1Connection::read_requests() {
 
 void Http1Connection::record_response() {
   Metrics::instance().count_response(status_);
+  LatencyHistogram* latency = delegate_ ? delegate_->latency_histogram() : nullptr;
+  if (!latency && !ctx_.access_log.enabled()) return;
+  const auto took = std::chrono::steady_clock::now() - request_start_;
+  if (latency) latency->observe(took);
   if (ctx_.access_log.enabled()) {
-    ctx_.access_log.record({head_->remote_ip, head_->method, head_->target, head_->version_minor, status_,
-                            body_sent_, std::chrono::steady_clock::now() - request_start_, &head_->headers});
+    ctx_.access_log.record(
+        {head_->remote_ip, head_->method, head_->target, head_->version_minor, status_, body_sent_, took, &head_->headers});
   }
 }
 
