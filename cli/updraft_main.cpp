@@ -31,6 +31,10 @@ namespace {
 void add_native_routes(const GunicornFlags& flags, Application& routes) {
   if (!flags.health_path.empty()) routes.add<HealthHandler>(flags.health_path);
   if (!flags.metrics_path.empty()) routes.add<MetricsHandler>(flags.metrics_path);
+  for (auto& map : flags.static_maps) {  // URL_PREFIX=DIR (checked by the flag), served by StaticFileHandler
+    auto eq = map.find('=');
+    routes.add_static(map.substr(0, eq), map.substr(eq + 1));
+  }
   for (auto& plugin : flags.native_plugins) load_native_plugin(std::filesystem::absolute(plugin), routes);
 }
 

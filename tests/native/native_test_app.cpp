@@ -444,6 +444,13 @@ struct PublishHandler : RequestHandler {
   }
 };
 
+// --- static files --------------------------------------------------------------------------------
+
+// Tornado's static_url for ?path=, as a template would call it.
+struct StaticUrlHandler : RequestHandler {
+  void get() { write(static_url(get_argument("path"))); }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -453,6 +460,8 @@ int main(int argc, char** argv) {
   add_server_flags(cli, flags);
   WebSocketFlags websocket_flags;
   add_websocket_flags(cli, websocket_flags);
+  std::string static_path;
+  cli.add_option("--static-path", static_path, "serve this directory at /static/ (Tornado's static_path)");
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_log_flags(flags);
@@ -500,6 +509,10 @@ int main(int argc, char** argv) {
     app.add<WebSocketLogHandler>("/ws/log");
     app.add<TopicHandler>("/ws/topic/([a-z0-9]+)");
     app.add<PublishHandler>("/publish/([a-z0-9]+)");
+    if (!static_path.empty()) {
+      app.set_static_path(static_path);
+      app.add<StaticUrlHandler>("/static-url");
+    }
     HTTPServer server(flags.server, app);
     return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
