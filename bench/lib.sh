@@ -79,9 +79,10 @@ start_updraft() {
   wait_ready "$port" "$STARTED_PID"
 }
 
-# nginx, one worker, non-daemon, everything under a temp prefix; STARTED_PID is the master.
+# nginx, one worker, non-daemon, everything under a temp prefix; STARTED_PID is the master. A third argument adds
+# directives to the server block (bench/static_vs_nginx.sh's location for the files).
 start_nginx() {
-  local port=$1 cpus=$2 prefix="$BENCH_TMP/nginx-$1"
+  local port=$1 cpus=$2 extra=${3:-} prefix="$BENCH_TMP/nginx-$1"
   mkdir -p "$prefix"
   cat >"$prefix/nginx.conf" <<EOF
 daemon off;
@@ -104,6 +105,7 @@ http {
   server {
     listen 127.0.0.1:$port;
     location / { return 200 "Hello, World!"; }
+    $extra
   }
 }
 EOF

@@ -56,10 +56,11 @@ Task StaticFileHandler::hash_then_serve() {
   if (fd < 0) throw HTTPError(500, "dup failed");
   // The job owns a copy of the descriptor: a client that leaves meanwhile takes this handler, not the file, away.
   auto copy = std::make_shared<StaticFile>(fd, file_.stat());
-  auto hash = co_await run_in_executor(loop(), [root = root_, path = path_, copy] {
+  // A named awaiter: GCC 12 destroys a temporary one holding a non-trivial lambda twice.
+  auto hashing = run_in_executor(loop(), [root = root_, path = path_, copy] {
     return root->hashes().compute(path, copy->fd(), copy->stat());
   });
-  serve(hash);
+  serve(co_await hashing);
 }
 
 void StaticFileHandler::serve(const ContentHashes::Hash& hash) {
