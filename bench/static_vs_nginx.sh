@@ -20,6 +20,8 @@ FILES="$BENCH_TMP/files"
 mkdir -p "$FILES"
 head -c 4096 /dev/urandom >"$FILES/4k.bin"
 head -c 1048576 /dev/urandom >"$FILES/1m.bin"
+chmod a+rx "$BENCH_TMP" "$FILES"  # nginx's worker runs as nobody
+chmod a+r "$FILES"/*
 
 declare -A PORT WORKER ETAG
 PORT[updraft]=$(free_port)

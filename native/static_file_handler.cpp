@@ -98,10 +98,20 @@ void StaticFileHandler::serve(const ContentHashes::Hash& hash) {
     case RangeAnswer::Kind::partial:
       set_status(206);
       set_header("Content-Range", content_range(answer, size));
-      return finish_with_file(file_.release(), answer.offset, answer.length);
+      return send_body(answer.offset, answer.length);
     case RangeAnswer::Kind::whole:
-      return finish_with_file(file_.release(), 0, size);
+      return send_body(0, size);
   }
+}
+
+// A small body is read into the response and leaves with the head in one send (one TCP segment, two system calls
+// fewer); a larger one follows the head with sendfile(2), never passing through memory.
+void StaticFileHandler::send_body(std::uint64_t offset, std::uint64_t length) {
+  if (length > kReadLimit || request().is_head()) return finish_with_file(file_.release(), offset, length);
+  std::string body(length, '\0');
+  ssize_t n = ::pread(file_.fd(), body.data(), body.size(), static_cast<off_t>(offset));
+  if (n != static_cast<ssize_t>(length)) throw HTTPError(500, "short read of " + path_);
+  finish(body);
 }
 
 // Tornado's should_return_304: If-None-Match when present, else If-Modified-Since at or after the modification time.

@@ -432,8 +432,11 @@ void Stream::flush() {
   do {
     while (out_ && out_off_ < out_->size()) {
       error_code ec;
-      std::size_t n =
-          socket_of(*this).write_some(asio::buffer(out_->data() + out_off_, out_->size() - out_off_), ec);
+      // A file to follow (a response head before its sendfile body): MSG_MORE lets the kernel put the head in one
+      // segment with the file's first bytes, as TCP_CORK does for nginx (a separate head segment halved 1 MiB
+      // responses per second on loopback).
+      std::size_t n = socket_of(*this).send(asio::buffer(out_->data() + out_off_, out_->size() - out_off_),
+                                            file_ ? MSG_MORE : 0, ec);
       if (ec == asio::error::would_block) return wait_writable();
       if (ec) return close();
       out_off_ += n;

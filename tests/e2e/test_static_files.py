@@ -138,6 +138,8 @@ def test_range_gives_206_with_content_range(app):
     assert r.status_code == 206
     assert r.headers["Content-Range"] == f"bytes 1000-1999/{len(BIG)}"
     assert r.content == BIG[1000:2000]
+    r = get(app, "/static/big.bin", Range="bytes=100000-299999")  # past the read limit: sendfile from an offset
+    assert (r.status_code, r.content) == (206, BIG[100000:300000])
     r = get(app, "/static/hello.txt", Range="bytes=-6")
     assert (r.status_code, r.content) == (206, HELLO[-6:])
     assert r.headers["Content-Range"] == f"bytes {len(HELLO) - 6}-{len(HELLO) - 1}/{len(HELLO)}"
