@@ -11,6 +11,7 @@
 
 #include "cli/log_files.hpp"
 #include "cli/server_flags.hpp"
+#include "cli/static_map_flags.hpp"
 #include "core/net/listener.hpp"
 
 namespace updraft {
@@ -56,14 +57,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.add_option("--native", f.native_plugins, "a native plugin (.so with UPDRAFT_PLUGIN) whose routes come first");
   app.add_option("--health-path", f.health_path, "serve a native liveness endpoint at this path");
   app.add_option("--metrics-path", f.metrics_path, "serve native Prometheus metrics at this path");
-  app.add_option("--static-map", f.static_maps,
-                 "URL_PREFIX=DIR: serve the files under DIR at URL_PREFIX natively, before the app (repeatable)")
-      ->check([](const std::string& map) {
-        auto eq = map.find('=');
-        return map.starts_with('/') && eq != std::string::npos && eq + 1 < map.size()
-                   ? std::string()
-                   : "--static-map takes URL_PREFIX=DIR, the prefix starting with '/'";
-      });
+  add_static_map_flag(app, f.static_maps);
   app.add_option("--chdir", f.runtime.chdir, "change to this directory before loading the app");
   app.add_option_function<std::string>(
       "--pythonpath", [&f](const std::string& s) { f.runtime.pythonpath = split_commas(s); },

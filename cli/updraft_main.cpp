@@ -16,6 +16,7 @@
 #include "cli/gunicorn_flags.hpp"
 #include "cli/log_files.hpp"
 #include "cli/native_plugin.hpp"
+#include "cli/static_map_flags.hpp"
 #include "cli/wsgi_service.hpp"
 #include "core/http/http_server.hpp"
 #include "core/net/process.hpp"
@@ -31,10 +32,7 @@ namespace {
 void add_native_routes(const GunicornFlags& flags, Application& routes) {
   if (!flags.health_path.empty()) routes.add<HealthHandler>(flags.health_path);
   if (!flags.metrics_path.empty()) routes.add<MetricsHandler>(flags.metrics_path);
-  for (auto& map : flags.static_maps) {  // URL_PREFIX=DIR (checked by the flag), served by StaticFileHandler
-    auto eq = map.find('=');
-    routes.add_static(map.substr(0, eq), map.substr(eq + 1));
-  }
+  add_static_maps(flags.static_maps, routes);
   for (auto& plugin : flags.native_plugins) load_native_plugin(std::filesystem::absolute(plugin), routes);
 }
 

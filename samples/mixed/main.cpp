@@ -7,6 +7,7 @@
 
 #include "cli/serve.hpp"
 #include "cli/server_flags.hpp"
+#include "cli/static_map_flags.hpp"
 #include "cli/wsgi_service.hpp"
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
@@ -69,18 +70,21 @@ int main(int argc, char** argv) {
   cli.add_option("--queue-timeout", queue_timeout, "seconds waiting for a WSGI thread before 503")->capture_default_str();
   cli.add_option("--timeout", timeout, "seconds a WSGI request may run before 504 (0: none)")->capture_default_str();
   cli.add_option("--chdir", runtime.chdir, "directory to load the app from");
+  std::vector<std::string> static_maps;
+  add_static_map_flag(cli, static_maps);
   CLI11_PARSE(cli, argc, argv);
   wsgi.request_timeout = std::chrono::duration<double>(timeout);
   wsgi.queue_timeout = std::chrono::duration<double>(queue_timeout);
   try {
     apply_log_flags(flags);
+    Application routes;
+    add_static_maps(static_maps, routes);  // before --chdir: relative directories are where we started
     py::initialize(runtime);
     py::ServerIdentity identity;
     identity.server_name = flags.server.address;
     identity.server_port = std::to_string(flags.server.port);
     py::WsgiApp app(app_spec, identity);
     WsgiService service(app, wsgi);
-    Application routes;
     routes.add<HelloHandler>("/native/hello");
     routes.add<SleepHandler>("/native/sleep");
     routes.add<BlockingHandler>("/native/blocking");

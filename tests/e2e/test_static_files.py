@@ -283,6 +283,16 @@ def test_static_map_misses_are_answered_natively_and_the_rest_goes_to_flask(flas
     assert "ETag" not in home.headers
 
 
+def test_the_mixed_sample_takes_static_map_too(tree, server_factory):
+    mixed = server_factory("mixed", "--threads", "1", "--static-map", f"/assets/={tree}", "--chdir", FLASK_DIR,
+                           "app:app")
+    r = requests.get(mixed.url + "/assets/hello.txt")
+    assert (r.status_code, r.content) == (200, HELLO)
+    assert "ETag" in r.headers
+    assert requests.get(mixed.url + "/native/hello").text == "Hello, World!"
+    assert requests.get(mixed.url + "/").status_code == 200
+
+
 def test_static_map_is_checked_before_serving(tmp_path):
     for bad, message in [("assets=/tmp", "URL_PREFIX=DIR"), ("/assets", "URL_PREFIX=DIR"),
                          (f"/assets={tmp_path / 'none'}", "static directory")]:
