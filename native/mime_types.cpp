@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <string>
 #include <utility>
 
 namespace updraft {
@@ -67,9 +66,11 @@ std::string_view mime_type_for(std::string_view filename) {
   std::string_view base = slash == std::string_view::npos ? filename : filename.substr(slash + 1);
   auto dot = base.rfind('.');
   if (dot == std::string_view::npos || dot + 1 == base.size() || base.size() - dot > 16) return unknown;
-  std::string ext(base.substr(dot + 1));
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  auto it = std::lower_bound(kTypes.begin(), kTypes.end(), std::string_view(ext),
+  char lower[16];
+  std::string_view given = base.substr(dot + 1);
+  std::transform(given.begin(), given.end(), lower, [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view ext(lower, given.size());
+  auto it = std::lower_bound(kTypes.begin(), kTypes.end(), ext,
                              [](const auto& entry, std::string_view key) { return entry.first < key; });
   return it != kTypes.end() && it->first == ext ? it->second : unknown;
 }

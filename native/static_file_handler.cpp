@@ -56,7 +56,7 @@ Task StaticFileHandler::hash_then_serve() {
   if (fd < 0) throw HTTPError(500, "dup failed");
   // The job owns a copy of the descriptor: a client that leaves meanwhile takes this handler, not the file, away.
   auto copy = std::make_shared<StaticFile>(fd, file_.stat());
-  // A named awaiter: GCC 12 destroys a temporary one holding a non-trivial lambda twice.
+  // A named awaiter: with a temporary one holding this lambda, GCC 12 freed a bad pointer when the job ended.
   auto hashing = run_in_executor(loop(), [root = root_, path = path_, copy] {
     return root->hashes().compute(path, copy->fd(), copy->stat());
   });

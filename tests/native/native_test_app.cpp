@@ -468,6 +468,10 @@ int main(int argc, char** argv) {
     Application app;
     app.set_websocket_options(websocket_flags.options);
     auto broker = make_broker(websocket_flags, app.topics());
+    if (!static_path.empty()) {  // first, as Tornado puts its static routes before the application's
+      app.set_static_path(static_path);
+      app.add<StaticUrlHandler>("/static-url");
+    }
     app.add<Hello>("/");
     app.add<PlainHandler>("/plain");
     app.add<UserHandler>("/user/([^/]+)", {.name = "user"});
@@ -509,10 +513,6 @@ int main(int argc, char** argv) {
     app.add<WebSocketLogHandler>("/ws/log");
     app.add<TopicHandler>("/ws/topic/([a-z0-9]+)");
     app.add<PublishHandler>("/publish/([a-z0-9]+)");
-    if (!static_path.empty()) {
-      app.set_static_path(static_path);
-      app.add<StaticUrlHandler>("/static-url");
-    }
     HTTPServer server(flags.server, app);
     return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
