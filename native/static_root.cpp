@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <openssl/crypto.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -43,6 +44,9 @@ StaticRoot::StaticRoot(const std::string& directory, std::string url_prefix) : u
   if (url_prefix_.empty() || url_prefix_.front() != '/')
     throw std::invalid_argument("static URL prefix '" + url_prefix_ + "' does not start with '/'");
   if (url_prefix_.back() != '/') url_prefix_.push_back('/');
+  // libcrypto (the content hashes) is set up here, on the configuring thread, before the shared executor that hashes
+  // exists: its cleanup at exit then runs after the executor's threads have ended and releases their state.
+  OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr);
   directory_fd_ = ::open(directory.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (directory_fd_ < 0) throw std::system_error(errno, std::generic_category(), "static directory " + directory);
   int probe = open_beneath(directory_fd_, ".");
