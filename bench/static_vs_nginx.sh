@@ -28,7 +28,7 @@ PORT[updraft]=$(free_port)
 HELLO=build/bin/native_test_app start_updraft "${PORT[updraft]}" "$SERVER_CPU" --static-path "$FILES"
 WORKER[updraft]=$STARTED_PID
 PORT[nginx]=$(free_port)
-start_nginx "${PORT[nginx]}" "$SERVER_CPU" "location /static/ { alias $FILES/; sendfile on; tcp_nopush on; }"
+NGINX_SERVER="location /static/ { alias $FILES/; sendfile on; tcp_nopush on; }" start_nginx "${PORT[nginx]}" "$SERVER_CPU"
 WORKER[nginx]=$(nginx_worker_pid "$STARTED_PID")
 
 for s in "${SERVERS[@]}"; do

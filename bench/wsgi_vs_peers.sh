@@ -23,30 +23,11 @@ declare -A PORT PID WORKER   # PID: the process started; WORKER: the one that ru
 
 # Starts server config $1 serving app module $2 on port $3 (pinned to SERVER_CPU); sets PID[$1] and WORKER[$1].
 start_wsgi() {
-  local config=$1 module=$2 port=$3 log="$BENCH_TMP/$1-$3.log" threads=1
-  [[ $config == *-t4 ]] && threads=4
-  case $config in
-    updraft-*)
-      spawn_pinned "$SERVER_CPU" "$log" build/bin/updraft -b "127.0.0.1:$port" -w 1 --threads "$threads" \
-        --chdir "$WSGI_APPS" --log-level warning "$module" ;;
-    gunicorn-*)
-      spawn_pinned "$SERVER_CPU" "$log" gunicorn -k gthread -w 1 --threads "$threads" -b "127.0.0.1:$port" \
-        --chdir "$WSGI_APPS" --log-level warning "$module" ;;
-    uwsgi-*)
-      local socket=--http-socket thread_args=()
-      [[ $config == uwsgi-http11* ]] && socket=--http11-socket
-      ((threads > 1)) && thread_args=(--threads "$threads" --enable-threads)
-      # No master: the one process is the worker; request logging off, as for the others.
-      spawn_pinned "$SERVER_CPU" "$log" uwsgi --plugin python3 "$socket" "127.0.0.1:$port" --processes 1 "${thread_args[@]}" \
-        --chdir "$WSGI_APPS" --module "$module" --need-app --disable-logging --die-on-term ;;
-    waitress)
-      spawn_pinned "$SERVER_CPU" "$log" env PYTHONPATH="$PWD/$WSGI_APPS" waitress-serve --listen="127.0.0.1:$port" "$module" ;;
-    *) echo "wsgi_vs_peers: unknown server $config" >&2; return 1 ;;
-  esac
-  wait_ready "$port" "$STARTED_PID"
+  local config=$1 threads=1
+  [[ $config == *-t4 || $config == waitress ]] && threads=4   # waitress: its default
+  start_wsgi_server "${config%-t[0-9]*}" "$threads" "$2" "$WSGI_APPS" "$3" "$BENCH_TMP/$1-$3.log"
   PID[$config]=$STARTED_PID
-  WORKER[$config]=$STARTED_PID
-  if [[ $config == gunicorn-* ]]; then WORKER[$config]=$(first_child_pid "$STARTED_PID"); fi
+  WORKER[$config]=$APP_PID
 }
 
 # Checks that server $1 on port $2 answers app $3 correctly before it is measured.

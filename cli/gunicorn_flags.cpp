@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -48,6 +49,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.add_option("--threads", f.threads, "WSGI worker threads per process")->capture_default_str()->check(CLI::Range(1, 1024));
   app.add_option("--loops", f.loops, "event-loop threads per process")->capture_default_str()->check(CLI::Range(1, 64));
   add_loop_scheduling_flag(app, f.batch_scheduling);
+  add_dispatch_flag(app, f.fair_dispatch);
   add_keepalive_reads_flag(app, f.defer_keepalive_reads);
   app.add_option("--max-queue", f.max_queue, "requests waiting for a WSGI thread before 503")->capture_default_str();
   app.add_option("-t,--timeout", f.timeout, "seconds a WSGI request may run before 504 and an interrupt (0: none)")
@@ -80,7 +82,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
       ->capture_default_str()
       ->check(head_limit);
   app.add_option("--limit-request-field_size,--limit-request-field-size", f.limit_request_field_size,
-                 "largest header field (431 past it; 0: unlimited)")
+                 "largest header field line, its CRLF counted as gunicorn counts it (431 past it; 0: unlimited)")
       ->capture_default_str()
       ->check(head_limit);
   app.add_option("--max-body-size", f.max_body_size, "largest request body in bytes (413 past it)")->capture_default_str();
@@ -106,6 +108,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.add_flag("--reload", f.reload, "restart the workers when a Python file of the app changes (development)");
   add_websocket_flags(app, f.websocket);  // for the WebSocket routes of --native plugins
   add_proxy_flags(app, f.proxy);
+  add_tls_flags(app, f.tls);
 }
 
 ServerOptions GunicornFlags::server_options() const {
@@ -118,13 +121,17 @@ ServerOptions GunicornFlags::server_options() const {
   auto or_unlimited = [](std::size_t limit) { return limit == 0 ? Limits::max_head_limit : limit; };
   o.limits.max_request_line = or_unlimited(limit_request_line);
   o.limits.max_header_count = or_unlimited(limit_request_fields);
-  o.limits.max_header_field_size = or_unlimited(limit_request_field_size);
+  // gunicorn counts a field line with its CRLF; Limits counts the line alone.
+  o.limits.max_header_field_size = limit_request_field_size == 0
+                                      ? Limits::max_head_limit
+                                      : std::max<std::size_t>(limit_request_field_size, 2) - 2;
   o.limits.max_body_size = max_body_size;
   o.timeouts.idle = Timeouts::seconds(keep_alive);
   o.timeouts.graceful = Timeouts::seconds(graceful_timeout);
   o.access_log_fd = access_log_fd;
   o.access_log_format = access_logformat;
   o.proxy = proxy;
+  o.tls = tls;
   return o;
 }
 
@@ -132,6 +139,7 @@ WsgiContainerOptions GunicornFlags::container_options() const {
   WsgiContainerOptions o;
   o.threads = threads;
   o.max_queue = max_queue;
+  o.fair_dispatch = fair_dispatch;
   o.queue_timeout = std::chrono::duration<double>(queue_timeout);
   o.request_timeout = std::chrono::duration<double>(timeout);
   o.buffer_request_body = buffer_request_body;

@@ -23,6 +23,7 @@ struct GunicornFlags {
   int threads = 1;                  // --threads: WSGI worker threads per process
   int loops = 1;                    // --loops: event-loop threads per process
   bool batch_scheduling = true;     // --loop-scheduling
+  bool fair_dispatch = true;        // --dispatch
   bool defer_keepalive_reads = true;  // --keepalive-reads adaptive|immediate
   std::size_t max_queue = 1024;     // requests waiting for a WSGI thread before 503
   double queue_timeout = 10;        // seconds a request may wait for a WSGI thread before 503
@@ -51,6 +52,7 @@ struct GunicornFlags {
   bool reload = false;              // --reload: new workers when a .py file changes
   WebSocketFlags websocket;         // --ws-*: the WebSockets of --native plugins
   ProxyOptions proxy;               // --forwarded-allow-ips, --proxy-protocol
+  TlsOptions tls;                   // --certfile, --keyfile, --ca-certs, --ciphers, --cert-reqs
 
   ServerOptions server_options() const;
   py::ServerIdentity identity() const;

@@ -36,6 +36,13 @@ void add_loop_scheduling_flag(CLI::App& app, bool& batch) {
               "workers in batches); normal: they preempt it");
 }
 
+void add_dispatch_flag(CLI::App& app, bool& fair) {
+  add_two_way(app, "--dispatch", fair, "fair", "shared",
+              "fair: a queued WSGI request starts Python only while the running ones wait on I/O, so CPU-bound "
+              "requests run one at a time in arrival order; shared: every free thread starts one at once and they "
+              "take turns on the GIL");
+}
+
 void add_keepalive_reads_flag(CLI::App& app, bool& defer) {
   add_two_way(app, "--keepalive-reads", defer, "adaptive", "immediate",
               "adaptive: a saturated loop reads its keep-alive connections' next requests after its turn, when "
@@ -68,6 +75,20 @@ void add_proxy_flags(CLI::App& app, ProxyOptions& proxy) {
                "closed");
 }
 
+void add_tls_flags(CLI::App& app, TlsOptions& tls) {
+  app.add_option("--certfile", tls.certfile, "PEM certificate (chain): every listener speaks TLS 1.2+ (https)")
+      ->type_name("FILE");
+  app.add_option("--keyfile", tls.keyfile, "PEM private key of --certfile (default: in --certfile)")->type_name("FILE");
+  app.add_option("--ca-certs", tls.ca_certs, "PEM CA certificates that client certificates are checked against")
+      ->type_name("FILE");
+  app.add_option("--ciphers", tls.ciphers, "OpenSSL cipher list for TLS 1.2 (default: OpenSSL's)")
+      ->type_name("LIST");
+  app.add_option("--cert-reqs", tls.cert_reqs,
+                 "client certificates: 0 not asked for, 1 checked if sent, 2 required (with --ca-certs)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 2));
+}
+
 void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag, bool may_fork) {
   ServerOptions& o = flags.server;
   app.add_option("--address", o.address, "address to listen on")->capture_default_str();
@@ -97,6 +118,7 @@ void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop
   add_seconds(app, "--write-timeout", o.timeouts.write, "longest pause while the client takes a response");
   add_seconds(app, "--graceful-timeout", o.timeouts.graceful, "on SIGTERM/SIGINT, time for in-flight requests");
   add_proxy_flags(app, o.proxy);
+  add_tls_flags(app, o.tls);
   app.add_option("--access-log", flags.access_log, "access log: '-' for stdout or a file path (default off)");
   app.add_option("--log-level", flags.log_level, "error log level: debug, info, warning, error, critical")
       ->capture_default_str()

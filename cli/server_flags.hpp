@@ -24,10 +24,14 @@ void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop
                       bool may_fork = true);
 // Registers --loop-scheduling batch|normal (ServerOptions::batch_scheduling).
 void add_loop_scheduling_flag(CLI::App& app, bool& batch);
+// --dispatch fair|shared: how queued WSGI requests start (WsgiContainerOptions::fair_dispatch).
+void add_dispatch_flag(CLI::App& app, bool& fair);
 // Registers --keepalive-reads adaptive|immediate (ServerOptions::defer_keepalive_reads).
 void add_keepalive_reads_flag(CLI::App& app, bool& defer);
 // Registers --forwarded-allow-ips (default: $FORWARDED_ALLOW_IPS, else 127.0.0.1, as gunicorn) and --proxy-protocol.
 void add_proxy_flags(CLI::App& app, ProxyOptions& proxy);
+// Registers gunicorn's TLS flags: --certfile, --keyfile, --ca-certs, --ciphers, --cert-reqs.
+void add_tls_flags(CLI::App& app, TlsOptions& tls);
 // Opens the logs and applies the log level; throws std::runtime_error on failure.
 void apply_log_flags(ServerFlags& flags);
 

@@ -20,6 +20,7 @@
 #include "cli/wsgi_service.hpp"
 #include "core/http/http_server.hpp"
 #include "core/net/process.hpp"
+#include "core/net/tls_context.hpp"
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
 #include "wsgi/python_runtime.hpp"
@@ -86,13 +87,20 @@ void print_listeners(const HTTPServer& server) {
   std::fflush(stdout);
 }
 
+// systemd's sockets when it passed some (LISTEN_FDS, as gunicorn takes them), else the --bind addresses; returns the
+// first one's port.
+std::uint16_t open_listeners(HTTPServer& server) {
+  std::vector<int> inherited = systemd_sockets();
+  return inherited.empty() ? server.bind() : server.add_sockets(inherited);
+}
+
 // One process: the app loads before anything is bound, so a broken app never holds the port.
 int serve_alone(const GunicornFlags& flags, Application& routes) {
   handle_worker_signals(reopen_log_files);
   py::WsgiApp app(flags.app, flags.identity());
   HTTPServer server(flags.server_options());
   py::ServerIdentity identity = flags.identity();
-  identity.server_port = std::to_string(server.bind());  // the real port when bound to port 0
+  identity.server_port = std::to_string(open_listeners(server));  // the real port when bound to port 0
   app.set_identity(identity);
   print_listeners(server);
   return serve(flags, app, routes, server, false);
@@ -103,6 +111,7 @@ int serve_worker(const GunicornFlags& flags, const py::ServerIdentity& identity,
                  HTTPServer& server) {
   std::unique_ptr<py::WsgiApp> app;
   try {
+    server.reload_tls();  // a reload's workers serve the certificate on disk now (a bad one: the reload fails)
     app = std::make_unique<py::WsgiApp>(flags.app, identity);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
@@ -124,7 +133,7 @@ std::function<bool()> code_watcher(const GunicornFlags& flags) {
 int serve_with_master(const GunicornFlags& flags, Application& routes) {
   HTTPServer server(flags.server_options());
   py::ServerIdentity identity = flags.identity();
-  identity.server_port = std::to_string(server.bind());
+  identity.server_port = std::to_string(open_listeners(server));
   print_listeners(server);
   ForkOptions o;
   o.processes = flags.workers;
@@ -156,6 +165,7 @@ int main(int argc, char** argv) {
     add_native_routes(flags, routes);  // before --chdir: plugin paths are relative to where we started
     py::initialize(flags.runtime);
     if (flags.check_config) {
+      if (flags.tls.enabled()) TlsContext::load(flags.tls);  // the certificate and key are part of the configuration
       py::WsgiApp app(flags.app, flags.identity());
       std::printf("updraft: configuration OK, %s loads\n", flags.app.c_str());
       return 0;

@@ -1,4 +1,5 @@
-// WsgiService: the container running WsgiApp::handle on its pool, plus queue, busy-thread and GIL-wait samplers.
+// WsgiService: the container running WsgiApp::handle on its pool, plus queue, busy-thread, dispatch and GIL-wait
+// samplers.
 #include "cli/wsgi_service.hpp"
 
 #include "core/net/metrics.hpp"
@@ -21,6 +22,12 @@ WsgiService::WsgiService(py::WsgiApp& app, const WsgiContainerOptions& options)
                 "counter", [&pool] { return static_cast<double>(pool.replaced_workers()); });
   m.add_sampler("updraft_wsgi_abandoned_threads", "Replaced WSGI threads that have not unwound yet.", "gauge",
                 [&pool] { return static_cast<double>(pool.abandoned_workers()); });
+  m.add_sampler("updraft_wsgi_computing_requests",
+                "Running WSGI requests that were computing, not waiting on I/O, when the fair dispatch last looked.",
+                "gauge", [&pool] { return static_cast<double>(pool.computing_requests()); });
+  m.add_sampler("updraft_wsgi_held_back_total",
+                "Requests that waited, with a thread free, for the running ones to leave the CPU (--dispatch fair).",
+                "counter", [&pool] { return static_cast<double>(pool.held_back()); });
   m.add_sampler("updraft_gil_wait_seconds_total", "Time WSGI threads spent waiting for the GIL.", "counter",
                 [] { return py::gil_wait_seconds(); });
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,8 +20,10 @@
 #include "core/http/delegate.hpp"
 #include "core/websocket/topics.hpp"
 #include "core/websocket/websocket_connection.hpp"
+#include "native/cookies.hpp"
 #include "native/request_handler.hpp"
 #include "native/router.hpp"
+#include "native/signed_value.hpp"
 
 namespace updraft {
 
@@ -125,6 +128,28 @@ class Application : public HandlerFactory {
   }
   const websocket::ConnectionOptions& websocket_options() const { return websocket_options_; }
 
+  // Tornado's cookie_secret setting, the key of signed cookies: one secret, or secrets by key version with the
+  // key_version that signs (rotation: values signed with the other versions in the map still verify).
+  Application& set_cookie_secret(std::string secret) {
+    cookie_secret_.emplace(std::move(secret));
+    return *this;
+  }
+  Application& set_cookie_secret(std::map<int, std::string> secrets, int key_version) {
+    cookie_secret_.emplace(std::move(secrets), key_version);
+    return *this;
+  }
+  const std::optional<CookieSecret>& cookie_secret() const { return cookie_secret_; }
+
+  // Tornado's xsrf_cookies setting (and xsrf_cookie_kwargs, the options of the _xsrf cookie): every request but GET,
+  // HEAD and OPTIONS must carry the _xsrf cookie's token (RequestHandler::check_xsrf_cookie).
+  Application& set_xsrf_cookies(bool enabled, CookieOptions cookie_options = {}) {
+    xsrf_cookies_ = enabled;
+    xsrf_cookie_options_ = std::move(cookie_options);
+    return *this;
+  }
+  bool xsrf_cookies() const { return xsrf_cookies_; }
+  const CookieOptions& xsrf_cookie_options() const { return xsrf_cookie_options_; }
+
   // Sends message to every WebSocket subscribed to topic, on every loop; from any thread (and, with a broker set on
   // topics(), to every process).
   void publish(std::string_view topic, std::string_view message, bool binary = false) const {
@@ -161,6 +186,9 @@ class Application : public HandlerFactory {
   std::optional<Target> fallback_;
   HandlerFactory* fallback_factory_ = nullptr;
   websocket::ConnectionOptions websocket_options_;
+  std::optional<CookieSecret> cookie_secret_;
+  bool xsrf_cookies_ = false;
+  CookieOptions xsrf_cookie_options_;
   std::vector<std::unique_ptr<StaticRoot>> static_roots_;
   const StaticRoot* static_path_ = nullptr;  // set_static_path's, for static_url()
   mutable websocket::Topics topics_;  // thread-safe; not part of the app's configuration

@@ -13,6 +13,7 @@
 
 #include "core/http/response_encoder.hpp"
 #include "native/application.hpp"
+#include "native/cookie_state.hpp"
 
 namespace updraft {
 
@@ -52,6 +53,7 @@ void check_header(std::string_view name, std::string_view value) {
 }
 }  // namespace
 
+RequestHandler::RequestHandler() = default;
 RequestHandler::~RequestHandler() = default;
 
 void RequestHandler::attach(const Application& app, const RequestHead& head, ResponseWriter& writer,
@@ -78,6 +80,8 @@ void RequestHandler::execute() {
     set_header("Allow", allow_header(allowed_methods_));
     throw HTTPError(405);
   }
+  bool safe_method = *method == Method::get || *method == Method::head || *method == Method::options;
+  if (app_->xsrf_cookies() && !safe_method) check_xsrf_cookie();
   prepare();
   if (finished_) return;
   task_ = invoke(*method);
@@ -221,6 +225,7 @@ void RequestHandler::write(const boost::json::value& json) {
 }
 
 void RequestHandler::send_head() {
+  add_cookie_headers();
   headers_written_ = true;
   writer_->write_head(status_, headers());
 }
@@ -265,6 +270,7 @@ std::string RequestHandler::static_url(std::string_view path) const { return app
 void RequestHandler::switch_protocols(ResponseWriter::ProtocolFactory next) {
   if (headers_written_) throw std::logic_error("cannot switch protocols after headers have been written");
   headers().remove("Content-Type");
+  add_cookie_headers();
   headers_written_ = finished_ = true;
   std::exchange(writer_, nullptr)->switch_protocols(headers(), std::move(next));
   headers_.reset();  // encoded into the 101; the connection may live for hours

@@ -18,6 +18,7 @@
 
 #include "core/http/delegate.hpp"
 #include "core/net/loop.hpp"
+#include "native/cookies.hpp"
 #include "native/http_error.hpp"
 #include "core/net/task.hpp"
 #include "native/url.hpp"
@@ -41,6 +42,7 @@ class HandlerDelegate : public RequestDelegate {
 
 class RequestHandler : public HandlerDelegate {
  public:
+  RequestHandler();  // out of line, as the destructor: CookieState is defined in native/cookie_state.hpp only
   ~RequestHandler() override;
 
   // Hooks, as in Tornado.
@@ -61,6 +63,32 @@ class RequestHandler : public HandlerDelegate {
   std::string get_argument(std::string_view name);
   std::string get_argument(std::string_view name, std::string_view default_value);
   std::vector<std::string> get_arguments(std::string_view name);
+
+  // Cookies, as Tornado's: the request's, read leniently (parse_cookie_header) from its Cookie headers.
+  const Cookies& cookies();
+  std::optional<std::string> get_cookie(std::string_view name);
+  std::string get_cookie(std::string_view name, std::string_view default_value);
+  // Sent with the response's headers (an error page's too); setting a name again replaces it. An illegal name, value
+  // or attribute throws std::invalid_argument (format_set_cookie), so it answers 500 and never reaches the headers;
+  // once the headers are sent (flush()), std::logic_error.
+  void set_cookie(std::string_view name, std::string_view value, const CookieOptions& options = {});
+  // Expires the cookie at once; pass the path and domain it was set with.
+  void clear_cookie(std::string_view name, std::string_view path = "/", std::string_view domain = {});
+  // Signed cookies, with the application's cookie_secret (std::logic_error without one), in Tornado's version-2
+  // format (signed_value.hpp); the value may hold any bytes. expires_days nullopt: a browser-session cookie.
+  void set_signed_cookie(std::string_view name, std::string_view value, std::optional<double> expires_days = 30,
+                         CookieOptions options = {});
+  // The value if the cookie is there, signed for this name with the secret, and not older than max_age_days.
+  std::optional<std::string> get_signed_cookie(std::string_view name, double max_age_days = 31);
+
+  // XSRF protection, as Tornado's: the masked token for this response's forms (the same all through a request; a
+  // fresh mask each request), setting the _xsrf cookie when the request had none; the hidden field that carries it.
+  const std::string& xsrf_token();
+  std::string xsrf_form_html();
+  // With the xsrf_cookies setting, runs before prepare() for every method but GET, HEAD and OPTIONS: a 403 unless the
+  // _xsrf argument (query or form body), else the X-XSRFToken or X-CSRFToken header, carries the _xsrf cookie's
+  // token. Override it to opt a handler out (an API that authenticates each request otherwise).
+  virtual void check_xsrf_cookie();
 
   // The response.
   void set_status(int status);
@@ -130,6 +158,9 @@ class RequestHandler : public HandlerDelegate {
   void send_head();
   HeaderList& headers();
   void parse_arguments();
+  struct CookieState;  // the request's cookies, those to send, the XSRF token: made on first use
+  CookieState& cookie_state();
+  void add_cookie_headers();
 
   const Application* app_ = nullptr;
   const RequestHead* head_ = nullptr;
@@ -144,6 +175,7 @@ class RequestHandler : public HandlerDelegate {
   std::unique_ptr<std::string> error_reason_;  // only once an error is sent
   Arguments arguments_;
   bool arguments_parsed_ = false;
+  std::unique_ptr<CookieState> cookie_state_;
   bool headers_written_ = false;
   bool finished_ = false;
   Task task_;

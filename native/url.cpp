@@ -1,16 +1,9 @@
 // URL helpers: percent-decoding and form parsing without locale or regex.
 #include "native/url.hpp"
 
-namespace updraft {
+#include "native/escape.hpp"
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
+namespace updraft {
 
 std::string url_unescape(std::string_view s, bool plus_as_space) {
   std::string out;

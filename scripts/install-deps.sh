@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  node-llhttp libre2-dev libssl-dev zlib1g-dev
+  node-llhttp libre2-dev libssl-dev zlib1g-dev libsystemd-dev
   libcli11-dev libspdlog-dev libfmt-dev
   python3-dev python3-flask python3-django python3-venv
   catch2 python3-pytest python3-pytest-timeout python3-requests python3-websockets
@@ -15,10 +15,12 @@ PACKAGES=(
   libhiredis-dev redis-server  # WebSocket topics across processes through Redis pub/sub
   nodejs node-ws  # Node's ws client in the WebSocket interoperability tests
   haproxy  # PROXY protocol v1/v2 from a real load balancer (tests/e2e/test_proxy_protocol.py)
+  python3-tornado  # signed cookies and XSRF tokens checked against Tornado's (tests/e2e/test_native_cookies.py); bench peer
+  openssl  # the certificates the TLS tests make (tests/e2e/test_tls.py, tests/core/net/tls_session_test.cpp)
   clang-14 libclang-rt-14-dev libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  PACKAGES+=(wrk gunicorn uwsgi-core uwsgi-plugin-python3 python3-tornado nginx-light python3-waitress util-linux
+  PACKAGES+=(wrk gunicorn uwsgi-core uwsgi-plugin-python3 nginx-light python3-waitress util-linux
              libwebsocketpp-dev)
 fi
 

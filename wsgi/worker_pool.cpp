@@ -1,22 +1,59 @@
-// WorkerPool: a mutex-and-condition-variable queue; each thread runs one exchange at a time; a watchdog thread
-// delivers deadline interrupts, swapping the interrupted thread for a new one at once.
+// WorkerPool: a mutex-and-condition-variable queue; each thread runs one exchange at a time, started when the running
+// ones all wait on I/O (their threads' state in /proc); a watchdog thread delivers deadline interrupts,
+// swapping the interrupted thread for a new one at once.
 #include "wsgi/worker_pool.hpp"
 
 #include <Python.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <string_view>
 
 #include "core/net/scheduling.hpp"
 
 namespace updraft {
+namespace {
 
-WorkerPool::WorkerPool(int threads, std::size_t max_queue, Run run, Interrupt interrupt, std::size_t max_abandoned)
+using Clock = std::chrono::steady_clock;
+
+// While the running requests compute, an idle worker looks again this often.
+constexpr auto kLook = std::chrono::milliseconds(1);
+// A request running this long (a report, or stuck until --timeout) no longer holds the queue back: the next ones run
+// beside it, taking turns on the GIL.
+constexpr auto kLongRequest = std::chrono::seconds(1);
+
+std::int64_t cpu_ns(clockid_t clock) {
+  timespec ts{};
+  ::clock_gettime(clock, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+// The state letter follows the command name, which is in parentheses and may itself hold any character.
+bool WorkerPool::Worker::computing() const {
+  char text[512];
+  const ssize_t n = ::pread(stat_fd, text, sizeof text, 0);
+  if (n <= 0) return true;  // unknown: do not start another beside it
+  const std::string_view stat(text, static_cast<std::size_t>(n));
+  const std::size_t paren = stat.rfind(')');
+  return paren == std::string_view::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'R';
+}
+
+WorkerPool::Worker::~Worker() {
+  if (stat_fd >= 0) ::close(stat_fd);
+}
+
+WorkerPool::WorkerPool(const Options& options, Run run, Interrupt interrupt)
     : run_(std::move(run)),
       interrupt_(std::move(interrupt)),
-      max_queue_(max_queue),
-      max_abandoned_(max_abandoned ? max_abandoned : static_cast<std::size_t>(threads)) {
+      max_queue_(options.max_queue),
+      max_abandoned_(options.max_abandoned ? options.max_abandoned : static_cast<std::size_t>(options.threads)),
+      fair_(options.fair) {
   std::lock_guard lock(mutex_);
-  for (int i = 0; i < threads; ++i) spawn_locked();
+  for (int i = 0; i < options.threads; ++i) spawn_locked();
   watchdog_ = std::thread([this] { watch(); });
 }
 
@@ -77,25 +114,20 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
   // everything that arrived meanwhile, and native routes never wait behind a worker's wake-up.
   use_batch_scheduling("a WSGI worker thread");
   ::pthread_setname_np(::pthread_self(), "wsgi-worker");
+  self->stat_fd = ::open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC);
+  ::pthread_getcpuclockid(::pthread_self(), &self->cpu_clock);
   self->ident = PyThread_get_thread_ident();
   // One Python thread state for the life of this thread (left registered by this Ensure), so each
   // request's GIL take is a plain re-acquire instead of creating and destroying a thread state.
   PyGILState_Ensure();
   PyEval_SaveThread();
-  while (true) {
-    std::shared_ptr<Exchange> exchange;
-    {
-      std::unique_lock lock(mutex_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || self->retired; });
-      if (self->retired || queue_.empty()) return;
-      exchange = std::move(queue_.front());
-      queue_.pop_front();
-      if (!exchange->start_running()) continue;  // expired in the queue
-      self->current = exchange;
-      busy_.fetch_add(1, std::memory_order_relaxed);
-    }
+  std::unique_lock lock(mutex_);
+  bool pass_on = false;
+  while (std::shared_ptr<Exchange> exchange = next_locked(lock, *self, pass_on)) {
+    lock.unlock();
     run_(exchange);
-    std::unique_lock lock(mutex_);
+    pass_on = waited_most(*self);
+    lock.lock();
     // An interrupt still being raised must finish, and then be cleared, before the next request starts.
     interrupt_cv_.wait(lock, [&] { return !self->interrupting; });
     if (std::exchange(self->interrupted, false)) {
@@ -110,6 +142,63 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
     }
     busy_.fetch_sub(1, std::memory_order_relaxed);
   }
+}
+
+// The next request this worker runs, once it may start; null when the worker is to exit. The worker that just
+// finished a request asks first, so back-to-back requests stay on one warm thread; pass_on: its request mostly waited,
+// so the others were already running beside a waiting request and the next one in the queue takes its place at once.
+std::shared_ptr<Exchange> WorkerPool::next_locked(std::unique_lock<std::mutex>& lock, Worker& self, bool pass_on) {
+  for (;; pass_on = false) {
+    if (self.retired) return nullptr;
+    if (queue_.empty()) {
+      if (stopping_) {
+        cv_.notify_all();  // the others waiting behind a measuring worker exit too
+        return nullptr;
+      }
+      cv_.wait(lock);
+      continue;
+    }
+    if (!pass_on && !may_start_locked()) {
+      if (std::exchange(last_held_, queue_.front().get()) != queue_.front().get())
+        held_back_.fetch_add(1, std::memory_order_relaxed);
+      if (probing_) {
+        cv_.wait(lock);  // woken when a request finishes or the measuring worker takes one
+      } else {
+        probing_ = true;
+        cv_.wait_for(lock, kLook);
+        probing_ = false;
+      }
+      continue;
+    }
+    std::shared_ptr<Exchange> exchange = std::move(queue_.front());
+    queue_.pop_front();
+    if (!queue_.empty()) cv_.notify_one();  // another worker measures for the rest
+    if (!exchange->start_running()) continue;  // expired in the queue
+    self.current = exchange;
+    self.started = Clock::now();
+    self.cpu_at_start = cpu_ns(self.cpu_clock);
+    busy_.fetch_add(1, std::memory_order_relaxed);
+    return exchange;
+  }
+}
+
+// Whether the request this worker just ran spent more than half its time off the CPU.
+bool WorkerPool::waited_most(const Worker& self) {
+  const auto wall = std::chrono::nanoseconds(Clock::now() - self.started).count();
+  return 2 * (cpu_ns(self.cpu_clock) - self.cpu_at_start) < wall;
+}
+
+// Whether a queued request may start now: always when nothing runs; otherwise when none of the running requests is
+// computing (one that has run for kLongRequest no longer counts). A request that has just started is computing: its
+// thread is on a CPU until it waits.
+bool WorkerPool::may_start_locked() {
+  if (!fair_ || busy_.load(std::memory_order_relaxed) == 0) return true;
+  const Clock::time_point now = Clock::now();
+  std::size_t computing = 0;
+  for (const auto& w : workers_)
+    if (w->current && now - w->started < kLongRequest) computing += w->computing();
+  computing_.store(computing, std::memory_order_relaxed);
+  return computing == 0;
 }
 
 // The thread state outlives the request: an exception raised too late must not reach the next one.

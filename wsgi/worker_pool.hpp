@@ -1,11 +1,12 @@
-// WorkerPool: WSGI worker threads fed from a bounded queue, with a watchdog that interrupts requests past their
-// deadline and replaces their threads at once.
+// WorkerPool: WSGI worker threads fed from a bounded queue in arrival order, a request starting Python only when it
+// can make progress, with a watchdog that interrupts requests past their deadline and replaces their threads at once.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -23,9 +24,19 @@ class WorkerPool {
   // Interrupts the thread (by its Python thread ident) running a request past its deadline.
   using Interrupt = std::function<void(unsigned long thread_ident)>;
 
-  // max_abandoned: threads replaced past their deadline that may still be stuck before the abandon limit is reached
-  // (0: as many as threads).
-  WorkerPool(int threads, std::size_t max_queue, Run run, Interrupt interrupt = {}, std::size_t max_abandoned = 0);
+  struct Options {
+    int threads = 1;
+    std::size_t max_queue = 1024;
+    // Threads replaced past their deadline that may still be stuck before the abandon limit is reached (0: as many
+    // as threads).
+    std::size_t max_abandoned = 0;
+    // A queued request starts only while none of the running ones is computing (they all wait on I/O with the GIL
+    // released), so CPU-bound requests run one at a time in arrival order instead of taking turns on the GIL. Off:
+    // every free thread starts a request at once.
+    bool fair = true;
+  };
+
+  WorkerPool(const Options& options, Run run, Interrupt interrupt = {});
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -47,6 +58,10 @@ class WorkerPool {
   std::size_t busy_workers() const { return busy_.load(std::memory_order_relaxed); }
   std::uint64_t replaced_workers() const { return replaced_.load(std::memory_order_relaxed); }
   std::size_t abandoned_workers() const { return abandoned_.load(std::memory_order_relaxed); }
+  // Running requests that were computing (not waiting on I/O) when the fair dispatch last looked.
+  std::size_t computing_requests() const { return computing_.load(std::memory_order_relaxed); }
+  // Requests that waited in the queue, with a thread free, for the running ones to let go of the CPU.
+  std::uint64_t held_back() const { return held_back_.load(std::memory_order_relaxed); }
 
  private:
   struct Worker {
@@ -56,10 +71,20 @@ class WorkerPool {
     bool retired = false;  // abandoned by the pool: exit after the current request
     bool interrupted = false;   // an exception was raised in its current request
     bool interrupting = false;  // the watchdog is raising in it: it must not start another request meanwhile
+    std::chrono::steady_clock::time_point started;  // when its current request started
+    std::int64_t cpu_at_start = 0;                  // its thread's CPU time then, in ns
+    clockid_t cpu_clock{};
+    int stat_fd = -1;                               // its thread's /proc stat, open for the life of the thread
+    // Whether its thread is on a CPU or ready for one (state R), not waiting on I/O, a lock or the GIL.
+    bool computing() const;
+    ~Worker();
   };
   void spawn_locked();
   bool abandon_locked(const std::shared_ptr<Worker>& worker);
   void work(std::shared_ptr<Worker> self);
+  std::shared_ptr<Exchange> next_locked(std::unique_lock<std::mutex>& lock, Worker& self, bool pass_on);
+  static bool waited_most(const Worker& self);
+  bool may_start_locked();
   void watch();
   static void clear_pending_interrupt(unsigned long ident);
 
@@ -68,6 +93,7 @@ class WorkerPool {
   std::function<void()> on_abandon_limit_;
   std::size_t max_queue_;
   std::size_t max_abandoned_;
+  bool fair_;
   std::mutex mutex_;
   std::condition_variable cv_;            // idle workers wait here for requests
   std::condition_variable interrupt_cv_;  // a worker waits here for the watchdog to finish interrupting it (apart, so
@@ -78,9 +104,13 @@ class WorkerPool {
   std::deque<std::shared_ptr<Exchange>> to_interrupt_;
   bool stopping_ = false;
   bool abandon_limit_reached_ = false;
+  bool probing_ = false;                   // an idle worker is re-measuring the running requests on a short timer
+  const Exchange* last_held_ = nullptr;  // the queued request last counted in held_back_
   std::atomic<std::size_t> busy_{0};  // changed under mutex_; read without it by the metrics
   std::atomic<std::uint64_t> replaced_{0};
   std::atomic<std::size_t> abandoned_{0};  // replaced threads not exited yet
+  std::atomic<std::size_t> computing_{0};
+  std::atomic<std::uint64_t> held_back_{0};
   std::thread watchdog_;
 };
 

@@ -170,8 +170,11 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
 
 WsgiContainer::WsgiContainer(const WsgiContainerOptions& options, WorkerPool::Run run, WorkerPool::Interrupt interrupt)
     : options_(options),
-      pool_(options.threads, options.max_queue, std::move(run), std::move(interrupt),
-            options.max_abandoned_threads) {}
+      pool_({.threads = options.threads,
+             .max_queue = options.max_queue,
+             .max_abandoned = options.max_abandoned_threads,
+             .fair = options.fair_dispatch},
+            std::move(run), std::move(interrupt)) {}
 
 WsgiContainer::~WsgiContainer() = default;
 

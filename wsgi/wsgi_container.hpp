@@ -20,6 +20,8 @@ struct WsgiContainerOptions {
   // Threads replaced past request_timeout (each at once) that may still be stuck before the abandon limit: 0, as
   // many as threads.
   std::size_t max_abandoned_threads = 0;
+  // Python work first come, first served: see WorkerPool::Options::fair (--dispatch fair|shared).
+  bool fair_dispatch = true;
   // Bodies up to this size are read whole by the loop before a thread is given the request: a slow uploader
   // never holds a thread. Larger ones (and chunked ones once past it) stream through the body channel.
   std::uint64_t buffer_request_body = 1 << 20;

@@ -49,6 +49,7 @@ void Http1Connection::begin_request() {
   head_ = ctx_.heads.acquire();
   head_->remote_ip.assign(stream_.peer_address());
   head_->remote_port = stream_.peer_port();
+  head_->protocol = stream_.secure() ? "https" : "http";
   ParserListener& listener = *this;
   if (ctx_.parsers.empty()) {
     parser_ = std::make_unique<RequestParser>(ctx_.config.limits, listener);

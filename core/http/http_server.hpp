@@ -38,6 +38,7 @@ struct ServerOptions {
   int access_log_fd = -1;  // -1: no access log; 1: stdout
   std::string access_log_format;  // gunicorn atoms; empty for the default
   ProxyOptions proxy;
+  TlsOptions tls;  // with a certfile, every listener speaks TLS (https); the handshake gets timeouts.header
 };
 
 class HTTPServer : public TCPServer {
@@ -57,7 +58,7 @@ class HTTPServer : public TCPServer {
   void handle_stream(Stream& stream, std::size_t loop) override;
   void on_loop_start(Loop& loop, std::size_t index) override;
   void on_tick(std::size_t loop) override;
-  std::string_view scheme() const override { return "http"; }
+  std::string_view scheme() const override { return options_.tls.enabled() ? "https" : "http"; }
 
  private:
   ServerOptions options_;

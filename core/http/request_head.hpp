@@ -12,7 +12,7 @@
 namespace updraft {
 
 struct RequestHead {
-  std::string_view method;  // points at llhttp's static method names
+  std::string_view method;  // a static name, or the copy set_method() keeps of a rare one
   std::string target;       // the raw request-target
   int version_minor = 1;    // HTTP/1.x
   HeaderList headers;
@@ -20,7 +20,8 @@ struct RequestHead {
   bool chunked = false;
   bool keep_alive = true;
   // Tornado's remote_ip and protocol: the client's address and the scheme it used: the connection's peer (empty for a
-  // unix socket) and "http", or what a trusted proxy says (apply_proxy_headers()).
+  // unix socket) and "http" or "https" (a TLS connection), or what a trusted proxy says (apply_proxy_headers()). The
+  // connection sets both for each request; clear() leaves them.
   std::string remote_ip;
   std::uint16_t remote_port = 0;  // 0: not known
   std::string_view protocol = "http";  // "http" or "https" (static text)
@@ -35,6 +36,8 @@ struct RequestHead {
     return q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
   }
   bool is_head() const { return method == "HEAD"; }
+  // For the parser: any token is a method (RFC 9110 9.1); the common ones point at static names, others are copied.
+  void set_method(std::string_view name);
   // A chunked body's trailer fields, never merged into headers.
   const HeaderList& trailers() const;
   // For the parser: the trailer fields, made when the first arrives (most requests have none: a waiting request
@@ -57,6 +60,7 @@ struct RequestHead {
 
   void clear() {
     method = {};
+    rare_method_.reset();
     target.clear();
     version_minor = 1;
     headers.clear();
@@ -64,11 +68,11 @@ struct RequestHead {
     content_length.reset();
     chunked = false;
     keep_alive = true;
-    protocol = "http";
   }
 
  private:
   std::unique_ptr<HeaderList> trailers_;
+  std::unique_ptr<std::string> rare_method_;
 };
 
 inline const HeaderList& RequestHead::trailers() const {

@@ -21,6 +21,8 @@
 #include <thread>
 #include <utility>
 
+#include "core/net/systemd_notify.hpp"
+
 namespace updraft {
 
 namespace {
@@ -91,6 +93,7 @@ class Arbiter {
       take_signals();
       take_ready_reports();
       reap();
+      announce_readiness();
       if (!stopping_) poll_code_changes();
       if (stopping_ && Clock::now() > kill_deadline_) signal_all(SIGKILL);
     }
@@ -129,6 +132,7 @@ class Arbiter {
 
   void become_child() {
     supervised_child = true;
+    forget_notify_socket();
     ready_pipe = ready_write_;
     ::close(signal_fd_);
     ::close(ready_read_);
@@ -205,6 +209,7 @@ class Arbiter {
     if (stopping_) return;
     spdlog::info("master received signal {}, stopping {} workers", received, children_.size() + retiring_.size());
     stopping_ = true;
+    notify_stopping();
     if (o_.on_stop) o_.on_stop();
     kill_deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(grace);
     signal_all(forwarded);
@@ -213,6 +218,10 @@ class Arbiter {
   void reload(const char* why) {
     if (stopping_) return;
     spdlog::info("{}: reloading, a new worker for each of {}", why, children_.size());
+    if (announced_ready_) {
+      notify_reloading();
+      reloading_ = true;
+    }
     std::vector<pid_t> current;
     for (auto& [pid, child] : children_) current.push_back(pid);
     for (pid_t pid : current) replace(pid);
@@ -256,6 +265,17 @@ class Arbiter {
   }
 
   // --- ready reports and exits ---
+
+  // systemd hears READY=1 once every child of the first boot, or of a reload, is ready (or a reload's replacement
+  // failed and its old worker serves on).
+  void announce_readiness() {
+    if (stopping_ || (announced_ready_ && !reloading_)) return;
+    for (auto& [pid, child] : children_)
+      if (!child.ready) return;
+    notify_ready();
+    announced_ready_ = true;
+    reloading_ = false;
+  }
 
   void take_ready_reports() {
     pid_t pid;
@@ -329,6 +349,8 @@ class Arbiter {
   int restarts_ = 0;
   bool stopping_ = false;
   bool ever_ready_ = false;
+  bool announced_ready_ = false;  // READY=1 sent to systemd
+  bool reloading_ = false;        // RELOADING=1 sent, READY=1 not yet
   int exit_code_ = 0;
   Clock::time_point kill_deadline_ = Clock::time_point::max();
   Clock::time_point next_code_check_ = Clock::now() + std::chrono::seconds(1);

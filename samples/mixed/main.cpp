@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   cli.add_option("APP_MODULE", app_spec, "the WSGI app, MODULE:CALLABLE")->required();
   cli.add_option("--threads", wsgi.threads, "WSGI worker threads")->capture_default_str();
   cli.add_option("--max-queue", wsgi.max_queue, "requests waiting for a WSGI thread before 503")->capture_default_str();
+  add_dispatch_flag(cli, wsgi.fair_dispatch);
   cli.add_option("--queue-timeout", queue_timeout, "seconds waiting for a WSGI thread before 503")->capture_default_str();
   cli.add_option("--timeout", timeout, "seconds a WSGI request may run before 504 (0: none)")->capture_default_str();
   cli.add_option("--chdir", runtime.chdir, "directory to load the app from");

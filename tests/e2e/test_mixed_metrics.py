@@ -23,6 +23,8 @@ def test_every_series_is_declared_with_its_type(server_factory):
         "updraft_wsgi_threads": "gauge",
         "updraft_wsgi_replaced_threads_total": "counter",
         "updraft_wsgi_abandoned_threads": "gauge",
+        "updraft_wsgi_computing_requests": "gauge",
+        "updraft_wsgi_held_back_total": "counter",
         "updraft_gil_wait_seconds_total": "counter",
     }
     helps = {line.split()[2] for line in text.splitlines() if line.startswith("# HELP ")}
@@ -62,7 +64,8 @@ def test_503_and_504_are_counted(server_factory):
 
 
 def test_gil_wait_grows_when_a_thread_holds_the_gil(server_factory):
-    site = start(server_factory, "--threads", "2")
+    # Shared dispatch: the fair one would keep the request in the queue while the GIL is held.
+    site = start(server_factory, "--threads", "2", "--dispatch", "shared")
     for _ in range(3):
         assert get(site, "/hello").status == 200
     idle = metrics(site)["updraft_gil_wait_seconds_total"]

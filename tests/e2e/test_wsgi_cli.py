@@ -408,3 +408,22 @@ def test_limit_request_line_zero_means_unlimited(updraft):
     assert requests.get(limited.url + long_target, timeout=5).status_code == 414
     unlimited = updraft("cli_app:app", "--limit-request-line", "0", "--limit-request-field_size", "0")
     assert requests.get(unlimited.url + long_target, headers={"X-Long": "b" * 10_000}, timeout=5).status_code == 200
+
+
+def test_head_lines_are_counted_as_gunicorn_counts_them(updraft):
+    # gunicorn: a request line may be --limit-request-line bytes without its CRLF, a field line
+    # --limit-request-field_size bytes with it.
+    server = updraft("cli_app:app", "--limit-request-line", "50", "--limit-request-field_size", "100")
+
+    def status(head):
+        with server.connect() as s:
+            s.sendall(head + b"\r\n\r\n")
+            return int(s.recv(100).split(b" ")[1])
+
+    request_line = b"GET /" + b"a" * (50 - len(b"GET / HTTP/1.1")) + b" HTTP/1.1"
+    assert len(request_line) == 50
+    assert status(request_line + b"\r\nHost: t") == 200
+    assert status(request_line.replace(b"/", b"/a", 1) + b"\r\nHost: t") == 414
+    field = b"X: " + b"b" * (98 - 3)
+    assert status(b"GET / HTTP/1.1\r\nHost: t\r\n" + field) == 200
+    assert status(b"GET / HTTP/1.1\r\nHost: t\r\n" + field + b"b") == 431

@@ -212,3 +212,22 @@ def test_a_target_in_absolute_form_reaches_the_app_as_its_path_with_its_authorit
     assert (v["HTTP_HOST"], v["SERVER_NAME"], v["SERVER_PORT"]) == ("example.com:8080", "example.com", "8080")
     assert values(environ_of(server, target="HTTP://example.com"))["PATH_INFO"] == "/"
     assert exchange(server, "GET", "ftp://example.com/x").status == 400
+
+
+def test_any_token_is_a_method_and_reaches_the_app(server):
+    # RFC 9110 9.1: WebDAV's methods and custom ones reach the app (Django and Flask route them); a method that is not
+    # a token is a 400.
+    for method in ("PROPFIND", "MKCALENDAR", "FOO-BAR", "get", "PURGE"):
+        assert values(environ_of(server, method=method))["REQUEST_METHOD"] == method
+    for method in ("GE(T", "G\x7fT"):
+        assert exchange(server, method, "/").status == 400
+
+
+def test_the_asterisk_form_is_for_options_and_a_fragment_is_refused(server):
+    # RFC 9112 3.2: "*" is OPTIONS's target alone; a client never sends a fragment, which must not reach QUERY_STRING.
+    v = values(environ_of(server, method="OPTIONS", target="*"))
+    assert (v["REQUEST_METHOD"], v["PATH_INFO"]) == ("OPTIONS", "*")
+    assert exchange(server, "GET", "*").status == 400
+    for target in ("/p#frag", "/p?x=1#frag", "http://example.com/p#frag"):
+        answer = exchange(server, "GET", target)
+        assert answer.status == 400 and b"fragment" in answer.body, (target, answer)

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -444,6 +445,96 @@ struct PublishHandler : RequestHandler {
   }
 };
 
+// --- cookies, signed cookies, XSRF (run with --cookie-secret or --versioned-cookie-secret, and --xsrf-cookies) -------
+
+// The request's cookies as a JSON object, in order.
+struct CookiesEchoHandler : RequestHandler {
+  void get() {
+    boost::json::object out;
+    for (const auto& [name, value] : cookies()) out[name] = value;
+    write(boost::json::value(std::move(out)));
+  }
+};
+
+// ?name=: {"value": the cookie, or null}.
+struct GetCookieHandler : RequestHandler {
+  void get() {
+    auto value = get_cookie(get_argument("name"));
+    write(boost::json::value{{"value", value ? boost::json::value(*value) : boost::json::value(nullptr)}});
+  }
+};
+
+// ?name=&value= and the options by their Tornado names; ?then=2 sets the cookie again with value 2, ?fail=1 answers
+// 400 after setting it.
+struct SetCookieHandler : RequestHandler {
+  void get() {
+    CookieOptions options{.path = get_argument("path", "/"),
+                          .domain = get_argument("domain", ""),
+                          .secure = get_argument("secure", "0") == "1",
+                          .httponly = get_argument("httponly", "0") == "1",
+                          .samesite = get_argument("samesite", "")};
+    if (auto days = get_argument("expires_days", ""); !days.empty()) options.expires_days = std::stod(days);
+    if (auto seconds = get_argument("max_age", ""); !seconds.empty()) options.max_age = std::stoll(seconds);
+    const std::string name = get_argument("name");
+    set_cookie(name, get_argument("value"), options);
+    if (auto again = get_argument("then", ""); !again.empty()) set_cookie(name, again, options);
+    if (get_argument("fail", "0") == "1") throw HTTPError(400, "failed after setting a cookie");
+    write("set");
+  }
+};
+
+struct ClearCookieHandler : RequestHandler {
+  void get() {
+    clear_cookie(get_argument("name"), get_argument("path", "/"), get_argument("domain", ""));
+    write("cleared");
+  }
+};
+
+// ?name=&value=[&expires_days=]: a signed cookie (a session cookie with expires_days=session).
+struct SetSignedCookieHandler : RequestHandler {
+  void get() {
+    std::string days = get_argument("expires_days", "30");
+    set_signed_cookie(get_argument("name"), get_argument("value"),
+                      days == "session" ? std::nullopt : std::optional<double>(std::stod(days)));
+    write("signed");
+  }
+};
+
+// ?name=[&max_age_days=]: the signed cookie's value as the body (any bytes), X-Signed-Cookie saying whether it was valid.
+struct GetSignedCookieHandler : RequestHandler {
+  void get() {
+    auto value = get_signed_cookie(get_argument("name"), std::stod(get_argument("max_age_days", "31")));
+    set_header("Content-Type", "application/octet-stream");
+    set_header("X-Signed-Cookie", value ? "valid" : "invalid");
+    write(value.value_or(""));
+  }
+};
+
+// GET: a form with the XSRF field (and the token twice, to show it stays the same within a request); the other
+// methods answer with the method and the body's `field` once the XSRF check let them through.
+struct XsrfFormHandler : RequestHandler {
+  void get() {
+    write("<form method=\"post\">" + xsrf_form_html() + "<input name=\"field\"></form>\n" + xsrf_token() + "\n" +
+          xsrf_token());
+  }
+  void answer(std::string_view name) { write(std::string(name) + " " + get_argument("field", "")); }
+  void post() { answer("post"); }
+  void put() { answer("put"); }
+  void delete_() { answer("delete"); }
+  void options() { answer("options"); }
+};
+
+// A WebSocket whose prepare() sets a cookie, which the 101 must carry.
+struct CookieWebSocketHandler : WebSocketHandler {
+  void prepare() override { set_cookie("ws", "opened"); }
+};
+
+// Opts out of the XSRF check, as an API authenticated otherwise would.
+struct XsrfExemptHandler : RequestHandler {
+  void check_xsrf_cookie() override {}
+  void post() { write("exempt"); }
+};
+
 // --- static files --------------------------------------------------------------------------------
 
 // Tornado's static_url for ?path=, as a template would call it.
@@ -462,11 +553,22 @@ int main(int argc, char** argv) {
   add_websocket_flags(cli, websocket_flags);
   std::string static_path;
   cli.add_option("--static-path", static_path, "serve this directory at /static/ (Tornado's static_path)");
+  std::string cookie_secret;
+  cli.add_option("--cookie-secret", cookie_secret, "the cookie_secret setting");
+  std::map<int, std::string> versioned_secrets;
+  cli.add_option("--versioned-cookie-secret", versioned_secrets, "KEY_VERSION SECRET: cookie_secret as a map");
+  int key_version = 0;
+  cli.add_option("--key-version", key_version, "the key_version setting, with --versioned-cookie-secret");
+  bool xsrf_cookies = false;
+  cli.add_flag("--xsrf-cookies", xsrf_cookies, "the xsrf_cookies setting");
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_log_flags(flags);
     Application app;
     app.set_websocket_options(websocket_flags.options);
+    if (!cookie_secret.empty()) app.set_cookie_secret(cookie_secret);
+    if (!versioned_secrets.empty()) app.set_cookie_secret(versioned_secrets, key_version);
+    app.set_xsrf_cookies(xsrf_cookies);
     auto broker = make_broker(websocket_flags, app.topics());
     if (!static_path.empty()) {  // first, as Tornado puts its static routes before the application's
       app.set_static_path(static_path);
@@ -513,6 +615,15 @@ int main(int argc, char** argv) {
     app.add<WebSocketLogHandler>("/ws/log");
     app.add<TopicHandler>("/ws/topic/([a-z0-9]+)");
     app.add<PublishHandler>("/publish/([a-z0-9]+)");
+    app.add<CookiesEchoHandler>("/cookies");
+    app.add<GetCookieHandler>("/cookies/get");
+    app.add<SetCookieHandler>("/cookies/set");
+    app.add<ClearCookieHandler>("/cookies/clear");
+    app.add<SetSignedCookieHandler>("/cookies/signed/set");
+    app.add<GetSignedCookieHandler>("/cookies/signed/get");
+    app.add<XsrfFormHandler>("/xsrf/form");
+    app.add<XsrfExemptHandler>("/xsrf/exempt");
+    app.add<CookieWebSocketHandler>("/ws/cookie");
     HTTPServer server(flags.server, app);
     return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {

@@ -1,5 +1,6 @@
-"""A WSGI app for the mixed-serving tests: sleeps (time.sleep), busy loops in Python, holds the GIL in C, reads its
-body, and reports which thread served it."""
+"""A WSGI app for the mixed-serving tests: sleeps (time.sleep), busy loops in Python (for a time, or a fixed amount of
+work that takes longer when threads share the GIL), holds the GIL in C, reads its body, and reports which thread served
+it."""
 import threading
 import time
 from urllib.parse import parse_qs
@@ -34,6 +35,23 @@ def _sums_per_second():
 SUMS_PER_SECOND = max(_sums_per_second() for _ in range(3))
 
 
+def _loops_per_second():
+    start = time.perf_counter()
+    for _ in range(200_000):
+        pass
+    return 200_000 / (time.perf_counter() - start)
+
+
+LOOPS_PER_SECOND = max(_loops_per_second() for _ in range(3))
+
+
+def _compute(seconds):
+    """About that long alone; Python bytecode all along, so threads running it take turns on the GIL."""
+    for _ in range(int(seconds * LOOPS_PER_SECOND)):
+        pass
+    return b"computed\n"
+
+
 def _hog(seconds):
     """Holds the GIL for about that long: one C call (sum over a range) never lets another thread in."""
     start = time.monotonic()
@@ -55,6 +73,7 @@ ROUTES = {
     "/sleep": lambda env: _sleep(_seconds(env)),
     "/spin": lambda env: _spin(_seconds(env)),
     "/hog": lambda env: _hog(_seconds(env)),
+    "/compute": lambda env: _compute(_seconds(env)),
     "/read": lambda env: f"{len(env['wsgi.input'].read())}\n".encode(),
     "/thread": lambda env: f"{threading.get_ident()}\n".encode(),
     "/last-spin": lambda env: _last_spin(),
