@@ -12,6 +12,7 @@
 
 #include "cli/log_files.hpp"
 #include "cli/server_flags.hpp"
+#include "cli/static_map_flags.hpp"
 #include "cli/wsgi_flags.hpp"
 #include "core/net/listener.hpp"
 
@@ -53,6 +54,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.add_option("--native", f.native_plugins, "a native plugin (.so with UPDRAFT_PLUGIN) whose routes come first");
   app.add_option("--health-path", f.health_path, "serve a native liveness endpoint at this path");
   app.add_option("--metrics-path", f.metrics_path, "serve native Prometheus metrics at this path");
+  add_static_map_flag(app, f.static_maps);
   app.add_option("--chdir", f.runtime.chdir, "change to this directory before loading the app");
   app.add_option_function<std::string>(
       "--pythonpath", [&f](const std::string& s) { f.runtime.pythonpath = split_commas(s); },

@@ -28,6 +28,7 @@ struct GunicornFlags {
   std::vector<std::string> native_plugins;  // --native PATH.so
   std::string health_path;          // native liveness endpoint, e.g. /healthz
   std::string metrics_path;         // native Prometheus endpoint, e.g. /metrics
+  std::vector<std::string> static_maps;  // --static-map URL_PREFIX=DIR, repeatable
   py::RuntimeOptions runtime;       // --chdir, --pythonpath, --virtualenv
   double graceful_timeout = 30;
   double keep_alive = 2;

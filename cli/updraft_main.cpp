@@ -16,6 +16,7 @@
 #include "cli/gunicorn_flags.hpp"
 #include "cli/log_files.hpp"
 #include "cli/native_plugin.hpp"
+#include "cli/static_map_flags.hpp"
 #include "cli/wsgi_service.hpp"
 #include "core/http/http_server.hpp"
 #include "core/net/process.hpp"
@@ -32,6 +33,7 @@ namespace {
 void add_native_routes(const GunicornFlags& flags, Application& routes) {
   if (!flags.health_path.empty()) routes.add<HealthHandler>(flags.health_path);
   if (!flags.metrics_path.empty()) routes.add<MetricsHandler>(flags.metrics_path);
+  add_static_maps(flags.static_maps, routes);
   for (auto& plugin : flags.native_plugins) load_native_plugin(std::filesystem::absolute(plugin), routes);
 }
 

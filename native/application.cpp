@@ -1,7 +1,10 @@
 // Application: route lookup and handler construction per request.
 #include "native/application.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "core/net/metrics.hpp"
+#include "native/static_file_handler.hpp"
 
 namespace updraft {
 
@@ -48,6 +51,37 @@ Application& Application::add_route(std::string_view pattern, RouteOptions optio
   router_.add(pattern, options.name);
   targets_.push_back(Target{std::move(make), methods, options.max_body_size, &route_latency(pattern)});
   return *this;
+}
+
+Application& Application::add_static(std::string url_prefix, const std::string& directory) {
+  const StaticRoot& root = *static_roots_.emplace_back(std::make_unique<StaticRoot>(directory, std::move(url_prefix)));
+  using Handler = detail::Bound<StaticFileHandler>;
+  return add_route(root.route_pattern(), {}, [&root] {
+    auto handler = std::make_unique<Handler>();
+    handler->serve_from(root);
+    return handler;
+  }, Handler::methods);
+}
+
+Application& Application::set_static_path(const std::string& directory, std::string url_prefix) {
+  if (static_path_) throw std::logic_error("static_path is already set");
+  add_static(std::move(url_prefix), directory);
+  static_path_ = static_roots_.back().get();
+  return *this;
+}
+
+std::string Application::static_url(std::string_view path) const {
+  if (!static_path_) throw std::logic_error("static_url() without a static_path");
+  std::string url = static_path_->url_prefix() + std::string(path);
+  try {
+    StaticFile file = static_path_->open(std::string(path));
+    auto hash = static_path_->hashes().find(path, file.stat());
+    if (!hash) hash = static_path_->hashes().compute(path, file.fd(), file.stat());
+    return url.append("?v=").append(hash->data(), hash->size());
+  } catch (const std::exception& e) {
+    spdlog::error("static_url({}): {}", path, e.what());
+    return url;
+  }
 }
 
 std::unique_ptr<RequestDelegate> Application::start_request(const RequestHead& head, ResponseWriter& writer) {

@@ -509,7 +509,10 @@ void Stream::flush() {
 }
 
 std::size_t Stream::send_some(const char* data, std::size_t n, error_code& ec) {
-  if (!tls_) return socket_of(*this).write_some(asio::buffer(data, n), ec);
+  // A file to follow on a plain socket (a response head before its sendfile body): MSG_MORE lets the kernel put the
+  // head in one segment with the file's first bytes, as TCP_CORK does for nginx (a separate head segment halved 1 MiB
+  // responses per second on loopback).
+  if (!tls_) return socket_of(*this).send(asio::buffer(data, n), file_ ? MSG_MORE : 0, ec);
   constexpr std::size_t kPiece = 64 * 1024;  // the most ciphertext made ahead of what the socket takes
   write_tls_output(ec);
   if (ec) return 0;

@@ -8,6 +8,7 @@
 #include "cli/serve.hpp"
 #include "cli/gunicorn_flags.hpp"
 #include "cli/server_flags.hpp"
+#include "cli/static_map_flags.hpp"
 #include "cli/wsgi_flags.hpp"
 #include "cli/wsgi_service.hpp"
 #include "native/application.hpp"
@@ -67,16 +68,19 @@ int main(int argc, char** argv) {
   cli.add_option("APP_MODULE", app_spec, "the WSGI app, MODULE:CALLABLE")->required();
   add_wsgi_flags(cli, wsgi);
   cli.add_option("--chdir", runtime.chdir, "directory to load the app from");
+  std::vector<std::string> static_maps;
+  add_static_map_flag(cli, static_maps);
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_log_flags(flags);
+    Application routes;
+    add_static_maps(static_maps, routes);  // before --chdir: relative directories are where we started
     py::initialize(runtime);
     py::ServerIdentity identity;
     identity.server_name = flags.server.address;
     identity.server_port = std::to_string(flags.server.port);
     py::WsgiApp app(app_spec, identity);
     WsgiService service(app, wsgi);
-    Application routes;
     routes.add<HelloHandler>("/native/hello");
     routes.add<SleepHandler>("/native/sleep");
     routes.add<BlockingHandler>("/native/blocking");
