@@ -8,15 +8,9 @@
 namespace updraft {
 
 namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Blank: none. Digits: the number, saturated at 2^64-1. Anything else: false.
 bool parse_position(std::string_view text, std::optional<std::uint64_t>& position) {
-  text = trim(text);
+  text = trim_ows(text);
   if (text.empty()) return true;
   constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t n = 0;
@@ -32,7 +26,7 @@ bool parse_position(std::string_view text, std::optional<std::uint64_t>& positio
 
 std::optional<ByteRangeSpec> parse_byte_range(std::string_view header) {
   auto eq = header.find('=');
-  if (eq == std::string_view::npos || !iequals(trim(header.substr(0, eq)), "bytes")) return std::nullopt;
+  if (eq == std::string_view::npos || !iequals(trim_ows(header.substr(0, eq)), "bytes")) return std::nullopt;
   std::string_view value = header.substr(eq + 1);
   auto dash = value.find('-');
   if (dash == std::string_view::npos) return std::nullopt;

@@ -6,6 +6,7 @@
 #include <Python.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -28,6 +29,18 @@ std::int64_t cpu_ns(clockid_t clock) {
   timespec ts{};
   ::clock_gettime(clock, &ts);
   return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+// A thread with every signal blocked, as the threads it starts (Python's) will be: SIGTERM and SIGINT are for the
+// loop's handler, and one delivered to a pool thread before the server blocks them would kill the process.
+template <class Fn>
+std::thread thread_without_signals(Fn&& fn) {
+  sigset_t all, before;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &before);
+  std::thread thread(std::forward<Fn>(fn));
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  return thread;
 }
 
 }  // namespace
@@ -54,7 +67,7 @@ WorkerPool::WorkerPool(const Options& options, Run run, Interrupt interrupt)
       fair_(options.fair) {
   std::lock_guard lock(mutex_);
   for (int i = 0; i < options.threads; ++i) spawn_locked();
-  watchdog_ = std::thread([this] { watch(); });
+  watchdog_ = thread_without_signals([this] { watch(); });
 }
 
 WorkerPool::~WorkerPool() { stop(); }
@@ -62,7 +75,7 @@ WorkerPool::~WorkerPool() { stop(); }
 void WorkerPool::spawn_locked() {
   auto worker = std::make_shared<Worker>();
   workers_.push_back(worker);
-  worker->thread = std::thread([this, worker] { work(worker); });
+  worker->thread = thread_without_signals([this, worker] { work(worker); });
 }
 
 bool WorkerPool::submit(std::shared_ptr<Exchange> exchange) {

@@ -8,12 +8,6 @@ namespace updraft {
 namespace {
 RequestParser& self(llhttp_t* p) { return *static_cast<RequestParser*>(p->data); }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // 0 when the Transfer-Encoding list is exactly "chunked", else the status to answer with.
 int check_transfer_coding(std::string_view list) {
   int codings = 0;
@@ -21,7 +15,7 @@ int check_transfer_coding(std::string_view list) {
   bool chunked_last = false;
   while (true) {
     auto comma = list.find(',');
-    std::string_view item = trim(list.substr(0, comma));
+    std::string_view item = trim_ows(list.substr(0, comma));
     ++codings;
     chunked_last = iequals(item, "chunked");
     if (!chunked_last && !item.empty()) unknown = true;

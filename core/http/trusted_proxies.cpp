@@ -4,15 +4,11 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "core/http/headers.hpp"
+
 namespace updraft {
 
 namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool same_prefix(const IpAddress& a, const IpAddress& b, unsigned bits) {
   for (unsigned i = 0; bits > 0; ++i) {
     unsigned take = bits < 8 ? bits : 8;
@@ -27,7 +23,7 @@ bool same_prefix(const IpAddress& a, const IpAddress& b, unsigned bits) {
 TrustedProxies::TrustedProxies(std::string_view list) : text_(list) {
   while (!list.empty()) {
     std::size_t comma = list.find(',');
-    std::string_view entry = trim(list.substr(0, comma));
+    std::string_view entry = trim_ows(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     if (entry.empty()) continue;
     if (entry == "*") {

@@ -5,23 +5,19 @@
 
 #include <array>
 
+#include "core/http/headers.hpp"
+
 namespace updraft::websocket {
 
 namespace {
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Calls fn for each non-empty item of a comma-separated list, trimmed.
 template <typename Fn>
 void for_each_item(std::string_view list, Fn fn) {
   while (!list.empty()) {
     auto comma = list.find(',');
-    std::string_view item = trim(list.substr(0, comma));
+    std::string_view item = trim_ows(list.substr(0, comma));
     if (!item.empty()) fn(item);
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
@@ -73,9 +69,9 @@ Handshake check_handshake(const RequestHead& head) {
   if (!connection || !has_token(*connection, "upgrade"))
     return refuse(400, "\"Connection\" must be \"Upgrade\".");
   auto version = head.headers.get("sec-websocket-version");
-  if (!version || trim(*version) != "13") return refuse(426, "the WebSocket version must be 13");
+  if (!version || trim_ows(*version) != "13") return refuse(426, "the WebSocket version must be 13");
   if (head.headers.count("sec-websocket-key") != 1) return refuse(400, "one Sec-WebSocket-Key is needed");
-  std::string_view key = trim(*head.headers.get("sec-websocket-key"));
+  std::string_view key = trim_ows(*head.headers.get("sec-websocket-key"));
   if (!is_nonce(key)) return refuse(400, "Sec-WebSocket-Key is not 16 bytes in base64");
   if (auto offered = head.headers.get_joined("sec-websocket-protocol"))
     for_each_item(*offered, [&](std::string_view p) { h.protocols.emplace_back(p); });
