@@ -158,33 +158,6 @@ void RequestHandler::send_error(int status, std::string_view reason) {
   if (!finished_) finish();
 }
 
-std::string RequestHandler::get_argument(std::string_view name) {
-  auto values = get_arguments(name);
-  if (values.empty()) throw HTTPError(400, "Missing argument " + std::string(name));
-  return values.back();
-}
-
-std::string RequestHandler::get_argument(std::string_view name, std::string_view default_value) {
-  auto values = get_arguments(name);
-  return values.empty() ? std::string(default_value) : values.back();
-}
-
-std::vector<std::string> RequestHandler::get_arguments(std::string_view name) {
-  parse_arguments();
-  std::vector<std::string> values;
-  for (auto& [k, v] : arguments_)
-    if (k == name) values.push_back(v);
-  return values;
-}
-
-void RequestHandler::parse_arguments() {
-  if (arguments_parsed_) return;
-  arguments_parsed_ = true;
-  parse_query(head_->query(), arguments_);
-  auto type = head_->headers.get("content-type");
-  if (type && type->substr(0, 33) == "application/x-www-form-urlencoded") parse_query(body_, arguments_);
-}
-
 void RequestHandler::set_status(int status) {
   if (status < 100 || status > 599) throw std::invalid_argument("invalid HTTP status " + std::to_string(status));
   status_ = status;

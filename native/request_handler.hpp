@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <boost/json/fwd.hpp>
@@ -21,7 +22,7 @@
 #include "native/cookies.hpp"
 #include "native/http_error.hpp"
 #include "core/net/task.hpp"
-#include "native/url.hpp"
+#include "core/http/url.hpp"
 
 namespace updraft {
 
@@ -59,10 +60,23 @@ class RequestHandler : public HandlerDelegate {
   const std::string& body() const { return body_; }
   std::optional<std::string_view> header(std::string_view name) const { return head_->headers.get(name); }
   const std::vector<std::string>& path_args() const { return path_args_; }
-  // Query and form-body arguments (last value wins); a missing one is a 400.
+  // Arguments (request_handler_arguments.cpp), as Tornado's: from the query and the form body (urlencoded); the last
+  // value wins; a missing one without a default is a 400 naming it.
   std::string get_argument(std::string_view name);
   std::string get_argument(std::string_view name, std::string_view default_value);
   std::vector<std::string> get_arguments(std::string_view name);
+  // Typed: T is std::string, bool (1/0, true/false, yes/no, on/off), an integer or a floating-point type; a value
+  // that is not one whole T (or out of its range) is a 400 naming the argument.
+  template <typename T>
+  T get_argument(std::string_view name);
+  template <typename T>
+  T get_argument(std::string_view name, std::type_identity_t<T> default_value);
+  std::optional<std::string> get_query_argument(std::string_view name);
+  std::vector<std::string> get_query_arguments(std::string_view name);
+  std::optional<std::string> get_body_argument(std::string_view name);
+  std::vector<std::string> get_body_arguments(std::string_view name);
+  // The body parsed as JSON; a body that is not JSON is a 400.
+  boost::json::value json_body() const;
 
   // Cookies, as Tornado's: the request's, read leniently (parse_cookie_header) from its Cookie headers.
   const Cookies& cookies();
@@ -168,7 +182,8 @@ class RequestHandler : public HandlerDelegate {
   std::unique_ptr<HeaderList> headers_;
   std::string buffer_;
   std::unique_ptr<std::string> error_reason_;  // only once an error is sent
-  Arguments arguments_;
+  Arguments query_arguments_;
+  Arguments body_arguments_;
   bool arguments_parsed_ = false;
   std::unique_ptr<CookieState> cookie_state_;
   bool headers_written_ = false;

@@ -38,7 +38,7 @@ struct SleepHandler : RequestHandler {
 // Blocking work (a stand-in for a synchronous library call) kept off the loop with run_in_executor.
 struct BlockingHandler : RequestHandler {
   Task get() {
-    long ms = std::stol(get_argument("ms", "100"));
+    long ms = get_argument<long>("ms", 100);
     if (ms < 0 || ms > 60'000) throw HTTPError(400, "bad ms");
     long slept = co_await run_in_executor(loop(), [ms] {
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));

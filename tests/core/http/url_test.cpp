@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "native/url.hpp"
+#include "core/http/url.hpp"
 
 using updraft::Arguments;
 
