@@ -12,6 +12,7 @@
 #include "core/http/response_encoder.hpp"
 #include "native/application.hpp"
 #include "native/cookie_state.hpp"
+#include "native/multipart_form.hpp"
 
 namespace updraft {
 
@@ -73,6 +74,7 @@ void RequestHandler::request_complete() {
 }
 
 void RequestHandler::execute() {
+  finish_body();
   auto method = parse_method(head_->method);
   if (!method || !(allowed_methods_ & static_cast<unsigned>(*method))) {
     set_header("Allow", allow_header(allowed_methods_));

@@ -21,12 +21,14 @@
 #include "core/net/loop.hpp"
 #include "native/cookies.hpp"
 #include "native/http_error.hpp"
+#include "native/uploaded_file.hpp"
 #include "core/net/task.hpp"
 #include "core/http/url.hpp"
 
 namespace updraft {
 
 class Application;
+class MultipartForm;
 
 enum class Method : unsigned { get = 1, head = 2, post = 4, put = 8, patch = 16, delete_ = 32, options = 64 };
 std::optional<Method> parse_method(std::string_view name);
@@ -77,6 +79,9 @@ class RequestHandler : public HandlerDelegate {
   std::vector<std::string> get_body_arguments(std::string_view name);
   // The body parsed as JSON; a body that is not JSON is a 400.
   boost::json::value json_body() const;
+  // The files of a multipart/form-data body (its fields are body arguments), Tornado's request.files; such a body is
+  // parsed as it arrives, so body() stays empty, and a malformed one is a 400 before prepare().
+  const UploadedFiles& files() const;
 
   // Cookies, as Tornado's: the request's, read leniently (parse_cookie_header) from its Cookie headers.
   const Cookies& cookies();
@@ -159,7 +164,10 @@ class RequestHandler : public HandlerDelegate {
   void switch_protocols(ResponseWriter::ProtocolFactory next);
 
  private:
-  void data_received(std::string_view chunk) final { body_.append(chunk); }
+  void data_received(std::string_view chunk) final;
+  bool multipart_body() const;       // by its Content-Type
+  MultipartForm* multipart_form();  // the body's parser if it is multipart/form-data with a boundary, made on first use
+  void finish_body();  // a 400 for a malformed multipart body
   void request_complete() final;
   void execute();
   void after_method();
@@ -185,6 +193,8 @@ class RequestHandler : public HandlerDelegate {
   Arguments query_arguments_;
   Arguments body_arguments_;
   bool arguments_parsed_ = false;
+  bool body_type_checked_ = false;
+  std::unique_ptr<MultipartForm> multipart_;
   std::unique_ptr<CookieState> cookie_state_;
   bool headers_written_ = false;
   bool finished_ = false;

@@ -1,4 +1,5 @@
-// RequestHandler's arguments: query and form-body arguments, typed get_argument<T>, and the body as JSON.
+// RequestHandler's arguments: query and form-body arguments (urlencoded or multipart, parsed as the body arrives),
+// typed get_argument<T>, uploaded files, and the body as JSON.
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -11,6 +12,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "native/multipart_form.hpp"
 #include "native/request_handler.hpp"
 
 namespace updraft {
@@ -39,8 +41,9 @@ HTTPError malformed(std::string_view name, std::string_view expected) {
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == y; });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
 }
 
 template <typename T>
@@ -74,12 +77,48 @@ T convert(std::string_view name, const std::string& text) {
 }
 }  // namespace
 
+void RequestHandler::data_received(std::string_view chunk) {
+  if (MultipartForm* form = multipart_form()) return form->feed(chunk);
+  body_.append(chunk);
+}
+
+bool RequestHandler::multipart_body() const {
+  auto type = head_->headers.get("content-type");
+  return type && equals_ignoring_case(type->substr(0, 19), "multipart/form-data");
+}
+
+MultipartForm* RequestHandler::multipart_form() {
+  if (!body_type_checked_) {
+    body_type_checked_ = true;
+    if (multipart_body()) {
+      if (auto boundary = multipart_boundary(*head_->headers.get("content-type")))
+        multipart_ = std::make_unique<MultipartForm>(*boundary);
+    }
+  }
+  return multipart_.get();
+}
+
+void RequestHandler::finish_body() {
+  MultipartForm* form = multipart_form();
+  if (!form && multipart_body())
+    throw bad_request("Malformed multipart/form-data body: no valid boundary in its Content-Type");
+  if (!form) return;
+  form->finish();
+  if (form->error()) throw bad_request(*form->error());
+}
+
 void RequestHandler::parse_arguments() {
   if (arguments_parsed_) return;
   arguments_parsed_ = true;
   parse_query(head_->query(), query_arguments_);
   auto type = head_->headers.get("content-type");
   if (type && type->substr(0, 33) == "application/x-www-form-urlencoded") parse_query(body_, body_arguments_);
+  if (multipart_) body_arguments_ = multipart_->fields();
+}
+
+const UploadedFiles& RequestHandler::files() const {
+  static const UploadedFiles none;
+  return multipart_ ? multipart_->files() : none;
 }
 
 std::string RequestHandler::get_argument(std::string_view name) { return get_argument<std::string>(name); }

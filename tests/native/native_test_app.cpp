@@ -7,6 +7,8 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -18,6 +20,7 @@
 #include "cli/server_flags.hpp"
 #include "cli/websocket_flags.hpp"
 #include "native/application.hpp"
+#include "native/escape.hpp"
 #include "native/ops_handlers.hpp"
 #include "native/websocket_handler.hpp"
 
@@ -194,6 +197,32 @@ struct ArgumentSourcesHandler : RequestHandler {
 // The JSON body echoed back as {"received": BODY}.
 struct JsonBodyHandler : RequestHandler {
   void post() { write(boost::json::value{{"received", json_body()}}); }
+};
+
+// POST multipart/form-data: {"fields": {NAME: [values]} for each ?field=NAME, "files": {NAME: [{"filename",
+// "content_type", "size", "spooled", "path", "hex"}]}}, hex being the contents read from memory or from the spool file.
+struct UploadHandler : RequestHandler {
+  void post() {
+    boost::json::object fields, files;
+    for (const auto& name : get_query_arguments("field")) {
+      auto values = get_body_arguments(name);
+      fields[name] = boost::json::array(values.begin(), values.end());
+    }
+    for (const auto& [name, uploads] : this->files()) {
+      boost::json::array list;
+      for (const auto& file : uploads) {
+        std::string contents = file.body;
+        if (!file.path.empty()) {
+          std::ifstream in(file.path, std::ios::binary);
+          contents.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        list.push_back({{"filename", file.filename}, {"content_type", file.content_type}, {"size", file.size},
+                        {"spooled", !file.path.empty()}, {"path", file.path}, {"hex", hex_encode(contents)}});
+      }
+      files[name] = std::move(list);
+    }
+    write(boost::json::value{{"fields", std::move(fields)}, {"files", std::move(files)}});
+  }
 };
 
 // --- the response -----------------------------------------------------------------------------
@@ -610,6 +639,7 @@ int main(int argc, char** argv) {
     app.add<TypedArgumentsHandler>("/args/typed");
     app.add<ArgumentSourcesHandler>("/args/sources");
     app.add<JsonBodyHandler>("/args/json");
+    app.add<UploadHandler>("/upload");
     app.add<StatusHandler>("/status");
     app.add<HeadersHandler>("/headers");
     app.add<ClientHandler>("/client");
