@@ -25,7 +25,9 @@ std::string field(std::string_view name, std::string_view value) {
 }
 const std::string closing = "--" + B + "--\r\n";
 
-std::string parse(const std::string& body, MultipartLimits limits = {}) { return MultipartReplay::whole(B, limits, body); }
+std::string parse(const std::string& body, MultipartLimits limits = {}) {
+  return MultipartReplay::whole(B, limits, body);
+}
 }  // namespace
 
 TEST_CASE("multipart_boundary reads the boundary of multipart/form-data only", "[multipart]") {
@@ -63,7 +65,8 @@ TEST_CASE("names and filenames as browsers, curl and requests write them", "[mul
         "part name=f filename=[na\xC3\xAFve \xE2\x9C\x93.txt] type=text/plain data=v\nend\n");
   CHECK(name_of("form-data; name=\"f\"; filename*=iso-8859-1'en'caf%E9") ==
         "part name=f filename=[caf\xC3\xA9] type=text/plain data=v\nend\n");
-  CHECK(name_of("form-data; name=\"%22quoted%22\"") == "part name=%22quoted%22 filename=none type=text/plain data=v\nend\n");
+  CHECK(name_of("form-data; name=\"%22quoted%22\"") ==
+        "part name=%22quoted%22 filename=none type=text/plain data=v\nend\n");
 }
 
 TEST_CASE("malformed bodies are errors that say what was wrong", "[multipart]") {

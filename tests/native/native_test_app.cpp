@@ -552,9 +552,9 @@ struct ClearCookieHandler : RequestHandler {
 // ?name=&value=[&expires_days=]: a signed cookie (a session cookie with expires_days=session).
 struct SetSignedCookieHandler : RequestHandler {
   void get() {
-    std::string days = get_argument("expires_days", "30");
+    const bool session = get_argument("expires_days", "") == "session";
     set_signed_cookie(get_argument("name"), get_argument("value"),
-                      days == "session" ? std::nullopt : std::optional<double>(get_argument<double>("expires_days")));
+                      session ? std::nullopt : std::optional<double>(get_argument<double>("expires_days", 30)));
     write("signed");
   }
 };

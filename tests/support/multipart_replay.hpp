@@ -11,7 +11,9 @@
 namespace updraft::testing {
 
 // Small limits, so that bodies past them stay short enough to replay byte by byte at every cut.
-inline MultipartLimits small_multipart_limits() { return MultipartLimits{.max_parts = 3, .max_part_header_bytes = 128}; }
+inline MultipartLimits small_multipart_limits() {
+  return MultipartLimits{.max_parts = 3, .max_part_header_bytes = 128};
+}
 
 class MultipartReplay : public Replays<MultipartReplay, std::string, MultipartLimits>, private MultipartSink {
  public:
