@@ -67,8 +67,8 @@ class RequestHandler : public HandlerDelegate {
   std::string get_argument(std::string_view name);
   std::string get_argument(std::string_view name, std::string_view default_value);
   std::vector<std::string> get_arguments(std::string_view name);
-  // Typed: T is std::string, bool (1/0, true/false, yes/no, on/off), an integer or a floating-point type; a value
-  // that is not one whole T (or out of its range) is a 400 naming the argument.
+  // Typed: T is std::string, bool (1/0, true/false, yes/no, on/off), int, long, long long (or unsigned), float or
+  // double; a value that is not one whole T (or out of its range) is a 400 naming the argument.
   template <typename T>
   T get_argument(std::string_view name);
   template <typename T>
