@@ -49,8 +49,10 @@ std::string url_escape(std::string_view s) { return urls::encode(s, urls::unrese
 
 void parse_query(std::string_view query, Arguments& args) {
   const auto options = form_options(true);
-  const std::string valid = escape_strays(query);
-  for (auto param : urls::parse_query(valid).value()) {
+  std::string repaired;  // only for a query Boost.URL's grammar refuses as it is
+  auto params = urls::parse_query(query);
+  if (!params) params = urls::parse_query(repaired = escape_strays(query));
+  for (auto param : params.value()) {
     if (param.key.empty() && !param.has_value) continue;  // "a=1&&b=2"
     args.emplace_back(param.key.decode(options), param.value.decode(options));
   }
