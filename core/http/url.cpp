@@ -40,7 +40,9 @@ urls::encoding_opts form_options(bool plus_as_space) {
 }
 }  // namespace
 
+// Empty input returns early: Boost.URL 1.81 reads a null data() as a C string.
 std::string url_unescape(std::string_view s, bool plus_as_space) {
+  if (s.empty()) return {};
   if (auto valid = urls::make_pct_string_view(s)) return valid->decode(form_options(plus_as_space));
   return urls::make_pct_string_view(escape_strays(s))->decode(form_options(plus_as_space));
 }
@@ -48,6 +50,7 @@ std::string url_unescape(std::string_view s, bool plus_as_space) {
 std::string url_escape(std::string_view s) { return urls::encode(s, urls::unreserved_chars); }
 
 void parse_query(std::string_view query, Arguments& args) {
+  if (query.empty()) return;
   const auto options = form_options(true);
   std::string repaired;  // only for a query Boost.URL's grammar refuses as it is
   auto params = urls::parse_query(query);

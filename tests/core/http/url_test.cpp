@@ -68,6 +68,13 @@ TEST_CASE("parse_query splits pairs, decodes them and keeps blank values", "[url
   CHECK(args == c.args);
 }
 
+TEST_CASE("empty input, a null string_view too, decodes to nothing", "[url]") {
+  CHECK(updraft::url_unescape(std::string_view(), true).empty());
+  Arguments args;
+  updraft::parse_query(std::string_view(), args);
+  CHECK(args.empty());
+}
+
 TEST_CASE("parse_query appends to the arguments already there", "[url]") {
   Arguments args{{"from", "path"}};
   updraft::parse_query("k=v", args);
