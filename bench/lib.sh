@@ -57,12 +57,13 @@ free_port() {
   "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Wait until GET / on 127.0.0.1:$1 answers 200 (server pid $2 must stay alive).
+# Wait until GET / on 127.0.0.1:$1 answers 200 (server pid $2 must stay alive), over $SCHEME (http; https: any
+# certificate).
 wait_ready() {
   local port=$1 pid=$2
   for _ in $(seq 100); do
     if ! kill -0 "$pid" 2>/dev/null; then echo "bench: server (pid $pid) on port $port died" >&2; return 1; fi
-    if curl -fs -o /dev/null "http://127.0.0.1:$port/"; then return 0; fi
+    if curl -fsk -o /dev/null "${SCHEME:-http}://127.0.0.1:$port/"; then return 0; fi
     sleep 0.1
   done
   echo "bench: server on port $port not ready" >&2
@@ -79,7 +80,8 @@ start_updraft() {
   wait_ready "$port" "$STARTED_PID"
 }
 
-# nginx, one worker, non-daemon, everything under a temp prefix; STARTED_PID is the master.
+# nginx, one worker, non-daemon, everything under a temp prefix; STARTED_PID is the master. NGINX_LISTEN (e.g. "ssl")
+# is added to its listen directive, NGINX_SERVER (directives) to its server block.
 start_nginx() {
   local port=$1 cpus=$2 prefix="$BENCH_TMP/nginx-$1"
   mkdir -p "$prefix"
@@ -102,7 +104,8 @@ http {
   uwsgi_temp_path $prefix/uwsgi;
   scgi_temp_path $prefix/scgi;
   server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$port ${NGINX_LISTEN:-};
+    ${NGINX_SERVER:-}
     location / { return 200 "Hello, World!"; }
   }
 }

@@ -12,6 +12,8 @@
 
 #include "cli/log_files.hpp"
 #include "cli/server_flags.hpp"
+#include "cli/static_map_flags.hpp"
+#include "cli/wsgi_flags.hpp"
 #include "core/net/listener.hpp"
 
 namespace updraft {
@@ -41,23 +43,18 @@ std::vector<std::string> split_commas(const std::string& s) {
 
 void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.footer(kExamples);
-  app.set_version_flag("-v,--version", "updraft 0.1.0");
+  app.set_version_flag("-v,--version", kVersion);
   app.add_option("APP_MODULE", f.app, "the WSGI app, MODULE:CALLABLE or MODULE:factory()")->required();
   app.add_option("-b,--bind", f.binds, "address to listen on: HOST:PORT or unix:PATH (repeatable; default 127.0.0.1:8000)");
   app.add_option("-w,--workers", f.workers, "worker processes")->capture_default_str()->check(CLI::Range(1, 256));
-  app.add_option("--threads", f.threads, "WSGI worker threads per process")->capture_default_str()->check(CLI::Range(1, 1024));
+  add_wsgi_flags(app, f.wsgi);
   app.add_option("--loops", f.loops, "event-loop threads per process")->capture_default_str()->check(CLI::Range(1, 64));
   add_loop_scheduling_flag(app, f.batch_scheduling);
-  add_dispatch_flag(app, f.fair_dispatch);
   add_keepalive_reads_flag(app, f.defer_keepalive_reads);
-  app.add_option("--max-queue", f.max_queue, "requests waiting for a WSGI thread before 503")->capture_default_str();
-  app.add_option("-t,--timeout", f.timeout, "seconds a WSGI request may run before 504 and an interrupt (0: none)")
-      ->capture_default_str();
-  app.add_option("--queue-timeout", f.queue_timeout, "seconds a request may wait for a WSGI thread before 503")
-      ->capture_default_str();
   app.add_option("--native", f.native_plugins, "a native plugin (.so with UPDRAFT_PLUGIN) whose routes come first");
   app.add_option("--health-path", f.health_path, "serve a native liveness endpoint at this path");
   app.add_option("--metrics-path", f.metrics_path, "serve native Prometheus metrics at this path");
+  add_static_map_flag(app, f.static_maps);
   app.add_option("--chdir", f.runtime.chdir, "change to this directory before loading the app");
   app.add_option_function<std::string>(
       "--pythonpath", [&f](const std::string& s) { f.runtime.pythonpath = split_commas(s); },
@@ -84,17 +81,6 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
       ->capture_default_str()
       ->check(head_limit);
   app.add_option("--max-body-size", f.max_body_size, "largest request body in bytes (413 past it)")->capture_default_str();
-  app.add_option("--buffer-request-body", f.buffer_request_body,
-                 "request bodies up to this many bytes are read whole before a WSGI thread takes the request")
-      ->capture_default_str();
-  app.add_option("--response-buffer", f.response_spool.memory,
-                 "bytes of a response held in memory for a slow client before they go to a temporary file")
-      ->capture_default_str();
-  app.add_option("--response-spool-max", f.response_spool.max,
-                 "bytes of a response waiting in the temporary file; past this the app waits for the client")
-      ->capture_default_str();
-  app.add_option("--spool-dir", f.response_spool.dir, "directory for the temporary files (default: $TMPDIR or /tmp)")
-      ->check(CLI::ExistingDirectory);
   app.add_option("--script-name", f.script_name, "SCRIPT_NAME the app is mounted at");
   app.add_flag("--check-config", f.check_config, "load the app, check the configuration, and exit");
   app.add_option("--max-requests", f.max_requests,
@@ -106,6 +92,7 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
   app.add_flag("--reload", f.reload, "restart the workers when a Python file of the app changes (development)");
   add_websocket_flags(app, f.websocket);  // for the WebSocket routes of --native plugins
   add_proxy_flags(app, f.proxy);
+  add_tls_flags(app, f.tls);
 }
 
 ServerOptions GunicornFlags::server_options() const {
@@ -128,18 +115,13 @@ ServerOptions GunicornFlags::server_options() const {
   o.access_log_fd = access_log_fd;
   o.access_log_format = access_logformat;
   o.proxy = proxy;
+  o.tls = tls;
   return o;
 }
 
-WsgiContainerOptions GunicornFlags::container_options() const {
+WsgiContainerOptions GunicornFlags::with_gunicorn_timeout() {
   WsgiContainerOptions o;
-  o.threads = threads;
-  o.max_queue = max_queue;
-  o.fair_dispatch = fair_dispatch;
-  o.queue_timeout = std::chrono::duration<double>(queue_timeout);
-  o.request_timeout = std::chrono::duration<double>(timeout);
-  o.buffer_request_body = buffer_request_body;
-  o.response_spool = response_spool;
+  o.request_timeout = std::chrono::seconds(30);
   return o;
 }
 

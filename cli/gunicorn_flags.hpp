@@ -20,17 +20,15 @@ struct GunicornFlags {
   std::string app;                  // MODULE:CALLABLE
   std::vector<std::string> binds;   // -b/--bind, repeatable
   int workers = 1;                  // -w/--workers: processes
-  int threads = 1;                  // --threads: WSGI worker threads per process
   int loops = 1;                    // --loops: event-loop threads per process
   bool batch_scheduling = true;     // --loop-scheduling
-  bool fair_dispatch = true;        // --dispatch
   bool defer_keepalive_reads = true;  // --keepalive-reads adaptive|immediate
-  std::size_t max_queue = 1024;     // requests waiting for a WSGI thread before 503
-  double queue_timeout = 10;        // seconds a request may wait for a WSGI thread before 503
-  double timeout = 30;              // seconds a WSGI request may run before 504 (0: none)
+  // --threads, --max-queue, -t/--timeout (gunicorn's 30 s), --queue-timeout, --dispatch, the body and spool sizes.
+  WsgiContainerOptions wsgi = with_gunicorn_timeout();
   std::vector<std::string> native_plugins;  // --native PATH.so
   std::string health_path;          // native liveness endpoint, e.g. /healthz
   std::string metrics_path;         // native Prometheus endpoint, e.g. /metrics
+  std::vector<std::string> static_maps;  // --static-map URL_PREFIX=DIR, repeatable
   py::RuntimeOptions runtime;       // --chdir, --pythonpath, --virtualenv
   double graceful_timeout = 30;
   double keep_alive = 2;
@@ -42,8 +40,6 @@ struct GunicornFlags {
   std::size_t limit_request_fields = 100;
   std::size_t limit_request_field_size = 8190;
   std::uint64_t max_body_size = 100u << 20;
-  std::uint64_t buffer_request_body = 1 << 20;  // bodies read whole by the loop before a thread runs the app
-  SpoolLimits response_spool;        // --response-buffer, --response-spool-max, --spool-dir
   std::string script_name;          // SCRIPT_NAME prefix
   bool check_config = false;
   int max_requests = 0;             // --max-requests: a worker is replaced after this many (0: never)
@@ -51,10 +47,12 @@ struct GunicornFlags {
   bool reload = false;              // --reload: new workers when a .py file changes
   WebSocketFlags websocket;         // --ws-*: the WebSockets of --native plugins
   ProxyOptions proxy;               // --forwarded-allow-ips, --proxy-protocol
+  TlsOptions tls;                   // --certfile, --keyfile, --ca-certs, --ciphers, --cert-reqs
 
   ServerOptions server_options() const;
   py::ServerIdentity identity() const;
-  WsgiContainerOptions container_options() const;
+  WsgiContainerOptions container_options() const { return wsgi; }
+  static WsgiContainerOptions with_gunicorn_timeout();
   int access_log_fd = -1;
 };
 

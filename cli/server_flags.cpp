@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstring>
 #include <stdexcept>
 
@@ -13,13 +14,6 @@ namespace updraft {
 
 namespace {
 const CLI::Range kHeadLimitRange(std::size_t{1}, Limits::max_head_limit);
-
-void add_seconds(CLI::App& app, const std::string& name, Timeouts::seconds& value, const std::string& what) {
-  app.add_option_function<double>(
-         name, [&value](double s) { value = Timeouts::seconds(s); }, what + " (seconds)")
-      ->default_str(std::to_string(value.count()))
-      ->check(CLI::PositiveNumber);
-}
 
 // An option with two values, stored as a bool: true for `on`, false for `off`.
 void add_two_way(CLI::App& app, const std::string& name, bool& value, const std::string& on, const std::string& off,
@@ -29,6 +23,15 @@ void add_two_way(CLI::App& app, const std::string& name, bool& value, const std:
       ->check(CLI::IsMember({on, off}));
 }
 }  // namespace
+
+void add_seconds_flag(CLI::App& app, const std::string& name, std::chrono::duration<double>& value,
+                      const std::string& help, bool zero_allowed) {
+  char text[32];
+  auto end = std::to_chars(text, text + sizeof text, value.count()).ptr;  // shortest: 20, not 20.000000
+  app.add_option_function<double>(name, [&value](double s) { value = std::chrono::duration<double>(s); }, help)
+      ->default_str(std::string(text, end))
+      ->check(zero_allowed ? CLI::NonNegativeNumber : CLI::PositiveNumber);
+}
 
 void add_loop_scheduling_flag(CLI::App& app, bool& batch) {
   add_two_way(app, "--loop-scheduling", batch, "batch", "normal",
@@ -75,9 +78,24 @@ void add_proxy_flags(CLI::App& app, ProxyOptions& proxy) {
                "closed");
 }
 
+void add_tls_flags(CLI::App& app, TlsOptions& tls) {
+  app.add_option("--certfile", tls.certfile, "PEM certificate (chain): every listener speaks TLS 1.2+ (https)")
+      ->type_name("FILE");
+  app.add_option("--keyfile", tls.keyfile, "PEM private key of --certfile (default: in --certfile)")->type_name("FILE");
+  app.add_option("--ca-certs", tls.ca_certs, "PEM CA certificates that client certificates are checked against")
+      ->type_name("FILE");
+  app.add_option("--ciphers", tls.ciphers, "OpenSSL cipher list for TLS 1.2 (default: OpenSSL's)")
+      ->type_name("LIST");
+  app.add_option("--cert-reqs", tls.cert_reqs,
+                 "client certificates: 0 not asked for, 1 checked if sent, 2 required (with --ca-certs)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 2));
+}
+
 void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop_threads_flag, bool may_fork) {
   ServerOptions& o = flags.server;
-  app.add_option("--address", o.address, "address to listen on")->capture_default_str();
+  app.set_version_flag("-v,--version", kVersion);
+  app.add_option("--address", o.address, "address to listen on (0.0.0.0: every interface)")->capture_default_str();
   app.add_option("-p,--port", o.port, "port to listen on (0 picks a free one)")->capture_default_str();
   app.add_option(loop_threads_flag, o.threads, "event-loop threads sharing the port")->capture_default_str()->check(
       CLI::Range(1, 256));
@@ -98,13 +116,16 @@ void add_server_flags(CLI::App& app, ServerFlags& flags, const std::string& loop
       ->capture_default_str()->check(kHeadLimitRange);
   app.add_option("--max-body-size", o.limits.max_body_size, "largest request body in bytes (413 past it)")
       ->capture_default_str();
-  add_seconds(app, "--header-timeout", o.timeouts.header, "time allowed to receive a request head");
-  add_seconds(app, "--body-timeout", o.timeouts.body, "longest pause while receiving a body");
-  add_seconds(app, "--idle-timeout", o.timeouts.idle, "how long an idle keep-alive connection stays open");
-  add_seconds(app, "--write-timeout", o.timeouts.write, "longest pause while the client takes a response");
-  add_seconds(app, "--graceful-timeout", o.timeouts.graceful, "on SIGTERM/SIGINT, time for in-flight requests");
+  add_seconds_flag(app, "--header-timeout", o.timeouts.header, "seconds allowed to receive a request head");
+  add_seconds_flag(app, "--body-timeout", o.timeouts.body, "longest pause in seconds while receiving a body");
+  add_seconds_flag(app, "--idle-timeout", o.timeouts.idle, "seconds an idle keep-alive connection stays open");
+  add_seconds_flag(app, "--write-timeout", o.timeouts.write, "longest pause in seconds while the client takes a response");
+  add_seconds_flag(app, "--graceful-timeout", o.timeouts.graceful, "on SIGTERM/SIGINT, seconds for in-flight requests");
   add_proxy_flags(app, o.proxy);
+  add_tls_flags(app, o.tls);
   app.add_option("--access-log", flags.access_log, "access log: '-' for stdout or a file path (default off)");
+  app.add_option("--access-logformat", o.access_log_format,
+                 "access log format in gunicorn's %(h)s atoms (default: gunicorn's; %(D)s adds the microseconds)");
   app.add_option("--log-level", flags.log_level, "error log level: debug, info, warning, error, critical")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warning", "error", "critical"}));

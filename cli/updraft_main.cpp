@@ -16,9 +16,11 @@
 #include "cli/gunicorn_flags.hpp"
 #include "cli/log_files.hpp"
 #include "cli/native_plugin.hpp"
+#include "cli/static_map_flags.hpp"
 #include "cli/wsgi_service.hpp"
 #include "core/http/http_server.hpp"
 #include "core/net/process.hpp"
+#include "core/net/tls_context.hpp"
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
 #include "wsgi/python_runtime.hpp"
@@ -31,6 +33,7 @@ namespace {
 void add_native_routes(const GunicornFlags& flags, Application& routes) {
   if (!flags.health_path.empty()) routes.add<HealthHandler>(flags.health_path);
   if (!flags.metrics_path.empty()) routes.add<MetricsHandler>(flags.metrics_path);
+  add_static_maps(flags.static_maps, routes);
   for (auto& plugin : flags.native_plugins) load_native_plugin(std::filesystem::absolute(plugin), routes);
 }
 
@@ -108,6 +111,7 @@ int serve_worker(const GunicornFlags& flags, const py::ServerIdentity& identity,
                  HTTPServer& server) {
   std::unique_ptr<py::WsgiApp> app;
   try {
+    server.reload_tls();  // a reload's workers serve the certificate on disk now (a bad one: the reload fails)
     app = std::make_unique<py::WsgiApp>(flags.app, identity);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
@@ -161,6 +165,7 @@ int main(int argc, char** argv) {
     add_native_routes(flags, routes);  // before --chdir: plugin paths are relative to where we started
     py::initialize(flags.runtime);
     if (flags.check_config) {
+      if (flags.tls.enabled()) TlsContext::load(flags.tls);  // the certificate and key are part of the configuration
       py::WsgiApp app(flags.app, flags.identity());
       std::printf("updraft: configuration OK, %s loads\n", flags.app.c_str());
       return 0;

@@ -5,18 +5,10 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "cli/server_flags.hpp"
 #include "core/websocket/redis_broker.hpp"
 
 namespace updraft {
-
-namespace {
-void add_seconds(CLI::App& app, const std::string& name, std::chrono::duration<double>& value,
-                 const std::string& what) {
-  app.add_option_function<double>(name, [&value](double s) { value = std::chrono::duration<double>(s); }, what)
-      ->default_str(std::to_string(value.count()))
-      ->check(CLI::NonNegativeNumber);
-}
-}  // namespace
 
 void add_websocket_flags(CLI::App& app, WebSocketFlags& flags) {
   websocket::ConnectionOptions& options = flags.options;
@@ -24,11 +16,12 @@ void add_websocket_flags(CLI::App& app, WebSocketFlags& flags) {
                  "largest WebSocket message in bytes, before or after decompression (closed with 1009 past it)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  add_seconds(app, "--ws-ping-interval", options.ping_interval,
-              "seconds between the pings sent on each WebSocket (0: none)");
-  add_seconds(app, "--ws-ping-timeout", options.ping_timeout,
-              "seconds a ping may wait for its pong before the WebSocket is closed (0: the greater of 3 intervals "
-              "and 30 s)");
+  add_seconds_flag(app, "--ws-ping-interval", options.ping_interval,
+                   "seconds between the pings sent on each WebSocket (0: none)", /*zero_allowed=*/true);
+  add_seconds_flag(app, "--ws-ping-timeout", options.ping_timeout,
+                   "seconds a ping may wait for its pong before the WebSocket is closed (0: the greater of 3 "
+                   "intervals and 30 s)",
+                   /*zero_allowed=*/true);
   app.add_option("--ws-max-buffered", options.max_buffered_output,
                  "bytes waiting for a WebSocket peer beyond which its messages are dropped or it is closed")
       ->capture_default_str()

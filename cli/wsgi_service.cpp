@@ -11,6 +11,9 @@ WsgiService::WsgiService(py::WsgiApp& app, const WsgiContainerOptions& options)
     : container_(
           options, [&app](const std::shared_ptr<Exchange>& ex) { app.handle(ex); }, &py::WsgiApp::interrupt) {
   Metrics& m = Metrics::instance();
+  container_.set_latency_histogram(&m.histogram(
+      "updraft_wsgi_duration_seconds", "WSGI requests' time from their head to their response's end, by app.", "app",
+      app.spec()));
   WorkerPool& pool = container_.pool();
   m.add_sampler("updraft_wsgi_queue_depth", "Requests waiting for a WSGI thread.", "gauge",
                 [&pool] { return static_cast<double>(pool.queue_depth()); });

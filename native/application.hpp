@@ -27,6 +27,8 @@
 
 namespace updraft {
 
+class StaticRoot;
+
 // Default member initializers keep {.name = "user"} free of -Wmissing-field-initializers.
 struct RouteOptions {
   std::string name{};                            // for reverse_url
@@ -155,6 +157,16 @@ class Application : public HandlerFactory {
   }
   websocket::Topics& topics() const { return topics_; }
 
+  // Tornado's static_path and static_url_prefix settings: the files under directory are served at url_prefix by
+  // StaticFileHandler, and static_url() names them. Throws as StaticRoot does (a missing directory).
+  Application& set_static_path(const std::string& directory, std::string url_prefix = "/static/");
+  // One more directory served by StaticFileHandler, at url_prefix (Tornado's extra StaticFileHandler routes, uWSGI's
+  // --static-map).
+  Application& add_static(std::string url_prefix, const std::string& directory);
+  // Tornado's static_url: static_url_prefix + path + "?v=" + the file's content hash (computed on first use, then
+  // kept); without the version when the file cannot be read.
+  std::string static_url(std::string_view path) const;
+
   std::string reverse_url(std::string_view name, std::initializer_list<std::string_view> args = {}) const {
     return router_.reverse(name, args);
   }
@@ -166,6 +178,7 @@ class Application : public HandlerFactory {
     Factory make;
     unsigned methods;
     std::optional<std::uint64_t> max_body_size;
+    LatencyHistogram* latency = nullptr;  // the route's series in /metrics
   };
   Application& add_route(std::string_view pattern, RouteOptions options, Factory make, unsigned methods);
 
@@ -177,6 +190,8 @@ class Application : public HandlerFactory {
   std::optional<CookieSecret> cookie_secret_;
   bool xsrf_cookies_ = false;
   CookieOptions xsrf_cookie_options_;
+  std::vector<std::unique_ptr<StaticRoot>> static_roots_;
+  const StaticRoot* static_path_ = nullptr;  // set_static_path's, for static_url()
   mutable websocket::Topics topics_;  // thread-safe; not part of the app's configuration
 };
 

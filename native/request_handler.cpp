@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -221,6 +223,24 @@ void RequestHandler::finish(std::string_view chunk) {
   writer_->finish();
   on_finish();
 }
+
+void RequestHandler::finish_with_file(int fd, std::uint64_t offset, std::uint64_t length) {
+  if (finished_ || headers_written_) {
+    ::close(fd);
+    throw std::logic_error("finish_with_file() after the response started");
+  }
+  headers().set("Content-Length", std::to_string(buffer_.size() + length));
+  send_head();
+  finished_ = true;
+  if (!buffer_.empty()) writer_->write(buffer_);
+  buffer_.clear();
+  writer_->send_file(fd, offset, length, [this] {  // never runs if the client leaves first
+    writer_->finish();
+    on_finish();
+  });
+}
+
+std::string RequestHandler::static_url(std::string_view path) const { return app_->static_url(path); }
 
 void RequestHandler::switch_protocols(ResponseWriter::ProtocolFactory next) {
   if (headers_written_) throw std::logic_error("cannot switch protocols after headers have been written");

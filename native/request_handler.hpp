@@ -122,6 +122,9 @@ class RequestHandler : public HandlerDelegate {
   void write(const boost::json::value& json);
   // Finishes the response (with a last chunk); handlers that do not call it are finished for them.
   void finish(std::string_view chunk = {});
+  // Finishes the response with length bytes of the open file fd from offset after what was written (Content-Length
+  // set here; the body goes out with sendfile(2)). Takes fd; on_finish() runs once the file has been sent.
+  void finish_with_file(int fd, std::uint64_t offset, std::uint64_t length);
   // Sends the headers and what was written so far; co_await it to wait until the client took it.
   struct FlushAwaiter {
     RequestHandler* handler;
@@ -132,6 +135,8 @@ class RequestHandler : public HandlerDelegate {
   };
   FlushAwaiter flush();
   void redirect(std::string_view url, bool permanent = false);
+  // Tornado's static_url: the application's static_url(path).
+  std::string static_url(std::string_view path) const;
   // Answers with status and the error page from write_error(); a reason replaces the standard
   // phrase in the page (the status line keeps the standard one).
   void send_error(int status, std::string_view reason = {});

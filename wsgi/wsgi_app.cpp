@@ -177,7 +177,7 @@ void call_close(PyObject* result, const WsgiRequestInfo& info) {
 }
 }  // namespace
 
-WsgiApp::WsgiApp(std::string_view spec, const ServerIdentity& identity) {
+WsgiApp::WsgiApp(std::string_view spec, const ServerIdentity& identity) : spec_(spec) {
   Gil gil;
   init_input_type();
   init_start_response_type();

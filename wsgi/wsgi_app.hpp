@@ -21,6 +21,8 @@ class WsgiApp {
   WsgiApp(const WsgiApp&) = delete;
   WsgiApp& operator=(const WsgiApp&) = delete;
 
+  // MODULE:CALLABLE, as given.
+  const std::string& spec() const { return spec_; }
   // Replaces the SERVER_* defaults, e.g. with the real port once the listeners are bound (GIL not held).
   void set_identity(const ServerIdentity& identity);
 
@@ -32,6 +34,7 @@ class WsgiApp {
 
  private:
   void run(const std::shared_ptr<Exchange>& exchange);
+  std::string spec_;
   PyObject* app_ = nullptr;
   std::unique_ptr<EnvironBuilder> environ_;
 };

@@ -179,7 +179,9 @@ WsgiContainer::WsgiContainer(const WsgiContainerOptions& options, WorkerPool::Ru
 WsgiContainer::~WsgiContainer() = default;
 
 std::unique_ptr<RequestDelegate> WsgiContainer::start_request(const RequestHead& head, ResponseWriter& writer) {
-  return std::make_unique<WsgiRequest>(*this, head, writer);
+  auto request = std::make_unique<WsgiRequest>(*this, head, writer);
+  request->set_latency_histogram(latency_);
+  return request;
 }
 
 }  // namespace updraft

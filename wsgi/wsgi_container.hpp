@@ -35,11 +35,14 @@ class WsgiContainer : public HandlerFactory {
 
   std::unique_ptr<RequestDelegate> start_request(const RequestHead& head, ResponseWriter& writer) override;
   WorkerPool& pool() { return pool_; }
+  // Where each request's time from head to response end is counted (the app's series in /metrics); none by default.
+  void set_latency_histogram(LatencyHistogram* histogram) { latency_ = histogram; }
   const WsgiContainerOptions& options() const { return options_; }
 
  private:
   WsgiContainerOptions options_;
   WorkerPool pool_;
+  LatencyHistogram* latency_ = nullptr;
 };
 
 }  // namespace updraft

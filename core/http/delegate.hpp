@@ -13,6 +13,7 @@
 
 namespace updraft {
 
+class LatencyHistogram;
 class Loop;
 class RequestDelegate;
 
@@ -68,6 +69,14 @@ class RequestDelegate {
   virtual void finish() = 0;
   // The connection closed before the response finished; the delegate is destroyed right after.
   virtual void on_connection_close() {}
+
+  // Where the connection counts the request's time from head to response end (a route's or an app's series in
+  // /metrics); none by default.
+  LatencyHistogram* latency_histogram() const { return latency_; }
+  void set_latency_histogram(LatencyHistogram* histogram) { latency_ = histogram; }
+
+ private:
+  LatencyHistogram* latency_ = nullptr;
 };
 
 // The server's factory of per-request delegates.

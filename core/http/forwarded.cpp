@@ -14,10 +14,6 @@ namespace updraft {
 namespace {
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
-bool is_tchar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
-}
-
 // RFC 7239 obfnode and obfport characters after the leading '_'.
 bool is_obfuscated(std::string_view text) {
   return text.size() > 1 && text.front() == '_' && std::all_of(text.begin() + 1, text.end(), [](char c) {

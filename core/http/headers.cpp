@@ -25,6 +25,11 @@ std::uint64_t lower_word(const char* p) {
 }  // namespace
 
 // Header names are compared often: eight bytes at a time, the last word overlapping the one before.
+bool is_tchar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   std::size_t n = a.size();
   if (n != b.size()) return false;

@@ -10,6 +10,8 @@
 namespace updraft {
 
 bool iequals(std::string_view a, std::string_view b);
+// RFC 9110 5.6.2's tchar: what a token (a method, a field name, a parameter name) is made of.
+bool is_tchar(char c);
 
 class HeaderList {
  public:

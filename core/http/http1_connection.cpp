@@ -49,6 +49,7 @@ void Http1Connection::begin_request() {
   head_ = ctx_.heads.acquire();
   head_->remote_ip.assign(stream_.peer_address());
   head_->remote_port = stream_.peer_port();
+  head_->protocol = stream_.secure() ? "https" : "http";
   ParserListener& listener = *this;
   if (ctx_.parsers.empty()) {
     parser_ = std::make_unique<RequestParser>(ctx_.config.limits, listener);
@@ -59,7 +60,7 @@ void Http1Connection::begin_request() {
   }
   parser_->set_head(head_.get());
   phase_ = Phase::head;
-  if (ctx_.access_log.enabled()) request_start_ = std::chrono::steady_clock::now();  // only the log reports durations
+  request_start_ = std::chrono::steady_clock::now();  // for the access log and the latency histograms
   stream_.set_read_timeout(ctx_.config.timeouts.header, false);
 }
 
@@ -262,9 +263,13 @@ void Http1Connection::read_requests() {
 
 void Http1Connection::record_response() {
   Metrics::instance().count_response(status_);
+  LatencyHistogram* latency = delegate_ ? delegate_->latency_histogram() : nullptr;
+  if (!latency && !ctx_.access_log.enabled()) return;
+  const auto took = std::chrono::steady_clock::now() - request_start_;
+  if (latency) latency->observe(took);
   if (ctx_.access_log.enabled()) {
-    ctx_.access_log.record({head_->remote_ip, head_->method, head_->target, head_->version_minor, status_,
-                            body_sent_, std::chrono::steady_clock::now() - request_start_, &head_->headers});
+    ctx_.access_log.record(
+        {head_->remote_ip, head_->method, head_->target, head_->version_minor, status_, body_sent_, took, &head_->headers});
   }
 }
 

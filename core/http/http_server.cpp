@@ -17,6 +17,9 @@ TCPServerOptions tcp_options(const ServerOptions& o) {
   t.net.write_timeout = o.timeouts.write;
   t.net.defer_keepalive_reads = o.defer_keepalive_reads;
   t.graceful_timeout = o.timeouts.graceful;
+  t.tls = o.tls;
+  t.tls.handshake_timeout = o.timeouts.header;  // like the head it precedes: a slow client holds no connection
+  t.tls_after_preamble = o.proxy.proxy_protocol;  // the PROXY header comes before the TLS handshake
   return t;
 }
 }  // namespace
@@ -58,7 +61,10 @@ void HTTPServer::on_loop_start(Loop& loop, std::size_t index) {
 
 void HTTPServer::handle_stream(Stream& stream, std::size_t loop) {
   if (!options_.proxy.proxy_protocol) return serve_http(stream, loop);
-  auto reader = std::make_unique<ProxyProtocolReader>([this, loop](Stream& s) { serve_http(s, loop); });
+  auto reader = std::make_unique<ProxyProtocolReader>([this, loop](Stream& s) {
+    start_tls(s, loop);
+    serve_http(s, loop);
+  });
   ProxyProtocolReader& proxy = *reader;
   stream.set_handler(std::move(reader));
   proxy.start(stream, options_.timeouts.header);

@@ -24,7 +24,7 @@ struct ProxyOptions {
 };
 
 struct ServerOptions {
-  std::string address = "0.0.0.0";
+  std::string address = "127.0.0.1";  // as gunicorn: every interface only when asked (0.0.0.0)
   std::uint16_t port = 8888;
   std::vector<std::string> binds;  // gunicorn-style; when set, replaces address/port
   int threads = 1;                 // event-loop threads
@@ -38,6 +38,7 @@ struct ServerOptions {
   int access_log_fd = -1;  // -1: no access log; 1: stdout
   std::string access_log_format;  // gunicorn atoms; empty for the default
   ProxyOptions proxy;
+  TlsOptions tls;  // with a certfile, every listener speaks TLS (https); the handshake gets timeouts.header
 };
 
 class HTTPServer : public TCPServer {
@@ -57,7 +58,7 @@ class HTTPServer : public TCPServer {
   void handle_stream(Stream& stream, std::size_t loop) override;
   void on_loop_start(Loop& loop, std::size_t index) override;
   void on_tick(std::size_t loop) override;
-  std::string_view scheme() const override { return "http"; }
+  std::string_view scheme() const override { return options_.tls.enabled() ? "https" : "http"; }
 
  private:
   ServerOptions options_;

@@ -20,7 +20,8 @@ struct RequestHead {
   bool chunked = false;
   bool keep_alive = true;
   // Tornado's remote_ip and protocol: the client's address and the scheme it used: the connection's peer (empty for a
-  // unix socket) and "http", or what a trusted proxy says (apply_proxy_headers()).
+  // unix socket) and "http" or "https" (a TLS connection), or what a trusted proxy says (apply_proxy_headers()). The
+  // connection sets both for each request; clear() leaves them.
   std::string remote_ip;
   std::uint16_t remote_port = 0;  // 0: not known
   std::string_view protocol = "http";  // "http" or "https" (static text)
@@ -67,7 +68,6 @@ struct RequestHead {
     content_length.reset();
     chunked = false;
     keep_alive = true;
-    protocol = "http";
   }
 
  private:

@@ -64,12 +64,6 @@ const char* adopt_absolute_form(RequestHead& h) {
   return nullptr;
 }
 
-// RFC 9110 5.6.2's tchar: what a method (and a field name) is made of.
-bool is_tchar(char c) {
-  static constexpr std::string_view kMarks = "!#$%&'*+-.^_`|~";
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || kMarks.find(c) != kMarks.npos;
-}
-
 // llhttp_execute, going on past a declined upgrade.
 llhttp_errno_t execute(llhttp_t& p, std::string_view piece) {
   llhttp_errno_t err = llhttp_execute(&p, piece.data(), piece.size());
@@ -129,7 +123,7 @@ struct RequestParser::Callbacks {
     s.headers_done_ = true;
     if (int status = s.check_head()) return status;
     if (int status = s.listener_->on_head(*s.head_)) return s.fail(status, "request rejected");
-    return 0;
+    return s.head_->chunked ? s.open_chunk_line() : 0;
   }
   static int on_body(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
@@ -138,17 +132,15 @@ struct RequestParser::Callbacks {
   }
   static int on_chunk_header(llhttp_t* p) {
     auto& s = self(p);
-    s.chunk_extension_bytes_ = 0;
     if (p->content_length != 0) return 0;
     // The last chunk: pause so that feed() runs the trailer section through the scanner.
+    s.last_chunk_ = true;
     s.scanner_.begin_trailers();
     return HPE_PAUSED;
   }
-  static int on_chunk_extension(llhttp_t* p, const char*, std::size_t n) {
+  static int on_chunk_complete(llhttp_t* p) {
     auto& s = self(p);
-    if ((s.chunk_extension_bytes_ += n) > s.limits_.max_chunk_extension_bytes)
-      return s.fail(400, "chunk extension too long");
-    return 0;
+    return s.last_chunk_ ? 0 : s.open_chunk_line();
   }
   static int on_message_complete(llhttp_t* p) {
     auto& s = self(p);
@@ -175,8 +167,7 @@ void RequestParser::restart(ParserListener& listener) {
     st.on_headers_complete = Callbacks::on_headers_complete;
     st.on_body = Callbacks::on_body;
     st.on_chunk_header = Callbacks::on_chunk_header;
-    st.on_chunk_extension_name = Callbacks::on_chunk_extension;
-    st.on_chunk_extension_value = Callbacks::on_chunk_extension;
+    st.on_chunk_complete = Callbacks::on_chunk_complete;
     st.on_message_complete = Callbacks::on_message_complete;
     return st;
   }();
@@ -225,61 +216,89 @@ void RequestParser::next_message() {
   message_done_ = false;
   field_open_ = false;
   trailer_bytes_ = 0;
-  chunk_extension_bytes_ = 0;
+  chunk_line_open_ = false;
+  last_chunk_ = false;
   method_.clear();
   method_open_ = true;
   error_status_ = 0;
 }
 
+// The next chunk-size line is read by chunk_line_ (llhttp 8.1 refuses the whitespace RFC 9112 7.1.1 allows around a
+// chunk extension's ';' and '='): llhttp pauses here and then gets the size alone.
+int RequestParser::open_chunk_line() {
+  chunk_line_.reset();
+  chunk_line_open_ = true;
+  return HPE_PAUSED;
+}
+
+// Feeds llhttp the message's bytes in piece, except the method and the chunk-size lines, read here first. On a pause
+// or an error, used is where in piece it happened.
+llhttp_errno_t RequestParser::execute_message(std::string_view piece, std::size_t& used) {
+  if (method_open_) return take_method(piece, used);
+  if (chunk_line_open_) return take_chunk_line(piece, used);
+  return execute_rest(piece, used);
+}
+
 // llhttp 8.1 knows a fixed list of methods, RFC 9110 9.1 allows any token: the method is collected here, and llhttp
 // given CONNECT and PRI as they are (it treats them apart) and any other method as GET, whose parsing is the same.
-// On an error, error_at is where in piece it was found.
-llhttp_errno_t RequestParser::execute_message(std::string_view piece, const char*& error_at) {
-  std::size_t i = 0;
-  for (; method_open_ && i < piece.size(); ++i) {
+llhttp_errno_t RequestParser::take_method(std::string_view piece, std::size_t& used) {
+  for (std::size_t i = 0; i < piece.size(); ++i) {
     const char c = piece[i];
     if (c == ' ' && !method_.empty()) {
-      if (llhttp_errno_t err = end_method()) {
-        error_at = piece.data() + i;
+      method_open_ = false;
+      std::string_view given = method_ == "CONNECT" || method_ == "PRI" ? std::string_view(method_) : "GET";
+      if (llhttp_errno_t err = execute(llhttp_, given)) {
+        used = i;
         return err;
       }
-      break;
+      llhttp_errno_t err = execute_rest(piece.substr(i), used);
+      used += i;
+      return err;
     }
     if (!method_.empty() || (c != '\r' && c != '\n')) {
       if (!is_tchar(c)) {
-        error_at = piece.data() + i;
+        used = i;
         return static_cast<llhttp_errno_t>(fail(400, "a method that is not a token"));
       }
       method_.push_back(c);
       continue;
     }
     // An empty line before the request line is llhttp's to judge.
-    if (llhttp_errno_t err = execute(llhttp_, piece.substr(i, 1)); err != HPE_OK) {
-      error_at = llhttp_get_error_pos(&llhttp_);
+    if (llhttp_errno_t err = execute(llhttp_, piece.substr(i, 1))) {
+      used = i;
       return err;
     }
   }
-  if (i == piece.size()) return HPE_OK;
-  llhttp_errno_t err = execute(llhttp_, piece.substr(i));
-  if (err != HPE_OK) error_at = llhttp_get_error_pos(&llhttp_);
+  return HPE_OK;
+}
+
+llhttp_errno_t RequestParser::take_chunk_line(std::string_view piece, std::size_t& used) {
+  ChunkLine::Result r = chunk_line_.take(piece, limits_.max_chunk_extension_bytes);
+  used = r.used;
+  if (r.step == ChunkLine::Step::error) return static_cast<llhttp_errno_t>(fail(400, r.reason));
+  if (r.step == ChunkLine::Step::more) return HPE_OK;
+  chunk_line_open_ = false;
+  // A pause (the last chunk: its trailers go through the scanner) or an error is at the end of the line.
+  if (llhttp_errno_t err = execute(llhttp_, chunk_line_.for_llhttp())) return err;
+  std::size_t rest_used = 0;
+  llhttp_errno_t err = execute_rest(piece.substr(r.used), rest_used);
+  used += rest_used;
   return err;
 }
 
-llhttp_errno_t RequestParser::end_method() {
-  method_open_ = false;
-  std::string_view given = method_ == "CONNECT" || method_ == "PRI" ? std::string_view(method_) : "GET";
-  return execute(llhttp_, given);
+llhttp_errno_t RequestParser::execute_rest(std::string_view piece, std::size_t& used) {
+  llhttp_errno_t err = execute(llhttp_, piece);
+  used = err == HPE_OK ? piece.size() : static_cast<std::size_t>(llhttp_get_error_pos(&llhttp_) - piece.data());
+  return err;
 }
 
-// The answer to an error found at error_at while parsing piece, which starts off bytes into the data fed.
-RequestParser::Result RequestParser::llhttp_failure(int errno_value, std::size_t off, std::string_view piece,
-                                                    const char* error_at) {
+// The answer to an error found at byte `at` of the data fed.
+RequestParser::Result RequestParser::llhttp_failure(int errno_value, std::size_t at) {
   llhttp_t& p = llhttp_;
   auto err = static_cast<llhttp_errno_t>(errno_value);
-  std::size_t used = static_cast<std::size_t>(error_at - piece.data());
   // One of our callbacks failed (llhttp reports HPE_USER or HPE_CB_*): the status is ours.
-  if (error_status_) return {off + used, Outcome::error, error_status_, error_reason_};
-  return {off + used, Outcome::error, status_for(err, p), llhttp_get_error_reason(&p)};  // words, not a code
+  if (error_status_) return {at, Outcome::error, error_status_, error_reason_};
+  return {at, Outcome::error, status_for(err, p), llhttp_get_error_reason(&p)};  // words, not a code
 }
 
 RequestParser::Result RequestParser::feed(std::string_view data) {
@@ -292,23 +311,22 @@ RequestParser::Result RequestParser::feed(std::string_view data) {
       if (r.status) {
         // llhttp may find an earlier error in the bytes before the scanner's: the first error in the bytes decides
         // the answer, however they were cut into pieces.
-        std::string_view before = piece.substr(0, r.consumed);
-        const char* error_at = nullptr;
-        llhttp_errno_t err = execute_message(before, error_at);
-        if (err != HPE_OK && err != HPE_PAUSED) return llhttp_failure(err, off, before, error_at);
+        std::size_t used = 0;
+        llhttp_errno_t err = execute_message(piece.substr(0, r.consumed), used);
+        if (err != HPE_OK && err != HPE_PAUSED) return llhttp_failure(err, off + used);
         return {off + r.consumed, Outcome::error, r.status, r.reason};
       }
       piece = piece.substr(0, r.consumed);
     }
-    const char* error_at = nullptr;
-    llhttp_errno_t err = execute_message(piece, error_at);
+    std::size_t used = 0;
+    llhttp_errno_t err = execute_message(piece, used);
     if (err == HPE_OK) {
       off += piece.size();
       continue;
     }
-    if (err != HPE_PAUSED) return llhttp_failure(err, off, piece, error_at);
+    if (err != HPE_PAUSED) return llhttp_failure(err, off + used);
     llhttp_resume(&p);
-    off += static_cast<std::size_t>(llhttp_get_error_pos(&p) - piece.data());
+    off += used;
   }
   return {off, message_done_ ? Outcome::message_done : Outcome::need_more, 0, {}};
 }

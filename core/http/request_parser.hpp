@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/http/chunk_line.hpp"
 #include "core/http/head_scanner.hpp"
 #include "core/http/limits.hpp"
 #include "core/http/request_head.hpp"
@@ -55,10 +56,13 @@ class RequestParser {
  private:
   friend struct Callbacks;
   int check_head();
-  llhttp_errno_t execute_message(std::string_view piece, const char*& error_at);
-  llhttp_errno_t end_method();
-  Result llhttp_failure(int errno_value, std::size_t off, std::string_view piece, const char* error_at);
+  llhttp_errno_t execute_message(std::string_view piece, std::size_t& used);
+  llhttp_errno_t take_method(std::string_view piece, std::size_t& used);
+  llhttp_errno_t take_chunk_line(std::string_view piece, std::size_t& used);
+  llhttp_errno_t execute_rest(std::string_view piece, std::size_t& used);
+  Result llhttp_failure(int errno_value, std::size_t at);
   int fail(int status, const char* reason);
+  int open_chunk_line();
 
   const Limits& limits_;
   ParserListener* listener_;
@@ -69,7 +73,9 @@ class RequestParser {
   bool message_done_ = false;
   bool field_open_ = false;
   std::size_t trailer_bytes_ = 0;
-  std::size_t chunk_extension_bytes_ = 0;
+  ChunkLine chunk_line_;
+  bool chunk_line_open_ = false;  // llhttp waits for a chunk-size line, which chunk_line_ reads first
+  bool last_chunk_ = false;
   std::string method_;       // the request line's method, collected before llhttp sees it
   bool method_open_ = true;  // still collecting it
   int error_status_ = 0;

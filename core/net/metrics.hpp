@@ -1,14 +1,18 @@
-// Metrics: process-wide counters and gauges, rendered in Prometheus text format by the native /metrics endpoint.
+// Metrics: process-wide counters, gauges and latency histograms, rendered in Prometheus text format by the native
+// /metrics endpoint.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "core/net/latency_histogram.hpp"
 
 namespace updraft {
 
@@ -22,6 +26,9 @@ class Metrics {
   void count_deferred_reads(std::size_t n) { deferred_reads_.fetch_add(n, std::memory_order_relaxed); }
   // A gauge or counter read when /metrics is scraped (e.g. the WSGI queue depth).
   void add_sampler(std::string name, std::string help, std::string type, std::function<double()> read);
+  // The histogram of the series name{label="value"}, made on first use; it lives as long as the process.
+  LatencyHistogram& histogram(std::string_view name, std::string_view help, std::string_view label,
+                              std::string_view value);
   std::string render_prometheus();
 
  private:
@@ -31,8 +38,13 @@ class Metrics {
   };
   std::array<std::atomic<std::uint64_t>, 600> responses_{};
   std::atomic<std::uint64_t> deferred_reads_{0};
+  struct Histogram {
+    std::string name, help, labels;
+    LatencyHistogram histogram;
+  };
   std::mutex mutex_;
   std::vector<Sampler> samplers_;
+  std::deque<Histogram> histograms_;  // a deque: references to them stay valid
 };
 
 }  // namespace updraft

@@ -7,26 +7,37 @@
 #include <sched.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <new>
 #include <stdexcept>
 #include <set>
 #include <string>
 #include <thread>
 #include <utility>
 
+#include "core/net/metrics.hpp"
 #include "core/net/systemd_notify.hpp"
 
 namespace updraft {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+
+// What the arbiter counts, in memory shared with its children so that each worker's /metrics shows it.
+struct SupervisorCounters {
+  std::atomic<std::uint64_t> restarts{0};  // children that died and were started again
+  std::atomic<std::uint64_t> recycles{0};  // children replaced at their request (--max-requests, stuck threads)
+};
+SupervisorCounters* counters = nullptr;  // made by fork_processes, for the life of the process
 
 int ready_pipe = -1;            // in a child: where report_ready() writes its pid
 bool supervised_child = false;  // in a child of fork_processes
@@ -139,7 +150,17 @@ class Arbiter {
     signal_fd_ = ready_read_ = -1;
     handle_worker_signals(o_.reopen_logs);
     ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    count_in_metrics();
     if (o_.in_child) o_.in_child();
+  }
+
+  static void count_in_metrics() {
+    Metrics& m = Metrics::instance();
+    m.add_sampler("updraft_worker_restarts_total", "Workers the master started again after they died.", "counter",
+                  [] { return static_cast<double>(counters->restarts.load(std::memory_order_relaxed)); });
+    m.add_sampler("updraft_worker_recycles_total",
+                  "Workers replaced at their request (--max-requests, threads stuck past --timeout).", "counter",
+                  [] { return static_cast<double>(counters->recycles.load(std::memory_order_relaxed)); });
   }
 
   void on_ready(pid_t pid) {
@@ -235,6 +256,7 @@ class Arbiter {
 
   void replace_on_request(pid_t pid) {
     if (!children_.count(pid)) return;
+    counters->recycles.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("worker {} asked to be replaced: starting its replacement", pid);
     replace(pid);
   }
@@ -307,6 +329,7 @@ class Arbiter {
     if (!child.ready) return on_boot_failure(pid, child, status);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
     if (WIFEXITED(status) && WEXITSTATUS(status) == kExitToBeReplaced) {
+      counters->recycles.fetch_add(1, std::memory_order_relaxed);
       spdlog::info("worker {} recycled: starting a fresh one", pid);
       return spawn(child.id, 0);
     }
@@ -329,6 +352,7 @@ class Arbiter {
   }
 
   void restart(int id) {
+    counters->restarts.fetch_add(1, std::memory_order_relaxed);
     if (++restarts_ > o_.max_restarts) {
       spdlog::critical("too many worker restarts ({}), stopping", o_.max_restarts);
       exit_code_ = 1;
@@ -364,6 +388,11 @@ int cpu_count() {
 }
 
 std::optional<int> fork_processes(const ForkOptions& o, int& exit_code) {
+  if (!counters) {
+    void* shared = ::mmap(nullptr, sizeof(SupervisorCounters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED) throw std::runtime_error(std::string("mmap: ") + std::strerror(errno));
+    counters = new (shared) SupervisorCounters;
+  }
   try {
     Arbiter arbiter(o);
     exit_code = arbiter.run();

@@ -1,6 +1,7 @@
 // Processes: Tornado's fork_processes under gunicorn's arbiter (forked children sharing the listening sockets,
 // supervised, restarted, replaced before they drain; the signals TERM, QUIT, INT, HUP, USR1, USR2, TTIN, TTOU) and the
-// sockets systemd hands over (LISTEN_FDS); the arbiter tells systemd when the service is ready, reloading, stopping.
+// sockets systemd hands over (LISTEN_FDS); the arbiter tells systemd when the service is ready, reloading, stopping,
+// and counts restarts and recycles for the workers' /metrics.
 #pragma once
 
 #include <chrono>

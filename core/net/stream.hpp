@@ -7,7 +7,9 @@
 //  - coroutines: co_await read_until("\r\n", 64 * 1024), read_bytes(n), read_some(), read_until_close(max).
 // Writes are queued at once; their completion (a callback, or co_await write(...)) comes when the queue is back under
 // kLowWatermark, so a client that does not read pauses its producer instead of growing memory.
-// Everything here runs on the stream's loop thread. The stream lives while it is open or anything holds a StreamRef.
+// On a TLS listener the same calls carry plaintext: reads are decrypted and writes encrypted by the stream's TlsSession
+// (start_tls()), so protocols never know. Everything here runs on the stream's loop thread. The stream lives while it
+// is open or anything holds a StreamRef.
 #pragma once
 
 #include <boost/smart_ptr/intrusive_ptr.hpp>
@@ -20,10 +22,16 @@
 #include <string>
 #include <string_view>
 
+namespace boost::system {
+class error_code;
+}
+
 namespace updraft {
 
 class Loop;
 class Stream;
+class TlsContext;
+class TlsSession;
 struct NetContext;
 struct ReadBuffer;
 
@@ -122,6 +130,8 @@ class Stream {
   NetContext& context() { return ctx_; }
   const std::string& peer_address() const { return peer_address_; }  // empty for unix sockets
   std::uint16_t peer_port() const { return peer_port_; }
+  // Whether the stream speaks TLS (reads and writes go through its session).
+  bool secure() const { return tls_ != nullptr; }
   // The client a proxy in front names (e.g. in a PROXY protocol header) in place of the socket's peer.
   void set_peer(std::string address, std::uint16_t port) {
     peer_address_ = std::move(address);
@@ -129,6 +139,10 @@ class Stream {
   }
 
   // --- for the server that owns the loop ---
+  // Makes the stream a TLS server side: what it reads is decrypted and what it writes encrypted from now on; the
+  // handshake must complete within the context's handshake timeout. Before start(), or by a protocol that read a
+  // plaintext preamble (a PROXY header): the bytes read but not consumed are the handshake's first.
+  void start_tls(const TlsContext& context);
   // Starts serving a stream whose handler was set (reading if the handler asked to).
   void start();
   void on_tick(Clock::time_point now);
@@ -165,6 +179,20 @@ class Stream {
   bool make_room();
   void read_now();
   void on_read(int error, std::size_t n, bool eof);
+  // The byte transport under the stream, per read or write (never per byte): the socket, or a TLS session over it.
+  // A socket read brought n bytes to data_ + end_ (for TLS ciphertext, decrypted in place): on to on_read().
+  void received(const boost::system::error_code& ec, std::size_t n);
+  void received_tls(const boost::system::error_code& ec, std::size_t n);
+  // A non-blocking read into data_ + end_ (none while the TLS session holds input still to decrypt).
+  std::size_t read_socket_now(boost::system::error_code& ec);
+  // Sends up to n bytes of data (encrypted first, for TLS).
+  std::size_t send_some(const char* data, std::size_t n, boost::system::error_code& ec);
+  // Writes the TLS session's ciphertext until it is all out or the socket refuses (ec).
+  void write_tls_output(boost::system::error_code& ec);
+  // The same for flush(): false when the socket would block (then waits for it) or the stream closed.
+  bool send_tls_output();
+  // The TLS piece of flush_file(): encrypts the next part of the file; false when it must wait or the stream closed.
+  bool encrypt_file_piece();
   void on_peek(int error, std::size_t n);
   void flush();
   bool flush_file();
@@ -187,6 +215,7 @@ class Stream {
   std::unique_ptr<std::string> out_;
   std::size_t out_off_ = 0;
   std::unique_ptr<FileSegment> file_;
+  std::unique_ptr<TlsSession> tls_;       // TLS listeners' streams only
   ReadAwaiter* read_waiter_ = nullptr;    // a coroutine waiting in read_*()
   WriteAwaiter* write_waiter_ = nullptr;  // a coroutine waiting in co_await write()
   std::unique_ptr<Ready> ready_;          // a write's completion waiting for the queue to drain (rare)

@@ -26,6 +26,7 @@
 #include "core/net/scheduling.hpp"
 #include "core/net/socket_stream.hpp"
 #include "core/net/systemd_notify.hpp"
+#include "core/net/tls_context.hpp"
 
 namespace updraft {
 
@@ -99,6 +100,7 @@ struct TCPServer::LoopWorker {
     sockaddr_storage peer{};
     std::memcpy(&peer, l.peer.data(), std::min<std::size_t>(l.peer.size(), sizeof peer));
     StreamRef stream(SocketStream::create(net, std::move(socket), &peer));
+    if (tls && !tls_after_preamble) stream->start_tls(*tls);
     server.handle_stream(*stream, index);
     stream->start();
     if (net.draining) stream->drain();
@@ -168,6 +170,8 @@ struct TCPServer::LoopWorker {
   std::list<Listening> acceptors;  // stable addresses: pending accepts refer to them
   asio::steady_timer tick;
   std::map<Listening*, TimerHandle> retries;  // an acceptor's pending retry after a failed accept
+  std::shared_ptr<const TlsContext> tls;       // set on TLS servers: what new streams' sessions are made from
+  bool tls_after_preamble = false;             // the protocol starts TLS (TCPServer::start_tls), not the accept
   Clock::time_point drain_deadline;
   bool drained = false;
 };
@@ -177,6 +181,7 @@ struct TCPServer::Impl {
   std::vector<ListenSpec> specs;
   std::vector<std::vector<int>> fds;  // per address: one fd per loop (TCP), or one shared by all loops
   std::vector<std::unique_ptr<LoopWorker>> workers;
+  std::shared_ptr<const TlsContext> tls;  // the certificate new connections get (reload_tls() replaces it)
   std::mutex workers_mutex;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> drained_loops{0};
@@ -205,6 +210,19 @@ struct TCPServer::Impl {
 
 TCPServer::TCPServer(TCPServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  if (impl_->options.tls.enabled()) impl_->tls = TlsContext::load(impl_->options.tls);
+}
+
+void TCPServer::start_tls(Stream& stream, std::size_t loop) {
+  if (auto& tls = impl_->workers.at(loop)->tls) stream.start_tls(*tls);
+}
+
+void TCPServer::reload_tls() {
+  if (!impl_->tls) return;
+  std::shared_ptr<const TlsContext> fresh = TlsContext::load(impl_->options.tls);
+  std::lock_guard lock(impl_->workers_mutex);
+  impl_->tls = fresh;
+  for (auto& w : impl_->workers) w->loop.post([&w = *w, fresh] { w.tls = fresh; });
 }
 
 TCPServer::~TCPServer() = default;
@@ -243,7 +261,14 @@ int TCPServer::start(int processes, int max_restarts, std::function<void()> in_c
   ForkOptions o;
   o.processes = processes;
   o.max_restarts = max_restarts;
-  o.in_child = std::move(in_child);
+  o.in_child = [this, in_child = std::move(in_child)] {
+    if (in_child) in_child();
+    try {
+      reload_tls();  // a reload's children serve the certificate on disk now
+    } catch (const std::exception& e) {
+      spdlog::error("{}; serving the certificate loaded before", e.what());
+    }
+  };
   o.graceful_timeout = impl_->options.graceful_timeout;
   o.on_stop = [this] { close_listeners(); };
   int code = 0;
@@ -273,6 +298,8 @@ int TCPServer::run() {
     std::lock_guard lock(impl_->workers_mutex);
     for (std::size_t i = 0; i < loops; ++i) {
       auto worker = std::make_unique<LoopWorker>(*this, impl_->options.net, i);
+      worker->tls = impl_->tls;
+      worker->tls_after_preamble = impl_->options.tls_after_preamble;
       for (auto& list : impl_->fds) worker->adopt(list[i % list.size()]);
       impl_->workers.push_back(std::move(worker));
     }
@@ -299,6 +326,24 @@ void TCPServer::serve_loops() {
     spdlog::info("received signal {}, shutting down gracefully", signo);
     shutdown();
   });
+  // SIGHUP reloads the TLS certificate (a renewed one is served without a restart).
+  asio::signal_set hup(first.loop.impl().io);
+  std::function<void()> await_hup = [&] {
+    hup.async_wait([&](const error_code& ec, int) {
+      if (ec) return;
+      try {
+        reload_tls();
+        spdlog::info("SIGHUP: TLS certificate reloaded from {}", impl_->options.tls.certfile);
+      } catch (const std::exception& e) {
+        spdlog::error("SIGHUP: {}; the current certificate stays", e.what());
+      }
+      await_hup();
+    });
+  };
+  if (impl_->tls) {
+    hup.add(SIGHUP);
+    await_hup();
+  }
   sigset_t held = shutdown_signals();
   ::pthread_sigmask(SIG_UNBLOCK, &held, nullptr);  // a signal that arrived since bind() is delivered now
   std::signal(SIGPIPE, SIG_IGN);
@@ -317,6 +362,7 @@ void TCPServer::serve_loops() {
   first.loop.run();
   for (auto& t : threads) t.join();
   signals.cancel();
+  hup.cancel();
 }
 
 void TCPServer::loop_drained() {

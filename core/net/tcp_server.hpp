@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/net/net_context.hpp"
+#include "core/net/tls_options.hpp"
 
 namespace updraft {
 
@@ -29,10 +30,14 @@ struct TCPServerOptions {
   bool batch_scheduling = true;
   NetOptions net;
   std::chrono::duration<double> graceful_timeout{30};  // shutdown: how long open streams may take
+  TlsOptions tls;  // with a certfile, every listener speaks TLS
+  // TLS starts when the protocol calls start_tls() (after a plaintext preamble: a PROXY header), not at accept.
+  bool tls_after_preamble = false;
 };
 
 class TCPServer {
  public:
+  // With TLS options, loads the certificate and key first: std::runtime_error with a one-line reason if they are bad.
   explicit TCPServer(TCPServerOptions options);
   virtual ~TCPServer();
   TCPServer(const TCPServer&) = delete;
@@ -64,6 +69,10 @@ class TCPServer {
   int run();
   // Starts a graceful shutdown; safe from any thread.
   void shutdown();
+  // Loads the TLS files again (a renewed certificate): connections accepted from now on use them, open ones keep
+  // theirs. Throws std::runtime_error, keeping the current ones, if they are bad. No-op without TLS. While serving,
+  // SIGHUP does this (a failure is logged); so does each child start() forks (a reload's new children).
+  void reload_tls();
   // Closes the listening sockets without serving (a parent process stopping its children), removing the unix socket
   // files this process made.
   void close_listeners();
@@ -81,6 +90,8 @@ class TCPServer {
   virtual void on_loop_start(Loop& loop, std::size_t index) {}
   // Every quarter second on each loop (flush buffered logs...).
   virtual void on_tick(std::size_t loop) {}
+  // For tls_after_preamble: the stream speaks TLS from now on, with the certificate loop number `loop` serves.
+  void start_tls(Stream& stream, std::size_t loop);
   // The scheme listeners are described with.
   virtual std::string_view scheme() const { return "tcp"; }
 

@@ -15,12 +15,6 @@ constexpr std::string_view kExtensionName = "permessage-deflate";
 constexpr std::uint8_t kMinWindowBits = 8;
 constexpr std::uint8_t kMaxWindowBits = 15;
 
-// RFC 7230 3.2.6's tchar.
-bool is_token_char(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 // HTAB, SP, VCHAR and obs-text (RFC 7230 3.2.6): what a quoted-string may hold, '"' and '\\' only escaped.
 bool is_text_char(char c) {
   const auto byte = static_cast<unsigned char>(c);
@@ -55,7 +49,7 @@ class ExtensionReader {
 
   bool read_token(std::string_view& token) {
     const std::size_t start = pos_;
-    while (!at_end() && is_token_char(text_[pos_])) ++pos_;
+    while (!at_end() && is_tchar(text_[pos_])) ++pos_;
     token = text_.substr(start, pos_ - start);
     return !token.empty();
   }

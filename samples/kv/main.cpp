@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/serve.hpp"
+#include "cli/server_flags.hpp"
 #include "samples/kv/kv_server.hpp"
 
 using namespace updraft;
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   std::string address = "127.0.0.1";
   std::uint16_t port = 6379;
   std::string log_level = "info";
+  cli.set_version_flag("-v,--version", kVersion);
   cli.add_option("--address", address, "address to listen on")->capture_default_str();
   cli.add_option("-p,--port", port, "port to listen on (0 picks a free one)")->capture_default_str();
   cli.add_option("--threads", options.tcp.threads, "loop threads, each owning a shard of the keys")

@@ -5,7 +5,10 @@
 #include <thread>
 
 #include "cli/serve.hpp"
+#include "cli/gunicorn_flags.hpp"
 #include "cli/server_flags.hpp"
+#include "cli/static_map_flags.hpp"
+#include "cli/wsgi_flags.hpp"
 #include "cli/wsgi_service.hpp"
 #include "native/application.hpp"
 #include "native/ops_handlers.hpp"
@@ -58,27 +61,23 @@ int main(int argc, char** argv) {
   add_server_flags(cli, flags, /*loop_threads_flag=*/"--loops", /*may_fork=*/false);  // its WSGI threads run already
   std::string app_spec;
   py::RuntimeOptions runtime;
-  WsgiContainerOptions wsgi;
-  double timeout = 30, queue_timeout = 10;
+  WsgiContainerOptions wsgi = GunicornFlags::with_gunicorn_timeout();
   cli.add_option("APP_MODULE", app_spec, "the WSGI app, MODULE:CALLABLE")->required();
-  cli.add_option("--threads", wsgi.threads, "WSGI worker threads")->capture_default_str();
-  cli.add_option("--max-queue", wsgi.max_queue, "requests waiting for a WSGI thread before 503")->capture_default_str();
-  add_dispatch_flag(cli, wsgi.fair_dispatch);
-  cli.add_option("--queue-timeout", queue_timeout, "seconds waiting for a WSGI thread before 503")->capture_default_str();
-  cli.add_option("--timeout", timeout, "seconds a WSGI request may run before 504 (0: none)")->capture_default_str();
+  add_wsgi_flags(cli, wsgi);
   cli.add_option("--chdir", runtime.chdir, "directory to load the app from");
+  std::vector<std::string> static_maps;
+  add_static_map_flag(cli, static_maps);
   CLI11_PARSE(cli, argc, argv);
-  wsgi.request_timeout = std::chrono::duration<double>(timeout);
-  wsgi.queue_timeout = std::chrono::duration<double>(queue_timeout);
   try {
     apply_log_flags(flags);
+    Application routes;
+    add_static_maps(static_maps, routes);  // before --chdir: relative directories are where we started
     py::initialize(runtime);
     py::ServerIdentity identity;
     identity.server_name = flags.server.address;
     identity.server_port = std::to_string(flags.server.port);
     py::WsgiApp app(app_spec, identity);
     WsgiService service(app, wsgi);
-    Application routes;
     routes.add<HelloHandler>("/native/hello");
     routes.add<SleepHandler>("/native/sleep");
     routes.add<BlockingHandler>("/native/blocking");

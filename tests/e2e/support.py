@@ -21,6 +21,7 @@ PLUGIN = os.path.abspath(os.path.join(BIN_DIR, "..", "lib", "libhello_plugin.so"
 APPS_DIR = os.path.join(HERE, "wsgi_apps")
 FLASK_DIR = os.path.join(ROOT, "samples", "flask")
 DJANGO_DIR = os.path.join(ROOT, "samples", "django")
+DJANGO_STATIC_DIR = os.path.join(BIN_DIR, "..", "samples", "django", "static")  # collectstatic's, by the build
 
 # Sanitizer builds (scripts/test-sanitizers.sh sets UPDRAFT_SANITIZED) run several times slower and keep freed memory
 # resident: upper bounds on durations are multiplied by SLACK, and tests skip or shrink their memory bounds.

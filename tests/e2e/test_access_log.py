@@ -1,4 +1,5 @@
-"""Access log: one line per request (remote address, request line, status, bytes, duration), on stdout or to a file."""
+"""Access log: one line per request (remote address, request line, status, bytes, and the duration when the format
+asks for it), on stdout or to a file; the default line is gunicorn's, exactly."""
 import re
 import time
 
@@ -6,7 +7,8 @@ from support import SLACK, ResponseReader, read_until_closed
 
 LINE = re.compile(
     r'^(?P<host>\S+) - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "(?P<request>[^"]*)" '
-    r'(?P<status>\d{3}) (?P<bytes>\d+|-) "(?P<referer>[^"]*)" "(?P<agent>[^"]*)" (?P<micros>\d+)$')
+    r'(?P<status>\d{3}) (?P<bytes>\d+|-) "(?P<referer>[^"]*)" "(?P<agent>[^"]*)"( (?P<micros>\d+))?$')
+GUNICORN_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 
 
 class LineReader:
@@ -43,7 +45,7 @@ def close_request(server, raw):
 
 
 def test_one_line_per_request_on_stdout(server_factory):
-    server = server_factory("hello", "--access-log", "-")
+    server = server_factory("hello", "--access-log", "-", "--access-logformat", GUNICORN_FORMAT + " %(D)s")
     log = LineReader(server)
     s = server.connect()
     r = ResponseReader(s)
@@ -109,3 +111,13 @@ def test_no_access_log_by_default(server_factory):
     log = LineReader(server)
     close_request(server, b"GET / HTTP/1.0\r\n\r\n")
     assert log.take(1, timeout=1) == []
+
+
+def test_the_default_line_is_gunicorns(server_factory):
+    server = server_factory("hello", "--access-log", "-")
+    log = LineReader(server)
+    s = server.connect()
+    s.sendall(b"GET /?x=1 HTTP/1.1\r\nHost: test\r\nUser-Agent: e2e/1.0\r\n\r\n")
+    assert ResponseReader(s).read()[0] == 200
+    line = log.take(1)[0]
+    assert re.fullmatch(r'127\.0\.0\.1 - - \[[^]]+\] "GET /\?x=1 HTTP/1\.1" 200 \d+ "-" "e2e/1\.0"', line), line

@@ -8,7 +8,7 @@ import django
 import pytest
 import requests
 
-from support import DJANGO_DIR, start_updraft
+from support import DJANGO_DIR, DJANGO_STATIC_DIR, start_updraft
 
 ADMIN_USER, ADMIN_PASSWORD = "admin", "s3cret-updraft-pw"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -39,8 +39,9 @@ def db_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def site(db_path):
-    server = start_updraft("mysite.wsgi:application", "--threads", "4", chdir=DJANGO_DIR, pythonpath=None,
-                           env={"DJANGO_DB_PATH": db_path})
+    assert os.path.isfile(os.path.join(DJANGO_STATIC_DIR, "admin", "css", "base.css")), "build the django_static target"
+    server = start_updraft("mysite.wsgi:application", "--threads", "4", "--static-map", f"/static/={DJANGO_STATIC_DIR}",
+                           chdir=DJANGO_DIR, pythonpath=None, env={"DJANGO_DB_PATH": db_path})
     yield server
     code = server.stop()
     assert code == 0, server.error_log()
@@ -106,8 +107,8 @@ def test_admin_login_with_a_wrong_password_is_refused(site):
         assert s.get(site.url + "/admin/", allow_redirects=False).status_code == 302
 
 
-def test_admin_static_file_is_served_whole(site):
-    """django.views.static.serve answers with a FileResponse, which goes through wsgi.file_wrapper."""
+def test_admin_static_file_is_served_by_updraft(site):
+    """--static-map serves the collected admin CSS natively: StaticFileHandler's ETag and ranges, and a 304."""
     path = os.path.join(os.path.dirname(django.__file__), "contrib", "admin", "static", "admin", "css", "base.css")
     with open(path, "rb") as f:
         expected = f.read()
@@ -116,6 +117,22 @@ def test_admin_static_file_is_served_whole(site):
     assert r.headers["Content-Type"] == "text/css"
     assert int(r.headers["Content-Length"]) == len(expected)
     assert r.content == expected
+    assert r.headers["Accept-Ranges"] == "bytes"
+    again = requests.get(site.url + "/static/admin/css/base.css", headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_admin_pages_link_the_css_updraft_serves(site):
+    page = requests.get(site.url + "/admin/login/?next=/admin/").text
+    for href in re.findall(r'href="(/static/[^"]+\.css)"', page):
+        assert requests.head(site.url + href).status_code == 200, href
+
+
+def test_django_is_not_asked_for_static_files(site):
+    """A missing static file gets updraft's own 404 page, not Django's: the request never reached Python."""
+    r = requests.get(site.url + "/static/admin/css/no-such-file.css")
+    assert r.status_code == 404
+    assert r.text == "<html><title>404: Not Found</title><body>404: Not Found</body></html>"
 
 
 # --- the CSRF-protected form ---

@@ -26,6 +26,8 @@ def test_every_series_is_declared_with_its_type(server_factory):
         "updraft_wsgi_computing_requests": "gauge",
         "updraft_wsgi_held_back_total": "counter",
         "updraft_gil_wait_seconds_total": "counter",
+        "updraft_route_duration_seconds": "histogram",
+        "updraft_wsgi_duration_seconds": "histogram",
     }
     helps = {line.split()[2] for line in text.splitlines() if line.startswith("# HELP ")}
     assert helps == set(types)
@@ -34,6 +36,29 @@ def test_every_series_is_declared_with_its_type(server_factory):
     assert (m["updraft_wsgi_busy_threads"], m["updraft_wsgi_queue_depth"]) == (0, 0)
     assert m["updraft_wsgi_replaced_threads_total"] == 0
     assert 0 <= m["updraft_gil_wait_seconds_total"] < 1  # one request on an idle server waited for the GIL briefly
+
+
+def test_latency_is_counted_by_route_and_by_app(server_factory):
+    site = start(server_factory, "--threads", "2")
+    before = metrics(site)
+    for path in ["/native/sleep?ms=30", "/native/sleep?ms=30", "/native/hello", "/sleep?s=0.2", "/hello"]:
+        assert get(site, path).status == 200
+    m = metrics(site)
+
+    def grew(series):
+        return m.get(series, 0) - before.get(series, 0)
+
+    sleep, hello, wsgi = ('route="/native/sleep"', 'route="/native/hello"', 'app="mixed_app:app"')
+    assert grew(f"updraft_route_duration_seconds_count{{{sleep}}}") == 2
+    assert grew(f"updraft_route_duration_seconds_count{{{hello}}}") == 1
+    assert grew(f"updraft_wsgi_duration_seconds_count{{{wsgi}}}") == 2
+    # Buckets are cumulative: the 30 ms sleeps are above 25 ms and within 10 s (+Inf holds all).
+    assert grew(f'updraft_route_duration_seconds_bucket{{{sleep},le="0.025"}}') == 0
+    assert grew(f'updraft_route_duration_seconds_bucket{{{sleep},le="10"}}') == 2
+    assert grew(f'updraft_wsgi_duration_seconds_bucket{{{wsgi},le="0.1"}}') == 1  # the hello, not the 0.2 s sleep
+    assert grew(f'updraft_wsgi_duration_seconds_bucket{{{wsgi},le="+Inf"}}') == 2
+    assert 0.06 <= grew(f"updraft_route_duration_seconds_sum{{{sleep}}}") < 2
+    assert 0.2 <= grew(f"updraft_wsgi_duration_seconds_sum{{{wsgi}}}") < 3
 
 
 def test_responses_are_counted_by_status(server_factory):

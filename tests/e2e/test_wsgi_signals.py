@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from support import SLACK, ResponseReader, start_updraft
+from support import SLACK, ResponseReader, metrics, start_updraft
 from test_wsgi_prefork import alive, children, wait_children
 
 APP = """import os, time
@@ -209,7 +209,7 @@ def test_sigterm_under_load_answers_every_request_sent(tmp_path):
 
 
 def test_max_requests_recycles_workers_with_no_failed_request(tmp_path):
-    server = start(tmp_path, "-w", "2", "--max-requests", "20", "--max-requests-jitter", "5")
+    server = start(tmp_path, "-w", "2", "--max-requests", "20", "--max-requests-jitter", "5", "--metrics-path", "/m")
     first = wait_children(server.proc.pid, 2)
     client = Client(server.port)  # one keep-alive client: closed after each worker's last answer, then reconnects
     for i in range(200):
@@ -221,6 +221,18 @@ def test_max_requests_recycles_workers_with_no_failed_request(tmp_path):
     log = server.wait_error_log("asked to be replaced")
     assert "drained and exited with status 0" in log
     wait_children(server.proc.pid, 2)
+    m = metrics(server, "/m")  # whichever worker answers shows the master's counts
+    assert m["updraft_worker_recycles_total"] >= 3 and m["updraft_worker_restarts_total"] == 0, m
+    assert server.stop() == 0
+
+
+def test_a_worker_that_dies_is_restarted_and_counted(tmp_path):
+    server = start(tmp_path, "-w", "2", "--metrics-path", "/m")
+    first = wait_children(server.proc.pid, 2)
+    os.kill(sorted(first)[0], signal.SIGKILL)
+    server.wait_error_log("was killed by signal 9")
+    wait_for(lambda: metrics(server, "/m")["updraft_worker_restarts_total"] == 1, "the restart was not counted")
+    assert metrics(server, "/m")["updraft_worker_recycles_total"] == 0
     assert server.stop() == 0
 
 

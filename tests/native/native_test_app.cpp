@@ -594,6 +594,13 @@ struct XsrfExemptHandler : RequestHandler {
   void post() { write("exempt"); }
 };
 
+// --- static files --------------------------------------------------------------------------------
+
+// Tornado's static_url for ?path=, as a template would call it.
+struct StaticUrlHandler : RequestHandler {
+  void get() { write(static_url(get_argument("path"))); }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -603,6 +610,8 @@ int main(int argc, char** argv) {
   add_server_flags(cli, flags);
   WebSocketFlags websocket_flags;
   add_websocket_flags(cli, websocket_flags);
+  std::string static_path;
+  cli.add_option("--static-path", static_path, "serve this directory at /static/ (Tornado's static_path)");
   std::string cookie_secret;
   cli.add_option("--cookie-secret", cookie_secret, "the cookie_secret setting");
   std::map<int, std::string> versioned_secrets;
@@ -620,6 +629,10 @@ int main(int argc, char** argv) {
     if (!versioned_secrets.empty()) app.set_cookie_secret(versioned_secrets, key_version);
     app.set_xsrf_cookies(xsrf_cookies);
     auto broker = make_broker(websocket_flags, app.topics());
+    if (!static_path.empty()) {  // first, as Tornado puts its static routes before the application's
+      app.set_static_path(static_path);
+      app.add<StaticUrlHandler>("/static-url");
+    }
     app.add<Hello>("/");
     app.add<PlainHandler>("/plain");
     app.add<UserHandler>("/user/([^/]+)", {.name = "user"});

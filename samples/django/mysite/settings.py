@@ -63,6 +63,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Where `manage.py collectstatic` puts the admin's CSS and JS: the build collects them into
+# build/samples/django/static, which `updraft --static-map /static/=...` serves without entering Python.
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT")
 
 # Errors (with tracebacks) and warnings go to stderr, which is updraft's error log, whatever DEBUG says.
 LOGGING = {

@@ -1,11 +1,8 @@
-"""The Django sample's URLs: the notes app, the admin, and the admin's static files."""
+"""The Django sample's URLs: the notes app and the admin (its static files are updraft's: --static-map)."""
 from django.contrib import admin
-from django.contrib.staticfiles.views import serve as serve_static
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 urlpatterns = [
     path("", include("notes.urls")),
     path("admin/", admin.site.urls),
-    # The sample serves its own static files (the admin's CSS) so that it runs alone; in production let nginx do it.
-    re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
 ]

@@ -290,7 +290,7 @@ TEST_CASE("an error's reason says what was wrong in words, not a parser code", "
   auto c = GENERATE(values<Case>({
       {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5x\r\n\r\n", "Invalid character in Content-Length"},
       {"GET / HTTP/1.1\r\nHo st: h\r\n\r\n", "Invalid header token"},
-      {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "Invalid character in chunk size"},
+      {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "malformed chunk size"},
       {"GET /p#f HTTP/1.1\r\nHost: h\r\n\r\n", "a fragment (#...) in the request-target"},
   }));
   Harness h;
@@ -406,9 +406,9 @@ TEST_CASE("chunk extensions are capped per chunk", "[request_parser]") {
   auto c = GENERATE(values<Case>({
       {"at the cap", "1;abcd=efgh\r\na\r\n0\r\n\r\n", 0},
       {"one byte over the cap", "1;abcd=efghi\r\na\r\n0\r\n\r\n", 400},
-      // llhttp 8.1 rejects a ';' after an extension value, so these extensions have no values.
       {"several extensions at the cap", "1;abcd;efgh\r\na\r\n0\r\n\r\n", 0},
-      {"several extensions adding up past the cap", "1;abcd;efgh;x\r\na\r\n0\r\n\r\n", 400},
+      {"several extensions adding up past the cap", "1;ab=cd;efgh;x\r\na\r\n0\r\n\r\n", 400},
+      {"a quoted value's quotes and escapes not counted", "1;ab=\"c\\\"d\"\r\na\r\n0\r\n\r\n", 0},
       {"the cap counted again for each chunk", "1;abcd=efgh\r\na\r\n1;abcd=efgh\r\nb\r\n0;abcd=efgh\r\n\r\n", 0},
   }));
   INFO(c.what);
@@ -418,6 +418,45 @@ TEST_CASE("chunk extensions are capped per chunk", "[request_parser]") {
   CHECK(r.status == c.status);
   CHECK(r.outcome == (c.status ? Outcome::error : Outcome::message_done));
   if (c.status) CHECK(r.reason == "chunk extension too long");
+}
+
+TEST_CASE("chunk extensions follow RFC 9112 7.1.1, whitespace around ';' and '=' included", "[request_parser]") {
+  const std::string head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+  struct Case {
+    const char* chunk_line;
+    int status;
+  };
+  auto c = GENERATE(values<Case>({
+      {"3;a=b", 0},
+      {"3 ;a=b", 0},
+      {"3\t; a = b ;c ; d=\"x y\"", 0},
+      {"3;a=\"quoted \\\" pair\"", 0},
+      {"003;a", 0},
+      {"3 ", 400},        // whitespace only before a ';'
+      {"3;a ", 400},
+      {"3;a=b ", 400},
+      {"3;a=\"b\" ", 400},
+      {"3;a =b", 0},
+      {"3 x", 400},       // not a ';'
+      {"3;", 400},        // no name
+      {"3;a=", 400},      // no value
+      {"3;a b", 400},     // a second token without ';'
+      {"3;a=\"b", 400},   // an unclosed quote, then CR
+      {"3;a=b\x01", 400},
+      {";a=b", 400},      // no size
+      {"3\r\n\x01", 400},
+  }));
+  INFO(c.chunk_line);
+  const std::string data = head + c.chunk_line + "\r\nabc\r\n0\r\n\r\n";
+  Harness h;
+  RequestParser::Result r = h.feed(data);
+  CHECK(r.status == c.status);
+  if (c.status == 0) CHECK(h.listener.body == "abc");
+  // The same cut at every point and byte by byte.
+  using updraft::testing::ParserReplay;
+  const std::string whole = ParserReplay::whole(small_limits(), data);
+  for (std::size_t cut = 0; cut <= data.size(); ++cut) REQUIRE(ParserReplay::cut_at(small_limits(), data, cut) == whole);
+  REQUIRE(ParserReplay::in_pieces(small_limits(), data, 1) == whole);
 }
 
 TEST_CASE("the listener can reject a request from on_head or on_body", "[request_parser]") {

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Static files: a 4 KiB and a 1 MiB file served by updraft's StaticFileHandler (native_test_app --static-path, one loop
+# thread) and by nginx (one worker, sendfile on as in Debian's nginx.conf), and a 304 revalidation of the 4 KiB one
+# (If-None-Match with each server's own ETag), in one run: requests/s and server CPU per request, and their ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+source bench/lib.sh
+bench_prepare
+
+SERVER_CPU=${SERVER_CPU:-0}     # both servers run pinned here
+CLIENT_CPU=${CLIENT_CPU:-1}     # wrk runs pinned here
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+REPS=${REPS:-3}
+WARMUP=${WARMUP:-2s}
+SERVERS=(updraft nginx)
+
+FILES="$BENCH_TMP/files"
+mkdir -p "$FILES"
+head -c 4096 /dev/urandom >"$FILES/4k.bin"
+head -c 1048576 /dev/urandom >"$FILES/1m.bin"
+chmod a+rx "$BENCH_TMP" "$FILES"  # nginx's worker runs as nobody
+chmod a+r "$FILES"/*
+
+declare -A PORT WORKER ETAG
+PORT[updraft]=$(free_port)
+HELLO=build/bin/native_test_app start_updraft "${PORT[updraft]}" "$SERVER_CPU" --static-path "$FILES"
+WORKER[updraft]=$STARTED_PID
+PORT[nginx]=$(free_port)
+NGINX_SERVER="location /static/ { alias $FILES/; sendfile on; tcp_nopush on; }" start_nginx "${PORT[nginx]}" "$SERVER_CPU"
+WORKER[nginx]=$(nginx_worker_pid "$STARTED_PID")
+
+for s in "${SERVERS[@]}"; do
+  url="http://127.0.0.1:${PORT[$s]}/static/4k.bin"
+  ETAG[$s]=$(curl -fsS -o /dev/null -D - "$url" | tr -d '\r' | awk 'tolower($1) == "etag:" {print $2}')
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${ETAG[$s]}" "$url")
+  if [[ -z "${ETAG[$s]}" || $status != 304 ]]; then
+    echo "static_vs_nginx: $s gives no ETag or no 304 for it (ETag '${ETAG[$s]}', status $status)" >&2
+    exit 1
+  fi
+  cmp <(curl -fsS "http://127.0.0.1:${PORT[$s]}/static/1m.bin") "$FILES/1m.bin"
+done
+
+echo "servers on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $REPS rounds"
+print_load
+
+run_wrk() {  # server, case, duration, output file
+  local before after headers=()
+  local path=/static/4k.bin
+  case $2 in
+    1m) path=/static/1m.bin ;;
+    304) headers=(-H "If-None-Match: ${ETAG[$1]}") ;;
+  esac
+  before=$(cpu_ticks "${WORKER[$1]}")
+  taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$3" --latency "${headers[@]}" \
+    "http://127.0.0.1:${PORT[$1]}$path" >"$4"
+  after=$(cpu_ticks "${WORKER[$1]}")
+  echo "server-cpu-ticks: $((after - before)) clk-tck: $(getconf CLK_TCK)" >>"$4"
+}
+
+for c in 4k 1m 304; do
+  mkdir -p "$BENCH_TMP/$c"
+  for s in "${SERVERS[@]}"; do run_wrk "$s" "$c" "$WARMUP" "$BENCH_TMP/$c/warmup-$s.txt"; done
+  # Rounds alternate which server goes first, so drifting background load hits both alike.
+  for r in $(seq "$REPS"); do
+    order=("${SERVERS[@]}")
+    if ((r % 2 == 0)); then order=(nginx updraft); fi
+    for s in "${order[@]}"; do
+      run_wrk "$s" "$c" "$DURATION" "$BENCH_TMP/$c/wrk-$s-$r.txt"
+      echo "$c round $r: $s: $(grep 'Requests/sec' "$BENCH_TMP/$c/wrk-$s-$r.txt" | tr -s ' ')"
+    done
+  done
+done
+print_load
+for c in 4k 1m 304; do
+  echo
+  echo "=== $c"
+  "$PY" bench/wrk_report.py "$BENCH_TMP/$c" "$REPS" "${SERVERS[@]}"
+done

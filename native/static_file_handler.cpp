@@ -1,0 +1,126 @@
+// StaticFileHandler: validation, the conditional and range rules, then the file itself through finish_with_file().
+#include "native/static_file_handler.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+
+#include "native/byte_range.hpp"
+#include "native/http_date.hpp"
+#include "native/mime_types.hpp"
+#include "native/run_in_executor.hpp"
+#include "native/static_path.hpp"
+
+namespace updraft {
+
+namespace {
+// If-None-Match against our (strong) ETag with the weak comparison (RFC 9110 13.1.2), as Tornado's check_etag_header:
+// "*" or any listed tag, W/ or not, with the same opaque value.
+bool etag_listed(std::string_view list, std::string_view etag) {
+  std::size_t i = 0;
+  while (i < list.size()) {
+    char c = list[i];
+    if (c == ' ' || c == '\t' || c == ',') {
+      ++i;
+    } else if (c == '*') {
+      return true;
+    } else {
+      if (list.substr(i, 2) == "W/") i += 2;
+      if (i >= list.size() || list[i] != '"') return false;  // malformed from here on
+      auto close = list.find('"', i + 1);
+      if (close == std::string_view::npos) return false;
+      if (list.substr(i, close + 1 - i) == etag) return true;
+      i = close + 1;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+Task StaticFileHandler::get() {
+  auto relative = static_relative_path(path().substr(root_->url_prefix().size()));
+  if (!relative) throw HTTPError(403, "refused static path " + std::string(path()));
+  path_ = std::move(*relative);
+  file_ = root_->open(path_);
+  if (auto hash = root_->hashes().find(path_, file_.stat())) {
+    serve(*hash);
+    return {};
+  }
+  return hash_then_serve();
+}
+
+// The first request for a version of a file reads it whole off the loop; the result is kept for every later one.
+Task StaticFileHandler::hash_then_serve() {
+  int fd = ::dup(file_.fd());
+  if (fd < 0) throw HTTPError(500, "dup failed");
+  // The job owns a copy of the descriptor: a client that leaves meanwhile takes this handler, not the file, away.
+  auto copy = std::make_shared<StaticFile>(fd, file_.stat());
+  // A named awaiter: with a temporary one holding this lambda, GCC 12 freed a bad pointer when the job ended.
+  auto hashing = run_in_executor(loop(), [root = root_, path = path_, copy] {
+    return root->hashes().compute(path, copy->fd(), copy->stat());
+  });
+  serve(co_await hashing);
+}
+
+void StaticFileHandler::serve(const ContentHashes::Hash& hash) {
+  const struct stat& st = file_.stat();
+  std::string etag;
+  etag.reserve(hash.size() + 2);
+  etag.append(1, '"').append(hash.data(), hash.size()).append(1, '"');
+  std::string last_modified = format_http_date(st.st_mtim.tv_sec);
+  set_header("Accept-Ranges", "bytes");
+  set_header("ETag", etag);
+  set_header("Last-Modified", last_modified);
+  set_header("Content-Type", mime_type_for(path_));
+  if (!request().query().empty() && !get_arguments("v").empty()) {
+    auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    set_header("Expires", format_http_date(now + kCacheMaxAge));
+    set_header("Cache-Control", "max-age=" + std::to_string(kCacheMaxAge));
+  }
+  if (not_modified(etag)) {
+    set_status(304);
+    return finish();
+  }
+  auto size = static_cast<std::uint64_t>(st.st_size);
+  RangeAnswer answer{RangeAnswer::Kind::whole};
+  auto range = header("Range");
+  auto if_range = header("If-Range");  // a range of another version of the file is no use: the whole of this one
+  if (range && (!if_range || *if_range == etag || *if_range == last_modified)) {
+    if (auto spec = parse_byte_range(*range)) answer = apply_byte_range(*spec, size);
+  }
+  switch (answer.kind) {
+    case RangeAnswer::Kind::unsatisfiable:
+      set_status(416);
+      set_header("Content-Type", "text/plain");
+      set_header("Content-Range", "bytes */" + std::to_string(size));
+      return finish();
+    case RangeAnswer::Kind::partial:
+      set_status(206);
+      set_header("Content-Range", content_range(answer, size));
+      return send_body(answer.offset, answer.length);
+    case RangeAnswer::Kind::whole:
+      return send_body(0, size);
+  }
+}
+
+// A small body is read into the response and leaves with the head in one send (one TCP segment, two system calls
+// fewer); a larger one follows the head with sendfile(2), never passing through memory.
+void StaticFileHandler::send_body(std::uint64_t offset, std::uint64_t length) {
+  if (length > kReadLimit || request().is_head()) return finish_with_file(file_.release(), offset, length);
+  std::string body(length, '\0');
+  ssize_t n = ::pread(file_.fd(), body.data(), body.size(), static_cast<off_t>(offset));
+  if (n != static_cast<ssize_t>(length)) throw HTTPError(500, "short read of " + path_);
+  finish(body);
+}
+
+// Tornado's should_return_304: If-None-Match when present, else If-Modified-Since at or after the modification time.
+bool StaticFileHandler::not_modified(std::string_view etag) const {
+  if (auto tags = header("If-None-Match"); tags && !tags->empty()) return etag_listed(*tags, etag);
+  auto since = header("If-Modified-Since");
+  if (!since) return false;
+  auto when = parse_http_date(*since);
+  return when && *when >= file_.stat().st_mtim.tv_sec;
+}
+
+}  // namespace updraft
