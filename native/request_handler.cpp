@@ -14,6 +14,7 @@
 #include "core/http/response_encoder.hpp"
 #include "native/application.hpp"
 #include "native/cookie_state.hpp"
+#include "native/multipart_form.hpp"
 
 namespace updraft {
 
@@ -75,6 +76,7 @@ void RequestHandler::request_complete() {
 }
 
 void RequestHandler::execute() {
+  finish_body();
   auto method = parse_method(head_->method);
   if (!method || !(allowed_methods_ & static_cast<unsigned>(*method))) {
     set_header("Allow", allow_header(allowed_methods_));
@@ -158,33 +160,6 @@ void RequestHandler::send_error(int status, std::string_view reason) {
     spdlog::error("exception in write_error: {}", e.what());
   }
   if (!finished_) finish();
-}
-
-std::string RequestHandler::get_argument(std::string_view name) {
-  auto values = get_arguments(name);
-  if (values.empty()) throw HTTPError(400, "Missing argument " + std::string(name));
-  return values.back();
-}
-
-std::string RequestHandler::get_argument(std::string_view name, std::string_view default_value) {
-  auto values = get_arguments(name);
-  return values.empty() ? std::string(default_value) : values.back();
-}
-
-std::vector<std::string> RequestHandler::get_arguments(std::string_view name) {
-  parse_arguments();
-  std::vector<std::string> values;
-  for (auto& [k, v] : arguments_)
-    if (k == name) values.push_back(v);
-  return values;
-}
-
-void RequestHandler::parse_arguments() {
-  if (arguments_parsed_) return;
-  arguments_parsed_ = true;
-  parse_query(head_->query(), arguments_);
-  auto type = head_->headers.get("content-type");
-  if (type && type->substr(0, 33) == "application/x-www-form-urlencoded") parse_query(body_, arguments_);
 }
 
 void RequestHandler::set_status(int status) {

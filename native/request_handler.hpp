@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <boost/json/fwd.hpp>
@@ -20,12 +21,14 @@
 #include "core/net/loop.hpp"
 #include "native/cookies.hpp"
 #include "native/http_error.hpp"
+#include "native/uploaded_file.hpp"
 #include "core/net/task.hpp"
-#include "native/url.hpp"
+#include "core/http/url.hpp"
 
 namespace updraft {
 
 class Application;
+class MultipartForm;
 
 enum class Method : unsigned { get = 1, head = 2, post = 4, put = 8, patch = 16, delete_ = 32, options = 64 };
 std::optional<Method> parse_method(std::string_view name);
@@ -59,10 +62,26 @@ class RequestHandler : public HandlerDelegate {
   const std::string& body() const { return body_; }
   std::optional<std::string_view> header(std::string_view name) const { return head_->headers.get(name); }
   const std::vector<std::string>& path_args() const { return path_args_; }
-  // Query and form-body arguments (last value wins); a missing one is a 400.
+  // Arguments (request_handler_arguments.cpp), as Tornado's: from the query and the form body (urlencoded); the last
+  // value wins; a missing one without a default is a 400 naming it.
   std::string get_argument(std::string_view name);
   std::string get_argument(std::string_view name, std::string_view default_value);
   std::vector<std::string> get_arguments(std::string_view name);
+  // Typed: T is std::string, bool (1/0, true/false, yes/no, on/off), int, long, long long (or unsigned), float or
+  // double; a value that is not one whole T (or out of its range) is a 400 naming the argument.
+  template <typename T>
+  T get_argument(std::string_view name);
+  template <typename T>
+  T get_argument(std::string_view name, std::type_identity_t<T> default_value);
+  std::optional<std::string> get_query_argument(std::string_view name);
+  std::vector<std::string> get_query_arguments(std::string_view name);
+  std::optional<std::string> get_body_argument(std::string_view name);
+  std::vector<std::string> get_body_arguments(std::string_view name);
+  // The body parsed as JSON; a body that is not JSON is a 400.
+  boost::json::value json_body() const;
+  // The files of a multipart/form-data body (its fields are body arguments), Tornado's request.files; such a body is
+  // parsed as it arrives, so body() stays empty, and a malformed one is a 400 before prepare().
+  const UploadedFiles& files() const;
 
   // Cookies, as Tornado's: the request's, read leniently (parse_cookie_header) from its Cookie headers.
   const Cookies& cookies();
@@ -150,7 +169,10 @@ class RequestHandler : public HandlerDelegate {
   void switch_protocols(ResponseWriter::ProtocolFactory next);
 
  private:
-  void data_received(std::string_view chunk) final { body_.append(chunk); }
+  void data_received(std::string_view chunk) final;
+  bool multipart_body() const;       // by its Content-Type
+  MultipartForm* multipart_form();  // the body's parser if it is multipart/form-data with a boundary, made on first use
+  void finish_body();  // a 400 for a malformed multipart body
   void request_complete() final;
   void execute();
   void after_method();
@@ -173,8 +195,11 @@ class RequestHandler : public HandlerDelegate {
   std::unique_ptr<HeaderList> headers_;
   std::string buffer_;
   std::unique_ptr<std::string> error_reason_;  // only once an error is sent
-  Arguments arguments_;
+  Arguments query_arguments_;
+  Arguments body_arguments_;
   bool arguments_parsed_ = false;
+  bool body_type_checked_ = false;
+  std::unique_ptr<MultipartForm> multipart_;
   std::unique_ptr<CookieState> cookie_state_;
   bool headers_written_ = false;
   bool finished_ = false;

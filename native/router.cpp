@@ -5,7 +5,7 @@
 
 #include <stdexcept>
 
-#include "native/url.hpp"
+#include "core/http/url.hpp"
 
 namespace updraft {
 

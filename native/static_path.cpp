@@ -1,7 +1,7 @@
 // Static file paths: segment by segment, decoded once, with every way out of the root refused.
 #include "native/static_path.hpp"
 
-#include "native/url.hpp"
+#include "core/http/url.hpp"
 
 namespace updraft {
 

@@ -6,6 +6,8 @@
 
 #include <unordered_map>
 
+#include "core/http/url.hpp"
+
 namespace updraft::py {
 
 namespace {
@@ -26,27 +28,6 @@ PyObject* latin1(std::string_view s) {
 void set(PyObject* dict, PyObject* key, PyObject* value) {
   PyDict_SetItem(dict, key, value);
   Py_DECREF(value);
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
 }
 
 // Host header "name:port" or "[v6]:port" into SERVER_NAME / SERVER_PORT.
@@ -137,7 +118,7 @@ PyObject* EnvironBuilder::build(const WsgiRequestInfo& r, PyObject* input) {
   PyObject* env = PyDict_Copy(template_);
   std::string_view target(r.target);
   auto q = target.find('?');
-  std::string path = percent_decode(target.substr(0, q));
+  std::string path = url_unescape(target.substr(0, q), false);
   std::string_view path_info(path);
   std::string_view prefix(identity_.script_name);
   bool mounted = !prefix.empty() && path_info.substr(0, prefix.size()) == prefix &&

@@ -1,6 +1,5 @@
 // mixed: native routes and a WSGI app on one port; /native/* is answered natively, everything else by Python.
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -28,20 +27,18 @@ struct HelloHandler : RequestHandler {
 
 struct SleepHandler : RequestHandler {
   Task get() {
-    long ms = 0;
-    std::string text = get_argument("ms", "0");
-    auto r = std::from_chars(text.data(), text.data() + text.size(), ms);
-    if (r.ec != std::errc() || ms < 0 || ms > 3'600'000) throw HTTPError(400, "bad ms: " + text);
+    const long ms = get_argument<long>("ms", 0);
+    if (ms < 0 || ms > 3'600'000) throw HTTPError(400, "bad ms: " + std::to_string(ms));
     co_await sleep(std::chrono::milliseconds(ms));
     set_header("Content-Type", "text/plain");
-    write("slept " + text + " ms");
+    write("slept " + std::to_string(ms) + " ms");
   }
 };
 
 // Blocking work (a stand-in for a synchronous library call) kept off the loop with run_in_executor.
 struct BlockingHandler : RequestHandler {
   Task get() {
-    long ms = std::stol(get_argument("ms", "100"));
+    long ms = get_argument<long>("ms", 100);
     if (ms < 0 || ms > 60'000) throw HTTPError(400, "bad ms");
     long slept = co_await run_in_executor(loop(), [ms] {
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));

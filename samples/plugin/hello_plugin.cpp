@@ -15,7 +15,7 @@ struct NativeHello : RequestHandler {
 
 struct NativeSleep : RequestHandler {
   Task get() {
-    co_await sleep(std::chrono::milliseconds(std::stol(get_argument("ms", "0"))));
+    co_await sleep(std::chrono::milliseconds(get_argument<long>("ms", 0)));
     set_header("Content-Type", "text/plain");
     write("slept");
   }

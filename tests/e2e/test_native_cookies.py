@@ -304,6 +304,14 @@ def test_a_post_with_the_cookie_and_the_form_field_or_a_header_passes(xsrf_app):
     assert (r.status_code, r.text) == (200, "delete ")  # the cookie's own value is a token too
 
 
+def test_a_multipart_form_carries_the_token_in_its_fields(xsrf_app):
+    s, token = xsrf_session(xsrf_app)
+    r = s.post(xsrf_app.url + "/xsrf/form", files={"_xsrf": (None, token), "field": (None, "uploaded")})
+    assert (r.status_code, r.text) == (200, "post uploaded")
+    r = s.post(xsrf_app.url + "/xsrf/form", files={"field": (None, "no token")})
+    assert r.status_code == 403
+
+
 def test_a_token_from_another_cookie_is_403(xsrf_app):
     s, _ = xsrf_session(xsrf_app)
     _, other_token = xsrf_session(xsrf_app)

@@ -31,4 +31,8 @@ def test_executor_errors_become_http_errors(server_factory):
     server = server_factory("mixed", "--chdir", APPS_DIR, "environ_app:app")
     r = requests.get(server.url + "/native/blocking?ms=-5")
     assert r.status_code == 400
+    for path in ("/native/blocking?ms=abc", "/native/sleep?ms=5x", "/native/sleep?ms=99999999999999999999"):
+        r = requests.get(server.url + path)
+        assert r.status_code == 400, path  # get_argument<long>: a bad number is the client's error, not a 500
+        assert "Malformed argument ms" in r.text
     assert requests.get(server.url + "/native/hello").status_code == 200

@@ -65,7 +65,7 @@ def test_get_argument_last_value_wins_and_blank_is_kept(native_app):
 def test_missing_argument_is_400(native_app):
     r = requests.get(native_app.url + "/greet")
     assert r.status_code == 400
-    assert r.text == error_page(400, "Bad Request")
+    assert r.text == error_page(400, "Missing argument name")
     r = requests.get(native_app.url + "/greet?greeting=hi&names=x")
     assert r.status_code == 400
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "native/router.hpp"
-#include "native/url.hpp"
+#include "core/http/url.hpp"
 
 using updraft::Router;
 

@@ -1,12 +1,12 @@
-// Fuzz target: percent-decoding and query parsing (native/url.hpp) never crash, undo url_escape, and a parsed query,
-// escaped again, parses back to the same arguments.
+// Fuzz target: percent-decoding and query parsing (core/http/url.hpp) never crash, undo url_escape, and a parsed
+// query, escaped again, parses back to the same arguments.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
-#include "native/url.hpp"
+#include "core/http/url.hpp"
 
 using namespace updraft;
 

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -18,6 +20,7 @@
 #include "cli/server_flags.hpp"
 #include "cli/websocket_flags.hpp"
 #include "native/application.hpp"
+#include "native/escape.hpp"
 #include "native/ops_handlers.hpp"
 #include "native/websocket_handler.hpp"
 
@@ -163,6 +166,62 @@ struct FormHandler : RequestHandler {
     boost::json::array bs;
     for (const auto& b : get_arguments("b")) bs.emplace_back(b);
     write(boost::json::value{{"a", get_argument("a")}, {"b", bs}, {"q", get_argument("q", "")}});
+  }
+};
+
+// Typed arguments: {"n": long (required), "ratio": double (1.5), "flag": bool (false), "count": unsigned (0)}.
+struct TypedArgumentsHandler : RequestHandler {
+  void get() {
+    write(boost::json::value{{"n", get_argument<long>("n")},
+                             {"ratio", get_argument<double>("ratio", 1.5)},
+                             {"flag", get_argument<bool>("flag", false)},
+                             {"count", get_argument<unsigned>("count", 0)}});
+  }
+  void post() { get(); }
+};
+
+// ?name= : the values of that argument by source, and the last of each (null when absent).
+struct ArgumentSourcesHandler : RequestHandler {
+  void post() {
+    const std::string name = get_argument("name");
+    auto json_list = [](const std::vector<std::string>& v) { return boost::json::array(v.begin(), v.end()); };
+    auto json_optional = [](const std::optional<std::string>& v) { return v ? boost::json::value(*v) : nullptr; };
+    write(boost::json::value{{"query", json_list(get_query_arguments(name))},
+                             {"body", json_list(get_body_arguments(name))},
+                             {"query_last", json_optional(get_query_argument(name))},
+                             {"body_last", json_optional(get_body_argument(name))},
+                             {"all", json_list(get_arguments(name))}});
+  }
+};
+
+// The JSON body echoed back as {"received": BODY}.
+struct JsonBodyHandler : RequestHandler {
+  void post() { write(boost::json::value{{"received", json_body()}}); }
+};
+
+// POST multipart/form-data: {"fields": {NAME: [values]} for each ?field=NAME, "files": {NAME: [{"filename",
+// "content_type", "size", "spooled", "path", "hex"}]}}, hex being the contents read from memory or from the spool file.
+struct UploadHandler : RequestHandler {
+  void post() {
+    boost::json::object fields, files;
+    for (const auto& name : get_query_arguments("field")) {
+      auto values = get_body_arguments(name);
+      fields[name] = boost::json::array(values.begin(), values.end());
+    }
+    for (const auto& [name, uploads] : this->files()) {
+      boost::json::array list;
+      for (const auto& file : uploads) {
+        std::string contents = file.body;
+        if (!file.path.empty()) {
+          std::ifstream in(file.path, std::ios::binary);
+          contents.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        list.push_back({{"filename", file.filename}, {"content_type", file.content_type}, {"size", file.size},
+                        {"spooled", !file.path.empty()}, {"path", file.path}, {"hex", hex_encode(contents)}});
+      }
+      files[name] = std::move(list);
+    }
+    write(boost::json::value{{"fields", std::move(fields)}, {"files", std::move(files)}});
   }
 };
 
@@ -413,7 +472,7 @@ struct WebSocketLogHandler : RequestHandler {
 // "unsubscribe" leaves it (answering "unsubscribed"), "where" answers the loop thread's id; anything else is echoed.
 struct TopicHandler : WebSocketHandler {
   Task open() override {
-    const long ms = std::stol(get_argument("open_ms", "0"));
+    const long ms = get_argument<long>("open_ms", 0);
     if (ms > 0) co_await sleep(milliseconds(ms));
     subscribe(path_args()[0]);
     write_message("subscribed " + path_args()[0]);
@@ -434,7 +493,7 @@ struct TopicHandler : WebSocketHandler {
 struct PublishHandler : RequestHandler {
   void post() {
     const std::string topic = path_args()[0];
-    const long count = std::stol(get_argument("count", "1"));
+    const long count = get_argument<long>("count", 1);
     const bool binary = get_argument("binary", "0") == "1";
     auto publish = [&] {
       for (long i = 0; i < count; ++i) application().publish(topic, body(), binary);
@@ -473,8 +532,8 @@ struct SetCookieHandler : RequestHandler {
                           .secure = get_argument("secure", "0") == "1",
                           .httponly = get_argument("httponly", "0") == "1",
                           .samesite = get_argument("samesite", "")};
-    if (auto days = get_argument("expires_days", ""); !days.empty()) options.expires_days = std::stod(days);
-    if (auto seconds = get_argument("max_age", ""); !seconds.empty()) options.max_age = std::stoll(seconds);
+    if (get_query_argument("expires_days")) options.expires_days = get_argument<double>("expires_days");
+    if (get_query_argument("max_age")) options.max_age = get_argument<long long>("max_age");
     const std::string name = get_argument("name");
     set_cookie(name, get_argument("value"), options);
     if (auto again = get_argument("then", ""); !again.empty()) set_cookie(name, again, options);
@@ -493,9 +552,9 @@ struct ClearCookieHandler : RequestHandler {
 // ?name=&value=[&expires_days=]: a signed cookie (a session cookie with expires_days=session).
 struct SetSignedCookieHandler : RequestHandler {
   void get() {
-    std::string days = get_argument("expires_days", "30");
+    const bool session = get_argument("expires_days", "") == "session";
     set_signed_cookie(get_argument("name"), get_argument("value"),
-                      days == "session" ? std::nullopt : std::optional<double>(std::stod(days)));
+                      session ? std::nullopt : std::optional<double>(get_argument<double>("expires_days", 30)));
     write("signed");
   }
 };
@@ -503,7 +562,7 @@ struct SetSignedCookieHandler : RequestHandler {
 // ?name=[&max_age_days=]: the signed cookie's value as the body (any bytes), X-Signed-Cookie saying whether it was valid.
 struct GetSignedCookieHandler : RequestHandler {
   void get() {
-    auto value = get_signed_cookie(get_argument("name"), std::stod(get_argument("max_age_days", "31")));
+    auto value = get_signed_cookie(get_argument("name"), get_argument<double>("max_age_days", 31));
     set_header("Content-Type", "application/octet-stream");
     set_header("X-Signed-Cookie", value ? "valid" : "invalid");
     write(value.value_or(""));
@@ -590,6 +649,10 @@ int main(int argc, char** argv) {
     app.add<GreetHandler>("/greet");
     app.add<TagsHandler>("/tags");
     app.add<FormHandler>("/form");
+    app.add<TypedArgumentsHandler>("/args/typed");
+    app.add<ArgumentSourcesHandler>("/args/sources");
+    app.add<JsonBodyHandler>("/args/json");
+    app.add<UploadHandler>("/upload");
     app.add<StatusHandler>("/status");
     app.add<HeadersHandler>("/headers");
     app.add<ClientHandler>("/client");

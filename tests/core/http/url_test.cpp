@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "native/url.hpp"
+#include "core/http/url.hpp"
 
 using updraft::Arguments;
 
@@ -66,6 +66,13 @@ TEST_CASE("parse_query splits pairs, decodes them and keeps blank values", "[url
   Arguments args;
   updraft::parse_query(c.query, args);
   CHECK(args == c.args);
+}
+
+TEST_CASE("empty input, a null string_view too, decodes to nothing", "[url]") {
+  CHECK(updraft::url_unescape(std::string_view(), true).empty());
+  Arguments args;
+  updraft::parse_query(std::string_view(), args);
+  CHECK(args.empty());
 }
 
 TEST_CASE("parse_query appends to the arguments already there", "[url]") {

@@ -1,4 +1,5 @@
-// URL helpers: percent-decoding, form/query parsing and escaping, as Tornado's url_unescape/parse_qs_bytes.
+// URL helpers for native handlers and the WSGI environ alike: percent-decoding, escaping and form/query parsing
+// (Tornado's url_unescape, url_escape and parse_qs_bytes), done by Boost.URL.
 #pragma once
 
 #include <string>
