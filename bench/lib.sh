@@ -162,6 +162,16 @@ cpu_ticks() {
   sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
 }
 
+# wrk on CLIENT_CPU, -t1 -c$CONNECTIONS --latency; appends the CPU ticks process $2 used meanwhile (read by wrk_report.py).
+# Args: output file, serving pid, duration, url, extra wrk args (e.g. -s bench/post_10k.lua).
+measure_wrk() {
+  local out=$1 pid=$2 duration=$3 url=$4 before after; shift 4
+  before=$(cpu_ticks "$pid")
+  taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency "$@" "$url" >"$out"
+  after=$(cpu_ticks "$pid")
+  echo "server-cpu-ticks: $((after - before)) clk-tck: $(getconf CLK_TCK)" >>"$out"
+}
+
 print_load() {
   echo "load: $(uptime | sed 's/.*load average/load average/')"
 }

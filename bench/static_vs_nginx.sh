@@ -46,17 +46,13 @@ echo "servers on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU: wrk -t1 -c$CONNECTIONS
 print_load
 
 run_wrk() {  # server, case, duration, output file
-  local before after headers=()
+  local headers=()
   local path=/static/4k.bin
   case $2 in
     1m) path=/static/1m.bin ;;
     304) headers=(-H "If-None-Match: ${ETAG[$1]}") ;;
   esac
-  before=$(cpu_ticks "${WORKER[$1]}")
-  taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$3" --latency "${headers[@]}" \
-    "http://127.0.0.1:${PORT[$1]}$path" >"$4"
-  after=$(cpu_ticks "${WORKER[$1]}")
-  echo "server-cpu-ticks: $((after - before)) clk-tck: $(getconf CLK_TCK)" >>"$4"
+  measure_wrk "$4" "${WORKER[$1]}" "$3" "http://127.0.0.1:${PORT[$1]}$path" "${headers[@]}"
 }
 
 for c in 4k 1m 304; do

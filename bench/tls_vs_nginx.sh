@@ -45,11 +45,7 @@ print_load
 
 # Server CPU time (user+system, clock ticks) used during the run is appended to the wrk output.
 run_wrk() {  # server, duration, output file
-  local before after
-  before=$(cpu_ticks "${WORKER[$1]}")
-  taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$2" --latency "https://127.0.0.1:${PORT[$1]}/" >"$3"
-  after=$(cpu_ticks "${WORKER[$1]}")
-  echo "server-cpu-ticks: $((after - before)) clk-tck: $(getconf CLK_TCK)" >>"$3"
+  measure_wrk "$3" "${WORKER[$1]}" "$2" "https://127.0.0.1:${PORT[$1]}/"
 }
 
 for s in "${SERVERS[@]}"; do

@@ -47,15 +47,6 @@ start_wsgi_server() {
   if [[ $kind == gunicorn ]]; then APP_PID=$(first_child_pid "$STARTED_PID"); fi
 }
 
-# wrk on CLIENT_CPU, -t1 -c$CONNECTIONS --latency; appends the CPU ticks process $2 used meanwhile (read by wrk_report.py).
-# Args: output file, serving pid, duration, url, extra wrk args (e.g. -s bench/post_10k.lua).
-measure_wrk() {
-  local out=$1 pid=$2 duration=$3 url=$4 before after; shift 4
-  before=$(cpu_ticks "$pid")
-  taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency "$@" "$url" >"$out"
-  after=$(cpu_ticks "$pid")
-  echo "server-cpu-ticks: $((after - before)) clk-tck: $(getconf CLK_TCK)" >>"$out"
-}
 
 # Prints the load average and the busiest processes (other work on this machine skews every figure).
 print_machine_load() {
