@@ -26,7 +26,7 @@ def parse(path):
         errors += int(m.group(1))
     requests = int(re.search(r"(\d+) requests in", text).group(1))
     m = re.search(r"server-cpu-ticks: (\d+) clk-tck: (\d+)", text)
-    cpu_us = int(m.group(1)) * 1e6 / int(m.group(2)) / requests
+    cpu_us = int(m.group(1)) * 1e6 / int(m.group(2)) / max(requests, 1)
     return {"rps": rps, "p50": to_ms(pct["50"]), "p99": to_ms(pct["99"]), "cpu": cpu_us, "errors": errors}
 
 

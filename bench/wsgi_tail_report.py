@@ -62,7 +62,11 @@ def main():
                     path = f"{args.tmp}/wrk-{app}-c{conns}-t{threads}-{server}.txt"
                     if not os.path.exists(path):
                         continue
-                    run = runs[server] = load(path)
+                    run = load(path)
+                    if not run["rps"] or not run["q50"]:  # every request timed out (wrk's 2 s): nothing to compare
+                        print(f"  {threads:>7} {server:<15} no answer within wrk's timeout ({run['errors']} errors)")
+                        continue
+                    runs[server] = run
                     print(f"  {threads:>7} {server:<15} {run['rps']:>8.0f} {run['q50']:>8.1f} {run['q99']:>8.1f} "
                           f"{run['q99.9']:>9.1f} {run['q99'] / run['q50']:>8.2f} {run['cpu']:>11.0f} "
                           f"{run['errors']:>7}")
