@@ -97,8 +97,13 @@ def test_the_example_units_serve_a_socket_systemd_hands_over(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     notify = NotifySocket(tmp_path)
-    proc = subprocess.Popen(["systemd-socket-activate", "-l", f"127.0.0.1:{port}", "-E", f"NOTIFY_SOCKET={notify.path}",
-                             *command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # systemd-socket-activate hands its child only the variables named with -E: the sanitizers' settings go too.
+    passed = ["-E", f"NOTIFY_SOCKET={notify.path}"]
+    for name in ("ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "PYTHONMALLOC"):
+        if name in os.environ:
+            passed += ["-E", f"{name}={os.environ[name]}"]
+    proc = subprocess.Popen(["systemd-socket-activate", "-l", f"127.0.0.1:{port}", *passed, *command],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10 * SLACK
         while True:  # the first connection starts it
