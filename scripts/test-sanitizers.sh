@@ -23,6 +23,6 @@ fi
 if [[ "$pass" == all || "$pass" == thread ]]; then
   echo "=== TSan: WSGI, mixed and WebSocket topics tests"
   cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUPDRAFT_SANITIZE=thread >/dev/null
-  cmake --build build-tsan -j2 --target updraft mixed hello_plugin native_test_app chat
+  cmake --build build-tsan -j2 --target updraft mixed hello_plugin native_test_app chat django_static
   (cd build-tsan && ctest --output-on-failure -j2 -R 'e2e_test_(wsgi|mixed|flask|django|websocket_topics|websocket_redis|chat)')
 fi

@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/net/latency_histogram.hpp"
@@ -39,6 +40,7 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, 600> responses_{};
   std::atomic<std::uint64_t> deferred_reads_{0};
   struct Histogram {
+    Histogram(std::string n, std::string h, std::string l) : name(std::move(n)), help(std::move(h)), labels(std::move(l)) {}
     std::string name, help, labels;
     LatencyHistogram histogram;
   };
