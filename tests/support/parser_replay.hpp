@@ -1,12 +1,11 @@
-// Replays bytes through a parser as a connection feeds it, piece by piece, and writes down what it saw: the cutting
-// for any parser, and the replay of a RequestParser.
+// Replays bytes through a RequestParser as a connection feeds it, piece by piece, and writes down what it saw.
 #pragma once
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/http/request_parser.hpp"
+#include "support/replays.hpp"
 
 namespace updraft::testing {
 
@@ -20,28 +19,6 @@ inline Limits small_limits() {
   limits.max_chunk_extension_bytes = 8;
   return limits;
 }
-
-// Replays bytes through a fresh Replay, made from config..., in the pieces a connection may receive them in, and
-// returns its transcript. A Replay has feed(piece) (false once it stops taking bytes) and finish() (the transcript).
-template <class Replay, class... Config>
-struct Replays {
-  static std::string run(const Config&... config, const std::vector<std::string_view>& pieces) {
-    Replay replay(config...);
-    for (std::string_view piece : pieces)
-      if (!replay.feed(piece)) break;
-    return replay.finish();
-  }
-  // The whole input in one piece, in pieces of `size` bytes, or cut once at `cut`.
-  static std::string whole(const Config&... config, std::string_view data) { return run(config..., {data}); }
-  static std::string in_pieces(const Config&... config, std::string_view data, std::size_t size) {
-    std::vector<std::string_view> pieces;
-    for (std::size_t i = 0; i < data.size(); i += size) pieces.push_back(data.substr(i, size));
-    return run(config..., pieces);
-  }
-  static std::string cut_at(const Config&... config, std::string_view data, std::size_t cut) {
-    return run(config..., {data.substr(0, cut), data.substr(cut)});
-  }
-};
 
 // The transcript of a replay: one line per message (its head, trailers and body) or error, then how it ended.
 // The same bytes must give the same transcript however they are cut into pieces.

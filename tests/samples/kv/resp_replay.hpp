@@ -1,37 +1,20 @@
 // Replays bytes through a RespParser as a connection feeds it, piece by piece, and writes down the commands it read.
 #pragma once
 
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "samples/kv/resp_parser.hpp"
+#include "support/replays.hpp"
 
 namespace updraft::kv::testing {
 
 // The transcript of a replay: one line per command (its arguments quoted, bytes outside printable ASCII as \xHH), or
 // the error, then "end". The same bytes must give the same transcript however they are cut into pieces.
-class RespReplay {
+class RespReplay : public updraft::testing::Replays<RespReplay, RespLimits> {
  public:
   explicit RespReplay(const RespLimits& limits) : parser_(limits) {}
-
-  static std::string run(const RespLimits& limits, const std::vector<std::string_view>& pieces) {
-    RespReplay replay(limits);
-    for (std::string_view piece : pieces)
-      if (!replay.feed(piece)) break;
-    return replay.finish();
-  }
-  // The whole input in one piece, in pieces of `size` bytes, or cut once at `cut`.
-  static std::string whole(const RespLimits& limits, std::string_view data) { return run(limits, {data}); }
-  static std::string in_pieces(const RespLimits& limits, std::string_view data, std::size_t size) {
-    std::vector<std::string_view> pieces;
-    for (std::size_t i = 0; i < data.size(); i += size) pieces.push_back(data.substr(i, size));
-    return run(limits, pieces);
-  }
-  static std::string cut_at(const RespLimits& limits, std::string_view data, std::size_t cut) {
-    return run(limits, {data.substr(0, cut), data.substr(cut)});
-  }
 
   // Feeds one piece as a connection does: parses until it needs more, dropping what each result consumed; false
   // after an error. A need_more whose `needed` the pending bytes already reach is written down as a fault.
@@ -56,17 +39,8 @@ class RespReplay {
  private:
   void record() {
     for (std::string_view arg : args_) {
-      transcript_ += '"';
-      for (char c : arg) {
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-          transcript_ += c;
-        } else {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
-          transcript_ += escaped;
-        }
-      }
-      transcript_ += "\" ";
+      updraft::testing::append_quoted(transcript_, arg);
+      transcript_ += ' ';
     }
     transcript_.back() = '\n';
   }
