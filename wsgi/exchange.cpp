@@ -13,6 +13,36 @@
 
 namespace updraft {
 
+// Holds the mutex; what post_locked() deferred while it was held goes to the loop once it is released. Posting under
+// the lock would wake the loop into a mutex still held: on a shared core the loop preempts the worker, blocks, and
+// both pay two more context switches per request. A method posts only last, after any wait, so nothing deferred
+// waits behind a wait of its own.
+class Exchange::PostingLock {
+ public:
+  explicit PostingLock(Exchange& exchange) : exchange_(exchange), lock_(exchange.mutex_) {}
+  ~PostingLock() {
+    if (!lock_.owns_lock() || exchange_.deferred_posts_.empty()) return;
+    std::vector<std::function<void()>> posts;
+    posts.swap(exchange_.deferred_posts_);
+    lock_.unlock();
+    for (auto& fn : posts) exchange_.inbox_->post(std::move(fn));
+  }
+  PostingLock(const PostingLock&) = delete;
+  PostingLock& operator=(const PostingLock&) = delete;
+  std::unique_lock<std::mutex>& held() { return lock_; }
+
+ private:
+  Exchange& exchange_;
+  std::unique_lock<std::mutex> lock_;
+};
+
+Exchange::Exchange(Loop& loop, WsgiRequestInfo info, const SpoolLimits* spool)
+    : loop_(loop),
+      loop_thread_(std::this_thread::get_id()),
+      inbox_(loop.inbox()),
+      info_(std::move(info)),
+      spool_limits_(spool) {}
+
 bool Exchange::push_body(std::string_view chunk) {
   std::lock_guard lock(mutex_);
   if (cancelled() || body_discard_) return true;
@@ -32,8 +62,8 @@ void Exchange::end_body() {
 }
 
 std::size_t Exchange::read_body(char* dst, std::size_t max) {
-  std::unique_lock lock(mutex_);
-  cv_.wait(lock, [&] { return !body_.empty() || body_ended_ || cancelled(); });
+  PostingLock lock(*this);
+  cv_.wait(lock.held(), [&] { return !body_.empty() || body_ended_ || cancelled(); });
   std::size_t copied = 0;
   while (copied < max && !body_.empty()) {
     std::string& front = body_.front();
@@ -62,7 +92,7 @@ bool Exchange::body_truncated() {
 }
 
 void Exchange::send_head(ResponseHead head) {
-  std::lock_guard lock(mutex_);
+  PostingLock lock(*this);
   head_.emplace(std::move(head));
   notify_loop_locked();
 }
@@ -70,7 +100,8 @@ void Exchange::send_head(ResponseHead head) {
 std::size_t Exchange::memory_mark() const { return spool_limits_ ? spool_limits_->memory : 256 * 1024; }
 
 bool Exchange::send_data(std::string_view data) {
-  std::unique_lock lock(mutex_);
+  PostingLock posting(*this);
+  std::unique_lock<std::mutex>& lock = posting.held();
   while (true) {
     if (cancelled()) return false;
     // The channel while it has room and nothing waits in the file before it (the order is kept).
@@ -131,7 +162,7 @@ bool Exchange::write_spool(std::string_view data, std::uint64_t at) {
 }
 
 bool Exchange::try_send_data(std::string_view data) {
-  std::lock_guard lock(mutex_);
+  PostingLock lock(*this);
   if (cancelled() || spool_pending_locked() || out_.size() >= memory_mark()) return false;
   out_.append(data);
   notify_loop_locked();
@@ -139,9 +170,9 @@ bool Exchange::try_send_data(std::string_view data) {
 }
 
 bool Exchange::send_file(int fd, std::uint64_t offset, std::uint64_t length) {
-  std::unique_lock lock(mutex_);
+  PostingLock lock(*this);
   // After what the file spool holds: the app's file goes once that has been sent.
-  cv_.wait(lock, [&] { return cancelled() || (!out_file_ && spool_sent_ == spool_written_); });
+  cv_.wait(lock.held(), [&] { return cancelled() || (!out_file_ && spool_sent_ == spool_written_); });
   if (cancelled()) {
     ::close(fd);
     return false;
@@ -152,7 +183,7 @@ bool Exchange::send_file(int fd, std::uint64_t offset, std::uint64_t length) {
 }
 
 void Exchange::finish(bool aborted) {
-  std::lock_guard lock(mutex_);
+  PostingLock lock(*this);
   body_discard_ = true;
   body_.clear();
   body_bytes_ = body_offset_ = 0;
@@ -189,9 +220,11 @@ void Exchange::notify_loop_locked() {
 
 void Exchange::post_locked(std::function<void()> fn) {
   // Once cancelled the connection is gone and its loop may be too (a worker abandoned past its deadline can outlive
-  // the server's loops at shutdown): the worker never touches the loop again. cancel() takes the mutex, so no post
-  // can start after it.
-  if (!cancelled()) loop_.post(std::move(fn));
+  // the server's loops at shutdown): the worker never touches the loop again, and posts only through the inbox, which
+  // outlives it. On the loop thread itself the loop is there and nobody needs waking.
+  if (cancelled()) return;
+  if (std::this_thread::get_id() == loop_thread_) loop_.post(std::move(fn));
+  else deferred_posts_.push_back(std::move(fn));
 }
 
 void Exchange::deliver() {
@@ -223,8 +256,8 @@ void Exchange::deliver() {
     aborted = lost || out_aborted_;
     if (last) out_last_ = false;
     out_in_writer_ = file || (!data.empty() && !last);
-    cv_.notify_all();
   }
+  cv_.notify_all();  // after the lock: a worker woken on this core would find it still held
   if (!sink_) {
     if (file) ::close(file->fd);
     return;

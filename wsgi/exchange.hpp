@@ -13,9 +13,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "core/http/headers.hpp"
 #include "core/net/loop.hpp"
+#include "core/net/loop_inbox.hpp"
 
 namespace updraft {
 struct SpoolLimits;
@@ -77,8 +80,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   // spool: where output the client is slow to take may go (its memory limit bounds the channel); its default when
   // null: the memory limit only, no file.
-  Exchange(Loop& loop, WsgiRequestInfo info, const SpoolLimits* spool = nullptr)
-      : loop_(loop), info_(std::move(info)), spool_limits_(spool) {}
+  // Made on the connection's loop thread.
+  Exchange(Loop& loop, WsgiRequestInfo info, const SpoolLimits* spool = nullptr);
   ~Exchange();
   const WsgiRequestInfo& info() const { return info_; }
 
@@ -122,7 +125,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     Stage expected = Stage::queued;
     return stage_.compare_exchange_strong(expected, to, std::memory_order_acq_rel);
   }
+  class PostingLock;
   void notify_loop_locked();
+  // Under the mutex: on the loop thread, posts at once; on the worker, defers to the PostingLock that must hold it.
   void post_locked(std::function<void()> fn);
   void deliver();
   std::size_t memory_mark() const;
@@ -131,6 +136,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool write_spool(std::string_view data, std::uint64_t at);
 
   Loop& loop_;
+  const std::thread::id loop_thread_;
+  const std::shared_ptr<LoopInbox> inbox_;  // outlives the loop: posts from the worker go through it
   const WsgiRequestInfo info_;
   ExchangeSink* sink_ = nullptr;  // loop thread only
 
@@ -164,6 +171,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool out_aborted_ = false;
   bool out_in_writer_ = false;  // the loop's writer is still busy with the previous batch
   bool post_pending_ = false;
+  std::vector<std::function<void()>> deferred_posts_;  // post_locked()'s, sent once the PostingLock lets go
 };
 
 }  // namespace updraft

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/net/loop_impl.hpp"
+#include "core/net/loop_inbox.hpp"
 
 namespace updraft {
 
@@ -102,12 +103,32 @@ void TimerHandle::cancel() {
 Loop::Loop()
     : impl_(std::make_unique<Impl>()),
       timers_(std::make_shared<TimerHandle::Queue>(impl_->io)),
+      inbox_(std::make_shared<LoopInbox>()),
       thread_id_(std::this_thread::get_id()) {
   refresh_date();
+  impl_->inbox_ready.assign(inbox_->wake_fd());
+  wait_for_posts();
 }
-Loop::~Loop() = default;
 
-void Loop::post(std::function<void()> fn) { boost::asio::post(impl_->io, std::move(fn)); }
+Loop::~Loop() {
+  inbox_->close();
+  impl_->inbox_ready.release();  // the inbox keeps its descriptor for threads that still hold it
+}
+
+// Posts from the loop's own thread skip the inbox: Asio queues them without a lock or a wake-up.
+void Loop::post(std::function<void()> fn) {
+  if (in_loop_thread()) boost::asio::post(impl_->io, std::move(fn));
+  else inbox_->post(std::move(fn));
+}
+
+void Loop::wait_for_posts() {
+  impl_->inbox_ready.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                                [this](const boost::system::error_code& ec) {
+                                  if (ec) return;  // released: the loop is going
+                                  inbox_->run_posted();
+                                  wait_for_posts();
+                                });
+}
 
 TimerHandle Loop::call_later(std::chrono::steady_clock::duration delay, std::function<void()> fn) {
   std::uint64_t id = timers_->add(std::chrono::steady_clock::now() + delay, std::move(fn));
@@ -115,7 +136,7 @@ TimerHandle Loop::call_later(std::chrono::steady_clock::duration delay, std::fun
 }
 
 void Loop::run() {
-  thread_id_ = std::this_thread::get_id();
+  thread_id_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   auto guard = boost::asio::make_work_guard(impl_->io);
   impl_->io.restart();  // a loop stopped before may run again
   impl_->io.run();

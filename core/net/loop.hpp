@@ -10,6 +10,7 @@
 // Native handlers run on the loop and must not block it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -20,6 +21,7 @@
 namespace updraft {
 
 class Loop;
+class LoopInbox;
 
 // A pending call_later(); cancelling (or destroying) it, on the loop's thread, guarantees the callback will not run.
 class TimerHandle {
@@ -45,8 +47,11 @@ class Loop {
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
 
-  // Runs fn on this loop's thread; safe to call from any thread.
+  // Runs fn on this loop's thread; safe to call from any thread. From another thread it goes through inbox().
   void post(std::function<void()> fn);
+  // Where other threads' posts wait for the loop; it outlives the loop, for a thread that may post after the loop has
+  // gone (its post is dropped) or that must post after releasing a lock of its own (WSGI's Exchange).
+  const std::shared_ptr<LoopInbox>& inbox() const { return inbox_; }
   // Runs fn on this loop after delay; call on the loop thread. All of a loop's timers share one queue and one Asio
   // timer (Tornado's IOLoop.call_later), so a waiting coroutine costs a queue entry, not a timer of its own.
   [[nodiscard]] TimerHandle call_later(std::chrono::steady_clock::duration delay, std::function<void()> fn);
@@ -55,7 +60,7 @@ class Loop {
   void run();
   void stop();
 
-  bool in_loop_thread() const { return std::this_thread::get_id() == thread_id_; }
+  bool in_loop_thread() const { return std::this_thread::get_id() == thread_id_.load(std::memory_order_relaxed); }
   // Fails fast (abort with a message) when called off the loop thread, in debug and sanitizer builds.
   void assert_in_loop_thread(const char* what) const;
 
@@ -67,9 +72,12 @@ class Loop {
   Impl& impl() { return *impl_; }
 
  private:
+  void wait_for_posts();
+
   std::unique_ptr<Impl> impl_;
   std::shared_ptr<TimerHandle::Queue> timers_;  // destroyed before impl_'s io_context
-  std::thread::id thread_id_;
+  std::shared_ptr<LoopInbox> inbox_;
+  std::atomic<std::thread::id> thread_id_;
   char date_line_[64] = {};
   std::size_t date_len_ = 0;
 };
