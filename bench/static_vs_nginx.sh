@@ -3,7 +3,9 @@
 # thread) and by nginx (one worker, sendfile on as in Debian's nginx.conf), and a 304 revalidation of the 4 KiB one
 # (If-None-Match with each server's own ETag), and a 100 KiB HTML page sent gzip-encoded (updraft with
 # --compress-response, nginx with `gzip on`, both at zlib level GZIP_LEVEL), in one run: requests/s and server CPU per
-# request, and their ratios.
+# request, and their ratios. The gzip case is StaticFileHandler's compressed copy (made once per version of the file)
+# against nginx compressing the file for every request; gzip-dynamic compares compressing per request on both sides:
+# a handler's 100 KiB page (native_test_app's /compress/page) against nginx gzipping a file of the same bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +19,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 REPS=${REPS:-3}
 WARMUP=${WARMUP:-2s}
 GZIP_LEVEL=${GZIP_LEVEL:-6}     # compress_response's default (Tornado's GZIP_LEVEL); nginx's gzip_comp_level
-CASES=(${CASES:-4k 1m 304 gzip})
+CASES=(${CASES:-4k 1m 304 gzip gzip-dynamic})
 SERVERS=(updraft nginx)
 
 FILES="$BENCH_TMP/files"
@@ -40,10 +42,19 @@ while size < 100 * 1024:
 page = "".join(out)[:100 * 1024 - len("</body></html>\n")] + "</body></html>\n"
 open(sys.argv[1], "w").write(page)
 EOF2
+# The bytes of native_test_app's /compress/page?size=102400, for nginx to serve in the gzip-dynamic case.
+"$PY" - "$FILES/rows.html" <<'EOF2'
+import sys
+out, i = "", 0
+while len(out) < 102400:
+    out += f"<tr><td>{i}</td><td>row</td></tr>\n"
+    i += 1
+open(sys.argv[1], "w").write(out[:102400])
+EOF2
 chmod a+rx "$BENCH_TMP" "$FILES"  # nginx's worker runs as nobody
 chmod a+r "$FILES"/*
 
-declare -A PORT WORKER ETAG
+declare -A PORT WORKER ETAG DYNAMIC_PATH
 PORT[updraft]=$(free_port)
 HELLO=build/bin/native_test_app start_updraft "${PORT[updraft]}" "$SERVER_CPU" --static-path "$FILES" \
   --compress-response --gzip-level "$GZIP_LEVEL"
@@ -70,6 +81,11 @@ for s in "${SERVERS[@]}"; do
   fi
   cmp <(curl -fsS -H 'Accept-Encoding: gzip' "http://127.0.0.1:${PORT[$s]}/static/page.html" | gunzip) "$FILES/page.html"
 done
+DYNAMIC_PATH[updraft]=/compress/page?size=102400
+DYNAMIC_PATH[nginx]=/static/rows.html
+for s in "${SERVERS[@]}"; do
+  cmp <(curl -fsS -H 'Accept-Encoding: gzip' "http://127.0.0.1:${PORT[$s]}${DYNAMIC_PATH[$s]}" | gunzip) "$FILES/rows.html"
+done
 
 echo "servers on cpu $SERVER_CPU, wrk on cpu $CLIENT_CPU: wrk -t1 -c$CONNECTIONS -d$DURATION --latency, $REPS rounds"
 print_load
@@ -81,6 +97,7 @@ run_wrk() {  # server, case, duration, output file
     1m) path=/static/1m.bin ;;
     304) headers=(-H "If-None-Match: ${ETAG[$1]}") ;;
     gzip) path=/static/page.html; headers=(-H "Accept-Encoding: gzip") ;;
+    gzip-dynamic) path=${DYNAMIC_PATH[$1]}; headers=(-H "Accept-Encoding: gzip") ;;
   esac
   measure_wrk "$4" "${WORKER[$1]}" "$3" "http://127.0.0.1:${PORT[$1]}$path" "${headers[@]}"
 }

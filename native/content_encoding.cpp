@@ -5,6 +5,7 @@
 #include <brotli/encode.h>
 #include <zlib.h>
 
+#include <cstdint>
 #include <new>
 #include <stdexcept>
 
@@ -17,6 +18,8 @@ constexpr int kGzipWindowBits = 15 + 16;
 constexpr int kMemoryLevel = 8;
 // Room added to out each time a library has more to give.
 constexpr std::size_t kMinRoom = 4096;
+// brotli's window: 512 KiB (nginx's brotli module's default) rather than its 4 MiB, for what a stream holds.
+constexpr std::uint32_t kBrotliWindowBits = 19;
 
 struct DeflateStream {
   z_stream z{};
@@ -78,7 +81,8 @@ class BrotliEncoder final : public ContentEncoder {
   explicit BrotliEncoder(int quality) : state_(BrotliEncoderCreateInstance(nullptr, nullptr, nullptr)) {
     if (!state_) throw std::bad_alloc();
     if (quality < BROTLI_MIN_QUALITY || quality > BROTLI_MAX_QUALITY ||
-        !BrotliEncoderSetParameter(state_, BROTLI_PARAM_QUALITY, static_cast<std::uint32_t>(quality))) {
+        !BrotliEncoderSetParameter(state_, BROTLI_PARAM_QUALITY, static_cast<std::uint32_t>(quality)) ||
+        !BrotliEncoderSetParameter(state_, BROTLI_PARAM_LGWIN, kBrotliWindowBits)) {
       BrotliEncoderDestroyInstance(state_);
       throw std::invalid_argument("brotli refused quality " + std::to_string(quality));
     }

@@ -28,10 +28,15 @@ bool lists_accept_encoding(std::string_view vary) {
 
 bool status_may_compress(int status) { return status >= 200 && status != 204 && status != 206 && status != 304; }
 
+// Encoded into the thread's scratch buffer, then copied back over the chunk (whose room the smaller output fits): no
+// buffer of the chunk's size allocated and freed per response.
 void encode_in_place(ContentEncoder& encoder, std::string& chunk, bool finishing) {
-  std::string out;
-  encoder.encode(chunk, finishing ? ContentEncoder::Flush::finish : ContentEncoder::Flush::sync, out);
-  chunk.swap(out);
+  constexpr std::size_t kScratchKept = 1u << 20;
+  thread_local std::string scratch;
+  scratch.clear();
+  encoder.encode(chunk, finishing ? ContentEncoder::Flush::finish : ContentEncoder::Flush::sync, scratch);
+  chunk.assign(scratch);
+  if (scratch.capacity() > kScratchKept) std::string().swap(scratch);
 }
 }  // namespace
 
