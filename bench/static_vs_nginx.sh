@@ -61,7 +61,8 @@ HELLO=build/bin/native_test_app start_updraft "${PORT[updraft]}" "$SERVER_CPU" -
 WORKER[updraft]=$STARTED_PID
 PORT[nginx]=$(free_port)
 NGINX_SERVER="location /static/ { alias $FILES/; sendfile on; tcp_nopush on;
-  gzip on; gzip_comp_level $GZIP_LEVEL; gzip_min_length 1024; gzip_vary on; }" start_nginx "${PORT[nginx]}" "$SERVER_CPU"
+  gzip on; gzip_comp_level $GZIP_LEVEL; gzip_min_length 1024; gzip_vary on; }" \
+  start_nginx "${PORT[nginx]}" "$SERVER_CPU"
 WORKER[nginx]=$(nginx_worker_pid "$STARTED_PID")
 
 for s in "${SERVERS[@]}"; do
@@ -79,7 +80,8 @@ for s in "${SERVERS[@]}"; do
     echo "static_vs_nginx: $s does not gzip page.html (Content-Encoding '$encoding')" >&2
     exit 1
   fi
-  cmp <(curl -fsS -H 'Accept-Encoding: gzip' "http://127.0.0.1:${PORT[$s]}/static/page.html" | gunzip) "$FILES/page.html"
+  cmp <(curl -fsS -H 'Accept-Encoding: gzip' "http://127.0.0.1:${PORT[$s]}/static/page.html" | gunzip) \
+    "$FILES/page.html"
 done
 DYNAMIC_PATH[updraft]=/compress/page?size=102400
 DYNAMIC_PATH[nginx]=/static/rows.html
