@@ -154,8 +154,10 @@ class Application : public HandlerFactory {
   // Tornado's compress_response setting: responses of compressible types (text/*, JSON, JavaScript, XML, SVG...) of
   // at least options.min_length bytes go out gzip-encoded, or brotli-encoded when the client takes br at least as
   // gladly, if its Accept-Encoding accepts either (response_compressor.hpp); streamed responses too, flush by flush.
-  // StaticFileHandler keeps a compressed copy of each version of its compressible files.
+  // StaticFileHandler keeps a compressed copy of each version of its compressible files. Bad levels throw
+  // std::invalid_argument (check_compression_options).
   Application& set_compress_response(bool enabled, CompressionOptions options = {}) {
+    check_compression_options(options);
     if (enabled) compress_response_.emplace(options);
     else compress_response_.reset();
     return *this;

@@ -2,6 +2,7 @@
 #include "native/response_compressor.hpp"
 
 #include <array>
+#include <stdexcept>
 
 #include "native/content_encoding.hpp"
 
@@ -39,6 +40,13 @@ void encode_in_place(ContentEncoder& encoder, std::string& chunk, bool finishing
   if (scratch.capacity() > kScratchKept) std::string().swap(scratch);
 }
 }  // namespace
+
+void check_compression_options(const CompressionOptions& options) {
+  if (options.gzip_level < 1 || options.gzip_level > 9)
+    throw std::invalid_argument("gzip level " + std::to_string(options.gzip_level) + " is not 1-9");
+  if (options.brotli_quality < 0 || options.brotli_quality > 11)
+    throw std::invalid_argument("brotli quality " + std::to_string(options.brotli_quality) + " is not 0-11");
+}
 
 bool compressible_type(std::string_view content_type) {
   static constexpr std::array<std::string_view, 13> kTypes = {

@@ -23,6 +23,9 @@ struct CompressionOptions {
   bool brotli = true;           // offer br; false: gzip only, as Tornado
 };
 
+// Throws std::invalid_argument for a gzip level outside 1-9 or a brotli quality outside 0-11.
+void check_compression_options(const CompressionOptions& options);
+
 // Tornado's compressible types: text/*, its list (JavaScript, JSON, XML, Atom, XHTML, SVG) and a few more a site
 // serves (RSS, web manifests, WebAssembly, TrueType and OpenType fonts, icons), and any type with a +json or +xml
 // suffix; parameters are ignored, case too.

@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 
+#include <stdexcept>
 #include <string>
 
 #include "native/response_compressor.hpp"
@@ -158,4 +159,14 @@ TEST_CASE("compressible types", "[compress_response]") {
     CHECK(compressible_type(type));
   for (auto type : {"image/png", "application/octet-stream", "video/mp4", "application/gzip", "text/", "", "text"})
     CHECK_FALSE(compressible_type(type));
+}
+
+TEST_CASE("compress_response: levels out of range are refused", "[compress_response]") {
+  CHECK_NOTHROW(check_compression_options(CompressionOptions{}));
+  CHECK_NOTHROW(check_compression_options(CompressionOptions{.gzip_level = 1, .brotli_quality = 0}));
+  CHECK_NOTHROW(check_compression_options(CompressionOptions{.gzip_level = 9, .brotli_quality = 11}));
+  CHECK_THROWS_AS(check_compression_options(CompressionOptions{.gzip_level = 0}), std::invalid_argument);
+  CHECK_THROWS_AS(check_compression_options(CompressionOptions{.gzip_level = 10}), std::invalid_argument);
+  CHECK_THROWS_AS(check_compression_options(CompressionOptions{.brotli_quality = -1}), std::invalid_argument);
+  CHECK_THROWS_AS(check_compression_options(CompressionOptions{.brotli_quality = 12}), std::invalid_argument);
 }
