@@ -32,6 +32,7 @@ def tree(tmp_path_factory):
     root = tmp_path_factory.mktemp("compressed-static")
     (root / "page.html").write_bytes(page(PAGE))
     (root / "small.css").write_bytes(b"body { color: red; }\n")
+    (root / "site.css").write_bytes(b".c { margin: 0; }\n" * 300)  # 5 KiB: a file read whole when sent as it is
     (root / "app.js").write_bytes(b"console.log('x');\n" * 3000)  # 54 KiB, past the read-whole limit
     (root / "photo.png").write_bytes(hashlib.sha256(b"png").digest() * 200)
     return root
@@ -196,9 +197,10 @@ def test_static_page_gzip_and_br_from_a_kept_copy(app, tree):
     r = fetch(app, "/static/page.html", accept="br")
     assert r.headers["content-encoding"] == "br"
     assert brotli.decompress(r.body) == expected
-    r = fetch(app, "/static/app.js", accept="gzip")
-    assert r.headers["content-encoding"] == "gzip"
-    assert gzip.decompress(r.body) == (tree / "app.js").read_bytes()
+    for name in ("app.js", "site.css"):
+        r = fetch(app, f"/static/{name}", accept="gzip")
+        assert r.headers["content-encoding"] == "gzip"
+        assert gzip.decompress(r.body) == (tree / name).read_bytes()
 
 
 def test_static_curl_and_requests(app, tree):
