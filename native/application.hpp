@@ -22,6 +22,7 @@
 #include "core/websocket/websocket_connection.hpp"
 #include "native/cookies.hpp"
 #include "native/request_handler.hpp"
+#include "native/response_compressor.hpp"
 #include "native/router.hpp"
 #include "native/signed_value.hpp"
 
@@ -150,6 +151,19 @@ class Application : public HandlerFactory {
   bool xsrf_cookies() const { return xsrf_cookies_; }
   const CookieOptions& xsrf_cookie_options() const { return xsrf_cookie_options_; }
 
+  // Tornado's compress_response setting: responses of compressible types (text/*, JSON, JavaScript, XML, SVG...) of
+  // at least options.min_length bytes go out gzip-encoded, or brotli-encoded when the client takes br at least as
+  // gladly, if its Accept-Encoding accepts either (response_compressor.hpp); streamed responses too, flush by flush.
+  // StaticFileHandler keeps a compressed copy of each version of its compressible files. Bad levels throw
+  // std::invalid_argument (check_compression_options).
+  Application& set_compress_response(bool enabled, CompressionOptions options = {}) {
+    check_compression_options(options);
+    if (enabled) compress_response_.emplace(options);
+    else compress_response_.reset();
+    return *this;
+  }
+  const std::optional<CompressionOptions>& compress_response() const { return compress_response_; }
+
   // Sends message to every WebSocket subscribed to topic, on every loop; from any thread (and, with a broker set on
   // topics(), to every process).
   void publish(std::string_view topic, std::string_view message, bool binary = false) const {
@@ -190,6 +204,7 @@ class Application : public HandlerFactory {
   std::optional<CookieSecret> cookie_secret_;
   bool xsrf_cookies_ = false;
   CookieOptions xsrf_cookie_options_;
+  std::optional<CompressionOptions> compress_response_;
   std::vector<std::unique_ptr<StaticRoot>> static_roots_;
   const StaticRoot* static_path_ = nullptr;  // set_static_path's, for static_url()
   mutable websocket::Topics topics_;  // thread-safe; not part of the app's configuration

@@ -15,6 +15,7 @@
 #include "native/application.hpp"
 #include "native/cookie_state.hpp"
 #include "native/multipart_form.hpp"
+#include "native/response_compressor.hpp"
 
 namespace updraft {
 
@@ -215,8 +216,9 @@ void RequestHandler::finish(std::string_view chunk) {
     } else {
       headers().set("Content-Length", std::to_string(buffer_.size()));
     }
-    send_head();
   }
+  transform_output(true);
+  if (!headers_written_) send_head();
   finished_ = true;
   if (!buffer_.empty()) writer_->write(buffer_);
   buffer_.clear();
@@ -251,7 +253,20 @@ void RequestHandler::switch_protocols(ResponseWriter::ProtocolFactory next) {
   headers_.reset();  // encoded into the 101; the connection may live for hours
 }
 
+// The application's compress_response (Tornado's output transforms): the first chunk decides, and may rewrite the
+// headers, before they go.
+void RequestHandler::transform_output(bool finishing) {
+  if (!headers_written_) {
+    if (const auto& options = app_->compress_response())
+      compressor_ = ResponseCompressor::start(*options, request(), status_, headers(), buffer_, finishing);
+  } else if (compressor_) {
+    compressor_->transform_chunk(buffer_, finishing);
+  }
+  if (finishing) compressor_.reset();
+}
+
 RequestHandler::FlushAwaiter RequestHandler::flush() {
+  transform_output(false);
   if (!headers_written_) send_head();
   if (buffer_.empty()) return {this, false};
   writer_->write(buffer_);

@@ -29,6 +29,7 @@ namespace updraft {
 
 class Application;
 class MultipartForm;
+class ResponseCompressor;
 
 enum class Method : unsigned { get = 1, head = 2, post = 4, put = 8, patch = 16, delete_ = 32, options = 64 };
 std::optional<Method> parse_method(std::string_view name);
@@ -178,6 +179,7 @@ class RequestHandler : public HandlerDelegate {
   void after_method();
   void handle_exception(std::exception_ptr error);
   void send_head();
+  void transform_output(bool finishing);  // compress_response, on buffer_ before it goes out
   HeaderList& headers();
   void parse_arguments();
   struct CookieState;  // the request's cookies, those to send, the XSRF token: made on first use
@@ -201,6 +203,7 @@ class RequestHandler : public HandlerDelegate {
   bool body_type_checked_ = false;
   std::unique_ptr<MultipartForm> multipart_;
   std::unique_ptr<CookieState> cookie_state_;
+  std::unique_ptr<ResponseCompressor> compressor_;  // while a compressed response is under way
   bool headers_written_ = false;
   bool finished_ = false;
   Task task_;

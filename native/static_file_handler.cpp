@@ -6,9 +6,11 @@
 #include <chrono>
 #include <memory>
 
+#include "native/application.hpp"
 #include "native/byte_range.hpp"
 #include "native/http_date.hpp"
 #include "native/mime_types.hpp"
+#include "native/response_compressor.hpp"
 #include "native/run_in_executor.hpp"
 #include "native/static_path.hpp"
 
@@ -43,10 +45,7 @@ Task StaticFileHandler::get() {
   if (!relative) throw HTTPError(403, "refused static path " + std::string(path()));
   path_ = std::move(*relative);
   file_ = root_->open(path_);
-  if (auto hash = root_->hashes().find(path_, file_.stat())) {
-    serve(*hash);
-    return {};
-  }
+  if (auto hash = root_->hashes().find(path_, file_.stat())) return serve(*hash);
   return hash_then_serve();
 }
 
@@ -60,19 +59,23 @@ Task StaticFileHandler::hash_then_serve() {
   auto hashing = run_in_executor(loop(), [root = root_, path = path_, copy] {
     return root->hashes().compute(path, copy->fd(), copy->stat());
   });
-  serve(co_await hashing);
+  co_await serve(co_await hashing);
 }
 
-void StaticFileHandler::serve(const ContentHashes::Hash& hash) {
+Task StaticFileHandler::serve(const ContentHashes::Hash& hash) {
   const struct stat& st = file_.stat();
-  std::string etag;
+  std::string& etag = etag_;
   etag.reserve(hash.size() + 2);
   etag.append(1, '"').append(hash.data(), hash.size()).append(1, '"');
   std::string last_modified = format_http_date(st.st_mtim.tv_sec);
+  std::string_view type = mime_type_for(path_);
+  const auto& compression = application().compress_response();
+  bool compressible = compression && compressible_type(type);
   set_header("Accept-Ranges", "bytes");
   set_header("ETag", etag);
   set_header("Last-Modified", last_modified);
-  set_header("Content-Type", mime_type_for(path_));
+  set_header("Content-Type", type);
+  if (compressible) set_header("Vary", "Accept-Encoding");
   if (!request().query().empty() && !get_arguments("v").empty()) {
     auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     set_header("Expires", format_http_date(now + kCacheMaxAge));
@@ -80,7 +83,8 @@ void StaticFileHandler::serve(const ContentHashes::Hash& hash) {
   }
   if (not_modified(etag)) {
     set_status(304);
-    return finish();
+    finish();
+    return {};
   }
   auto size = static_cast<std::uint64_t>(st.st_size);
   RangeAnswer answer{RangeAnswer::Kind::whole};
@@ -94,14 +98,53 @@ void StaticFileHandler::serve(const ContentHashes::Hash& hash) {
       set_status(416);
       set_header("Content-Type", "text/plain");
       set_header("Content-Range", "bytes */" + std::to_string(size));
-      return finish();
+      finish();
+      break;
     case RangeAnswer::Kind::partial:
       set_status(206);
       set_header("Content-Range", content_range(answer, size));
-      return send_body(answer.offset, answer.length);
+      send_body(answer.offset, answer.length);
+      break;
     case RangeAnswer::Kind::whole:
-      return send_body(0, size);
+      if (compressible && size >= compression->min_length && size <= kCompressLimit) {
+        if (auto coding = requested_coding(*compression, request()); coding != ContentCoding::identity)
+          return send_compressed(coding, hash);
+      }
+      send_body(0, size);
+      break;
   }
+  return {};
+}
+
+// The copy kept for this version of the file, or one made now off the loop.
+Task StaticFileHandler::send_compressed(ContentCoding coding, const ContentHashes::Hash& hash) {
+  if (auto copy = root_->compressed_copies().find(hash, coding)) {
+    send_copy(coding, *copy);
+    return {};
+  }
+  return compress_then_send(coding, hash);
+}
+
+Task StaticFileHandler::compress_then_send(ContentCoding coding, ContentHashes::Hash hash) {
+  int fd = ::dup(file_.fd());
+  if (fd < 0) throw HTTPError(500, "dup failed");
+  auto copy = std::make_shared<StaticFile>(fd, file_.stat());  // as in hash_then_serve
+  const CompressionOptions& options = *application().compress_response();
+  int level = coding == ContentCoding::gzip ? options.gzip_level : options.brotli_quality;
+  auto compressing = run_in_executor(loop(), [root = root_, coding, hash, level, copy] {
+    return root->compressed_copies().compute(hash, coding, level, copy->fd(),
+                                             static_cast<std::size_t>(copy->stat().st_size));
+  });
+  auto compressed = co_await compressing;
+  send_copy(coding, *compressed);
+}
+
+// The copy's headers as set_content_encoding() makes them; finish() sends it with its Content-Length, untouched by
+// compress_response's transform (the Content-Encoding is there).
+void StaticFileHandler::send_copy(ContentCoding coding, const std::string& copy) {
+  set_header("Content-Encoding", content_coding_name(coding));
+  set_header("ETag", "W/" + etag_);
+  finish(copy);
 }
 
 // A small body is read into the response and leaves with the head in one send (one TCP segment, two system calls

@@ -1,6 +1,6 @@
 // StaticRoot: a directory that StaticFileHandler serves at a URL prefix. Its files are opened beneath it only: the
 // kernel resolves each path with openat2(RESOLVE_BENEATH), so "..", absolute paths and symlinks that lead out of it
-// fail (symlinks within it work); their content hashes are kept in one ContentHashes for every loop thread.
+// fail (symlinks within it work); their content hashes (and compressed copies) are kept for every loop thread.
 #pragma once
 
 #include <sys/stat.h>
@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "native/compressed_copies.hpp"
 #include "native/content_hashes.hpp"
 
 namespace updraft {
@@ -47,11 +48,14 @@ class StaticRoot {
   // when it is not a regular file (a directory) or not beneath the root.
   StaticFile open(const std::string& relative) const;
   ContentHashes& hashes() const { return hashes_; }
+  // Its files' gzip and br encodings, with compress_response.
+  CompressedCopies& compressed_copies() const { return compressed_copies_; }
 
  private:
   int directory_fd_ = -1;
   std::string url_prefix_;
   mutable ContentHashes hashes_;
+  mutable CompressedCopies compressed_copies_;
 };
 
 }  // namespace updraft

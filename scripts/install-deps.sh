@@ -6,6 +6,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   node-llhttp libre2-dev libssl-dev zlib1g-dev libsystemd-dev
+  libbrotli-dev  # compress_response's br (native/content_encoding.cpp) and the unit tests' decoder
   libcli11-dev libspdlog-dev libfmt-dev
   python3-dev python3-flask python3-django python3-venv
   catch2 python3-pytest python3-pytest-timeout python3-requests python3-websockets
@@ -16,6 +17,7 @@ PACKAGES=(
   nodejs node-ws  # Node's ws client in the WebSocket interoperability tests
   haproxy  # PROXY protocol v1/v2 from a real load balancer (tests/e2e/test_proxy_protocol.py)
   python3-tornado  # signed cookies and XSRF tokens checked against Tornado's (tests/e2e/test_native_cookies.py); bench peer
+  python3-brotli  # decodes br responses in tests/e2e/test_native_compression.py
   openssl  # the certificates the TLS tests make (tests/e2e/test_tls.py, tests/core/net/tls_session_test.cpp)
   clang-14 libclang-rt-14-dev libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
 )

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "cli/server_flags.hpp"
 #include "cli/websocket_flags.hpp"
 #include "native/application.hpp"
+#include "native/content_encoding.hpp"
 #include "native/escape.hpp"
 #include "native/ops_handlers.hpp"
 #include "native/websocket_handler.hpp"
@@ -601,6 +603,65 @@ struct StaticUrlHandler : RequestHandler {
   void get() { write(static_url(get_argument("path"))); }
 };
 
+// --- compress_response (run with --compress-response) ------------------------------------------------
+
+// ?size= bytes (up to 1 MiB) of an HTML-like page (?type= its Content-Type, ?code= its status), made once: the
+// benchmark of compression per request (bench/static_vs_nginx.sh) measures the framework, not the page's making.
+struct CompressPageHandler : RequestHandler {
+  void get() {
+    static const std::string rows = [] {
+      std::string page;
+      for (int i = 0; page.size() < (1u << 20); ++i) page += "<tr><td>" + std::to_string(i) + "</td><td>row</td></tr>\n";
+      return page;
+    }();
+    set_status(static_cast<int>(int_argument(*this, "code", 200)));
+    set_header("Content-Type", get_argument("type", "text/html; charset=UTF-8"));
+    const auto size = static_cast<std::size_t>(int_argument(*this, "size", 4096));
+    if (size > (1u << 20)) throw HTTPError(400, "size is at most 1 MiB");
+    write(std::string_view(rows).substr(0, size));
+  }
+};
+
+// A page the handler gzipped itself (Content-Encoding: gzip): compress_response must leave it as it is.
+struct PreEncodedHandler : RequestHandler {
+  void get() {
+    set_header("Content-Encoding", "gzip");
+    write(encode_content(ContentCoding::gzip, 6, std::string(5000, 'z')));
+  }
+};
+
+// The ids GET /compress/release?id= has released.
+std::mutex released_mutex;
+std::set<std::string> released_streams;
+
+// Writes and flushes ?n= pieces "piece I\n", then waits until /compress/release?id=ID before its last one, "end\n".
+struct CompressStreamHandler : RequestHandler {
+  Task get() {
+    set_header("Content-Type", "text/plain");
+    const std::string id = get_argument("id");
+    for (long i = 0; i < int_argument(*this, "n", 2); ++i) {
+      write("piece " + std::to_string(i) + "\n");
+      co_await flush();
+    }
+    for (;;) {
+      {
+        std::lock_guard lock(released_mutex);
+        if (released_streams.count(id)) break;
+      }
+      co_await sleep(milliseconds(10));
+    }
+    write("end\n");
+  }
+};
+
+struct CompressReleaseHandler : RequestHandler {
+  void get() {
+    std::lock_guard lock(released_mutex);
+    released_streams.insert(get_argument("id"));
+    write("released");
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -620,6 +681,10 @@ int main(int argc, char** argv) {
   cli.add_option("--key-version", key_version, "the key_version setting, with --versioned-cookie-secret");
   bool xsrf_cookies = false;
   cli.add_flag("--xsrf-cookies", xsrf_cookies, "the xsrf_cookies setting");
+  bool compress_response = false;
+  cli.add_flag("--compress-response", compress_response, "the compress_response setting");
+  CompressionOptions compression;
+  cli.add_option("--gzip-level", compression.gzip_level, "compress_response's zlib level");
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_log_flags(flags);
@@ -628,6 +693,7 @@ int main(int argc, char** argv) {
     if (!cookie_secret.empty()) app.set_cookie_secret(cookie_secret);
     if (!versioned_secrets.empty()) app.set_cookie_secret(versioned_secrets, key_version);
     app.set_xsrf_cookies(xsrf_cookies);
+    app.set_compress_response(compress_response, compression);
     auto broker = make_broker(websocket_flags, app.topics());
     if (!static_path.empty()) {  // first, as Tornado puts its static routes before the application's
       app.set_static_path(static_path);
@@ -687,6 +753,10 @@ int main(int argc, char** argv) {
     app.add<XsrfFormHandler>("/xsrf/form");
     app.add<XsrfExemptHandler>("/xsrf/exempt");
     app.add<CookieWebSocketHandler>("/ws/cookie");
+    app.add<CompressPageHandler>("/compress/page");
+    app.add<PreEncodedHandler>("/compress/pre-encoded");
+    app.add<CompressStreamHandler>("/compress/stream");
+    app.add<CompressReleaseHandler>("/compress/release");
     HTTPServer server(flags.server, app);
     return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
