@@ -7,6 +7,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   node-llhttp libre2-dev libssl-dev zlib1g-dev libsystemd-dev
   libcli11-dev libspdlog-dev libfmt-dev
+  libkainjow-mustache-dev  # templates (native/templates.cpp): kainjow's Mustache, header-only
   python3-dev python3-flask python3-django python3-venv
   catch2 python3-pytest python3-pytest-timeout python3-requests python3-websockets
   curl procps
