@@ -3,6 +3,7 @@ lists, the xsrf_form_html and static_url helpers, the cache, and a missing or ma
 clear line in the server's log."""
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -86,6 +87,19 @@ def test_templates_are_read_once(app, template_dir):
     (template_dir / "cached.html").write_text("second version")
     for _ in range(4):  # whichever loop thread answers
         assert render(app, "cached.html").text == "first version"
+
+
+def test_every_loop_renders_a_template_read_at_once(app):
+    """Clients on both loop threads ask for templates nobody read yet: the first reads race for the cache."""
+    def fetch(i):
+        name = ("page.html", "part.html")[i % 2]
+        return name, render(app, name, who=str(i % 2)).text
+
+    with ThreadPoolExecutor(16) as pool:
+        pages = list(pool.map(fetch, range(200)))
+    assert {text for name, text in pages if name == "part.html"} == {"<p>part for 1</p>"}
+    assert {text for name, text in pages if name == "page.html"} == {
+        "<h1>Hello, 0</h1><p>part for 0</p><ul></ul><p>no tags</p><div>0</div>"}
 
 
 @pytest.mark.parametrize("name, logged", [
