@@ -1,6 +1,7 @@
 // Templates: reads and caches Mustache templates, converts a JSON context to kainjow's data and renders it.
 #include "native/templates.hpp"
 
+#include <atomic>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -56,6 +57,20 @@ void check_name(std::string_view name) {
     throw TemplateError("template name \"" + std::string(name) + "\" is not a path inside the template directory");
 }
 
+std::atomic<std::uint64_t> next_templates_id{1};
+
+// This thread's parsed templates, by Templates id and name ("3/home.html"). A parsed kainjow template may be rendered by
+// one thread at a time only, so each thread parses its own copy of a template once; entries of a Templates that was
+// destroyed stay (ids are never reused, so they are never found again).
+using ParsedTemplates = std::unordered_map<std::string, std::unique_ptr<mustache::mustache>>;
+thread_local ParsedTemplates parsed_on_this_thread;
+
+std::unique_ptr<mustache::mustache> parse(const std::string& text) {
+  auto parsed = std::make_unique<mustache::mustache>(text);
+  parsed->set_custom_escape([](const std::string& s) { return xhtml_escape(s); });
+  return parsed;
+}
+
 // A context whose partials ({{> name}}) are the templates of the same directory.
 class TemplateContext final : public mustache::context<std::string> {
  public:
@@ -74,7 +89,7 @@ class TemplateContext final : public mustache::context<std::string> {
 };
 }  // namespace
 
-Templates::Templates(std::string directory) : directory_(std::move(directory)) {}
+Templates::Templates(std::string directory) : directory_(std::move(directory)), id_(next_templates_id++) {}
 
 Templates::~Templates() = default;
 
@@ -102,11 +117,20 @@ std::string Templates::render(std::string_view name, const boost::json::object& 
   mustache::data root(mustache::data::type::object);
   for (const auto& [function_name, function] : functions) root.set(function_name, mustache::lambda(function));
   for (const auto& member : context) root.set(std::string(member.key()), to_data(member.value()));
-  mustache::mustache parsed(source(name));
-  parsed.set_custom_escape([](const std::string& text) { return xhtml_escape(text); });
+  // The parsed template leaves the thread's map while it renders (a function that renders the same template again
+  // parses its own) and goes back only after a render without error: kainjow keeps an error in the parsed template.
+  std::string key = std::to_string(id_).append("/").append(name);
+  ParsedTemplates::node_type checked_out = parsed_on_this_thread.extract(key);
+  if (checked_out.empty()) {
+    ParsedTemplates fresh;
+    fresh.emplace(key, parse(source(name)));
+    checked_out = fresh.extract(fresh.begin());
+  }
+  mustache::mustache& parsed = *checked_out.mapped();
   TemplateContext template_context(*this, &root);
   std::string out = parsed.render(template_context);
   if (!parsed.is_valid()) throw TemplateError("template " + std::string(name) + ": " + parsed.error_message());
+  parsed_on_this_thread.insert(std::move(checked_out));
   return out;
 }
 

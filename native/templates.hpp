@@ -6,6 +6,7 @@
 // The engine is kainjow's Mustache (Debian's libkainjow-mustache-dev), kept out of this header.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -60,10 +61,12 @@ class Templates {
   };
 
   std::string directory_;
+  std::uint64_t id_;  // names this Templates in each thread's parsed copies
   // Thread safety: one Templates serves every loop thread. Each template is read and checked at its first use, under
   // the unique lock, and never changes or leaves the map afterwards (renders hold a reference to its text); lookups
-  // take the shared lock. What is cached is the text: a parsed kainjow template is not safe to render from two threads
-  // at once (rendering writes its error state), so each render parses its own copy, as kainjow does for partials.
+  // take the shared lock. A parsed kainjow template is not safe to render from two threads at once (rendering writes
+  // its error state), so each thread parses its own copy once and keeps it (templates.cpp); kainjow parses partials
+  // again at each inclusion whatever we do.
   mutable std::shared_mutex mutex_;
   mutable std::unordered_map<std::string, std::unique_ptr<const std::string>, NameHash, std::equal_to<>> sources_;
 };

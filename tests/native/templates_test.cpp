@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -136,6 +137,31 @@ TEST_CASE("functions are lambdas beside the context, which wins a clash", "[temp
   functions.emplace("shadowed", [](const std::string&) { return std::string("function"); });
   CHECK(templates.render("page.html", {{"shadowed", "context"}}, functions) ==
         "<input>|&lt;input&gt;|[abc]|context");
+}
+
+TEST_CASE("a render cut short by an exception leaves the template usable", "[templates]") {
+  TemplateDir t;
+  t.write("page.html", "<{{#fail}}x{{/fail}}{{n}}>");
+  Templates templates(t.dir.string());
+  TemplateFunctions failing;
+  failing.emplace("fail", [](const std::string&) -> std::string { throw std::runtime_error("from a function"); });
+  CHECK_THROWS_WITH(templates.render("page.html", {{"n", 1}}, failing), "from a function");
+  CHECK(templates.render("page.html", {{"n", 2}}) == "<2>");
+  CHECK(templates.render("page.html", {{"n", 3}}) == "<3>");
+}
+
+TEST_CASE("a function may render the template being rendered", "[templates]") {
+  TemplateDir t;
+  t.write("nest.html", "[{{depth}}{{#inner}}{{/inner}}]");
+  Templates templates(t.dir.string());
+  TemplateFunctions functions;
+  int depth = 0;
+  functions.emplace("inner", [&](const std::string&) -> std::string {
+    if (++depth > 2) return "";
+    return templates.render("nest.html", {{"depth", depth}}, functions);
+  });
+  CHECK(templates.render("nest.html", {{"depth", 0}}, functions) == "[0[1[2]]]");
+  CHECK(templates.render("nest.html", {{"depth", 9}}, functions) == "[9]");
 }
 
 TEST_CASE("one Templates renders from many threads at once", "[templates]") {
