@@ -5,6 +5,7 @@
 
 #include "core/net/metrics.hpp"
 #include "native/static_file_handler.hpp"
+#include "native/templates.hpp"
 
 namespace updraft {
 
@@ -82,6 +83,16 @@ std::string Application::static_url(std::string_view path) const {
     spdlog::error("static_url({}): {}", path, e.what());
     return url;
   }
+}
+
+Application& Application::set_template_path(std::string directory) {
+  templates_ = std::make_unique<Templates>(std::move(directory));
+  return *this;
+}
+
+const Templates& Application::templates() const {
+  if (!templates_) throw std::logic_error("render() without a template_path");
+  return *templates_;
 }
 
 std::unique_ptr<RequestDelegate> Application::start_request(const RequestHead& head, ResponseWriter& writer) {

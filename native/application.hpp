@@ -29,6 +29,7 @@
 namespace updraft {
 
 class StaticRoot;
+class Templates;
 
 // Default member initializers keep {.name = "user"} free of -Wmissing-field-initializers.
 struct RouteOptions {
@@ -181,6 +182,18 @@ class Application : public HandlerFactory {
   // kept); without the version when the file cannot be read.
   std::string static_url(std::string_view path) const;
 
+  // Tornado's template_path setting: RequestHandler::render() reads templates from directory (templates.hpp).
+  Application& set_template_path(std::string directory);
+  // The templates of template_path; std::logic_error without one.
+  const Templates& templates() const;
+
+  // Tornado's debug setting (only this part of it): error pages show the exception that caused them.
+  Application& set_debug(bool debug) {
+    debug_ = debug;
+    return *this;
+  }
+  bool debug() const { return debug_; }
+
   std::string reverse_url(std::string_view name, std::initializer_list<std::string_view> args = {}) const {
     return router_.reverse(name, args);
   }
@@ -207,6 +220,8 @@ class Application : public HandlerFactory {
   std::optional<CompressionOptions> compress_response_;
   std::vector<std::unique_ptr<StaticRoot>> static_roots_;
   const StaticRoot* static_path_ = nullptr;  // set_static_path's, for static_url()
+  std::unique_ptr<Templates> templates_;
+  bool debug_ = false;
   mutable websocket::Topics topics_;  // thread-safe; not part of the app's configuration
 };
 

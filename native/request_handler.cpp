@@ -8,12 +8,15 @@
 #include <algorithm>
 #include <utility>
 
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "core/http/response_encoder.hpp"
+#include "native/accept.hpp"
 #include "native/application.hpp"
 #include "native/cookie_state.hpp"
+#include "native/error_page.hpp"
 #include "native/multipart_form.hpp"
 #include "native/response_compressor.hpp"
 
@@ -118,6 +121,7 @@ void RequestHandler::handle_exception(std::exception_ptr error) {
     spdlog::error("uncaught non-standard exception in {} {}", head_->method, head_->target);
   }
   if (finished_) return;  // the response went out whole; the error is only logged
+  error_exception_ = error;
   if (headers_written_) {
     // Too late for an error page: the client must not take this for a complete response.
     finished_ = true;
@@ -128,11 +132,10 @@ void RequestHandler::handle_exception(std::exception_ptr error) {
 }
 
 void RequestHandler::write_error(int status) {
-  std::string code = std::to_string(status);
-  std::string_view reason = error_reason();
-  buffer_.clear();
-  buffer_.append("<html><title>").append(code).append(": ").append(reason).append("</title><body>");
-  buffer_.append(code).append(": ").append(reason).append("</body></html>");
+  std::string exception = app_->debug() ? describe_exception(error_exception_) : std::string();
+  set_header("Vary", "Accept");
+  if (prefers_json(header("Accept"))) write(json_error_page(status, error_reason(), exception));
+  else write(html_error_page(status, error_reason(), exception));
 }
 
 const std::string& RequestHandler::error_reason() const {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,7 +54,9 @@ class RequestHandler : public HandlerDelegate {
   virtual void prepare() {}
   virtual void on_finish() {}
   void on_connection_close() override {}
-  // Writes the body of an error page; override for custom error pages.
+  // Writes the body of an error page; override for custom error pages. The default is Tornado's HTML page, or
+  // {"code": 404, "message": "Not Found"} when the Accept header prefers application/json; with the application's
+  // debug setting, either also shows the exception (error_exception()), never without it.
   virtual void write_error(int status);
 
   // The request.
@@ -138,11 +141,21 @@ class RequestHandler : public HandlerDelegate {
   void redirect(std::string_view url, bool permanent = false);
   // Tornado's static_url: the application's static_url(path).
   std::string static_url(std::string_view path) const;
+  // Templates (request_handler_templates.cpp), from the application's template_path: the template `name` rendered with
+  // context (Templates::render: {{x}} HTML-escaped, {{{x}}} raw, {{> partial.html}}), with two helpers beside the
+  // context: {{{xsrf_form_html}}} and {{#static_url}}site.css{{/static_url}}. render() also finishes the response, as
+  // Tornado's does. A missing or malformed template throws TemplateError: a 500, logged with what is wrong.
+  std::string render_string(std::string_view name);
+  std::string render_string(std::string_view name, const boost::json::object& context);
+  void render(std::string_view name);
+  void render(std::string_view name, const boost::json::object& context);
   // Answers with status and the error page from write_error(); a reason replaces the standard
   // phrase in the page (the status line keeps the standard one).
   void send_error(int status, std::string_view reason = {});
   // The reason phrase of the error being sent (HTTPError's reason, or the standard one), for write_error().
   const std::string& error_reason() const;
+  // The exception being answered, for write_error() (Tornado's exc_info); null when send_error() was called directly.
+  std::exception_ptr error_exception() const { return error_exception_; }
   bool finished() const { return finished_; }
 
   // Waiting without blocking the loop: co_await sleep(100ms).
@@ -197,6 +210,7 @@ class RequestHandler : public HandlerDelegate {
   std::unique_ptr<HeaderList> headers_;
   std::string buffer_;
   std::unique_ptr<std::string> error_reason_;  // only once an error is sent
+  std::exception_ptr error_exception_;
   Arguments query_arguments_;
   Arguments body_arguments_;
   bool arguments_parsed_ = false;

@@ -8,6 +8,7 @@ PACKAGES=(
   node-llhttp libre2-dev libssl-dev zlib1g-dev libsystemd-dev
   libbrotli-dev  # compress_response's br (native/content_encoding.cpp) and the unit tests' decoder
   libcli11-dev libspdlog-dev libfmt-dev
+  libkainjow-mustache-dev  # templates (native/templates.cpp): kainjow's Mustache, header-only
   python3-dev python3-flask python3-django python3-venv
   catch2 python3-pytest python3-pytest-timeout python3-requests python3-websockets
   curl procps

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sanitizer passes for CI: the whole suite under ASan+UBSan, and under TSan the tests whose threads meet: WSGI, mixed,
-# WebSocket topics published across loops and processes, and the chat sample (pollers woken across loops).
+# WebSocket topics published across loops and processes, the chat sample (pollers woken across loops) and templates
+# (one cache read by every loop).
 # Each pass builds only what it needs, in its own tree (build-asan/, build-tsan/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +22,8 @@ if [[ "$pass" == all || "$pass" == address ]]; then
   (cd build-asan && ctest --output-on-failure -j2)
 fi
 if [[ "$pass" == all || "$pass" == thread ]]; then
-  echo "=== TSan: WSGI, mixed and WebSocket topics tests"
+  echo "=== TSan: WSGI, mixed, WebSocket topics, chat and templates tests"
   cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUPDRAFT_SANITIZE=thread >/dev/null
   cmake --build build-tsan -j2 --target updraft mixed hello_plugin native_test_app chat django_static
-  (cd build-tsan && ctest --output-on-failure -j2 -R 'e2e_test_(wsgi|mixed|flask|django|websocket_topics|websocket_redis|chat)')
+  (cd build-tsan && ctest --output-on-failure -j2 -R 'e2e_test_(wsgi|mixed|flask|django|websocket_topics|websocket_redis|chat|native_templates)')
 fi

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "core/http/response_encoder.hpp"
 #include "core/net/loop.hpp"
 
 namespace updraft {
@@ -89,7 +90,10 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
  private:
   void submit() {
     submitted_ = true;
-    if (!container_.pool().submit(exchange_)) return overloaded("WSGI queue full");
+    if (!container_.pool().submit(exchange_)) {
+      return overloaded(fmt::format("every WSGI thread is busy and the queue is full (--max-queue {})",
+                                    container_.options().max_queue));
+    }
     submitted_at_ = std::chrono::steady_clock::now();
     arm_timer();
   }
@@ -103,7 +107,8 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
     if (queued && elapsed >= ticks(o.queue_timeout)) {
       if (exchange_->expire_in_queue()) {
         container_.pool().discard(exchange_);
-        return overloaded("waited too long in the WSGI queue");
+        return overloaded(fmt::format("no WSGI thread was free within the queue timeout (--queue-timeout {} s)",
+                                      o.queue_timeout.count()));
       }
       queued = false;
     }
@@ -119,7 +124,8 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
   void on_deadline() {
     if (exchange_->expire_in_queue()) {
       container_.pool().discard(exchange_);
-      return overloaded("deadline passed in the WSGI queue");
+      return overloaded(fmt::format("no WSGI thread was free within the request timeout (--timeout {} s)",
+                                    container_.options().request_timeout.count()));
     }
     spdlog::error("{} {} ran past --timeout {} s: 504, its thread interrupted and replaced", exchange_->info().method,
                   exchange_->info().target, container_.options().request_timeout.count());
@@ -129,17 +135,21 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
       done();
       return writer_.abort();
     }
-    answer(504, "Gateway Timeout\n", false);
+    answer(504, fmt::format("the application did not answer within the request timeout (--timeout {} s)",
+                            container_.options().request_timeout.count()),
+           false);
   }
 
-  void overloaded(const char* why) {
+  void overloaded(const std::string& why) {
     spdlog::warn("{}: 503 for {} {}", why, exchange_->info().method, exchange_->info().target);
     exchange_->cancel();
-    answer(503, "Service Unavailable\n", true);
+    answer(503, why, true);
   }
 
-  void answer(int status, std::string_view body, bool retry_after) {
+  // The body says what was wrong, as the connection's own error pages do (error_text).
+  void answer(int status, std::string_view detail, bool retry_after) {
     done();
+    std::string body = error_text(status, detail);
     HeaderList headers;
     headers.add("Content-Type", "text/plain; charset=utf-8");
     if (retry_after) headers.add("Retry-After", "1");

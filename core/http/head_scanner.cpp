@@ -18,6 +18,17 @@ HeadScanner::Result HeadScanner::fail(std::size_t at, int status, const char* re
   return {at, false, status, reason};
 }
 
+HeadScanner::Result HeadScanner::over_limit(std::size_t at, int status, const char* reason, std::size_t limit,
+                                            const char* unit) {
+  return {at, false, status, reason, limit, unit};
+}
+
+std::string HeadScanner::Result::text() const {
+  std::string text(reason);
+  if (limit) text.append(" (the limit is ").append(std::to_string(limit)).append(limit_unit).append(")");
+  return text;
+}
+
 namespace {
 // Words are loaded with memcpy; countr_zero then finds the first byte in memory only on little-endian machines.
 static_assert(std::endian::native == std::endian::little);
@@ -60,15 +71,15 @@ HeadScanner::Result HeadScanner::scan_run(std::string_view data, std::size_t& i)
   std::size_t run = j - i;
   if (line_no_ == 0) {
     if (line_len_ + run > limits_->max_request_line)
-      return fail(i + (limits_->max_request_line - line_len_), 414, "request line too long");
+      return request_line_too_long(i + (limits_->max_request_line - line_len_));
     request_line_spaces_ += spaces;
   } else {
     bool field_over = line_len_ + run > limits_->max_header_field_size;
     bool bytes_over = header_bytes_ + run > limits_->max_header_bytes;
     std::size_t field_at = field_over ? i + (limits_->max_header_field_size - line_len_) : data.size();
     std::size_t bytes_at = bytes_over ? i + (limits_->max_header_bytes - header_bytes_) : data.size();
-    if (field_over && field_at <= bytes_at) return fail(field_at, 431, "header field too large");
-    if (bytes_over) return fail(bytes_at, 431, "request headers too large");
+    if (field_over && field_at <= bytes_at) return field_too_large(field_at);
+    if (bytes_over) return headers_too_large(bytes_at);
     header_bytes_ += run;
   }
   line_len_ += run;
@@ -99,7 +110,7 @@ HeadScanner::Result HeadScanner::scan(std::string_view data) {
       }
       if (line_no_ == 0 && request_line_spaces_ != 2) return fail(i, 400, "malformed request line (HTTP/0.9?)");
       if (line_no_ > 0 && ++field_count_ > limits_->max_header_count)
-        return fail(i, 431, "too many header fields");
+        return over_limit(i, 431, "too many header fields", limits_->max_header_count, "");
       ++line_no_;
       line_len_ = 0;
       continue;
@@ -113,15 +124,15 @@ HeadScanner::Result HeadScanner::scan(std::string_view data) {
     ++line_len_;
     if (line_no_ == 0) {
       request_line_spaces_ += c == ' ' ? 1 : 0;
-      if (line_len_ > limits_->max_request_line) return fail(i, 414, "request line too long");
+      if (line_len_ > limits_->max_request_line) return request_line_too_long(i);
       continue;
     }
     if (line_len_ == 1) {
       if (c == ' ' || c == '\t') return fail(i, 400, "obsolete line folding in header");
       if (c == ':') return fail(i, 400, "empty header field name");
     }
-    if (line_len_ > limits_->max_header_field_size) return fail(i, 431, "header field too large");
-    if (++header_bytes_ > limits_->max_header_bytes) return fail(i, 431, "request headers too large");
+    if (line_len_ > limits_->max_header_field_size) return field_too_large(i);
+    if (++header_bytes_ > limits_->max_header_bytes) return headers_too_large(i);
   }
   return {data.size(), false, 0, ""};
 }

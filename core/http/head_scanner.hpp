@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/http/limits.hpp"
@@ -20,6 +21,10 @@ class HeadScanner {
     bool head_done = false;    // the empty line ending the head was seen
     int status = 0;            // non-zero: reject with this status
     const char* reason = "";
+    std::size_t limit = 0;        // for a 414 or 431: the limit that was passed, in limit_unit
+    const char* limit_unit = "";
+    // The reason in words, with the limit when one was passed: "request line too long (the limit is 8190 bytes)".
+    std::string text() const;
   };
 
   explicit HeadScanner(const Limits& limits) : limits_(&limits) {}
@@ -32,6 +37,16 @@ class HeadScanner {
 
  private:
   Result fail(std::size_t at, int status, const char* reason);
+  Result over_limit(std::size_t at, int status, const char* reason, std::size_t limit, const char* unit = " bytes");
+  Result request_line_too_long(std::size_t at) {
+    return over_limit(at, 414, "request line too long", limits_->max_request_line);
+  }
+  Result field_too_large(std::size_t at) {
+    return over_limit(at, 431, "header field too large", limits_->max_header_field_size);
+  }
+  Result headers_too_large(std::size_t at) {
+    return over_limit(at, 431, "request headers too large", limits_->max_header_bytes, " bytes in all");
+  }
   Result scan_run(std::string_view data, std::size_t& i);
   const Limits* limits_;
   std::uint32_t line_no_ = 0;

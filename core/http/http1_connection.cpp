@@ -121,6 +121,14 @@ int Http1Connection::on_head(RequestHead& head) {
   return 0;
 }
 
+// on_head() and on_body() reject only a body over the limit (413) and an Expect other than 100-continue (417).
+std::string Http1Connection::rejection_reason() const {
+  bool declared_too_large = head_ && head_->content_length && *head_->content_length > body_limit_;
+  if (declared_too_large || body_received_ > body_limit_)
+    return "request body too large (the limit is " + std::to_string(body_limit_) + " bytes)";
+  return "only \"Expect: 100-continue\" is supported";
+}
+
 int Http1Connection::on_body(std::string_view chunk) {
   body_received_ += chunk.size();
   if (body_received_ > body_limit_) return 413;

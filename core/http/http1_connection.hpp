@@ -45,6 +45,7 @@ class Http1Connection final : public StreamHandler, public ResponseWriter, priva
   // ParserListener
   int on_head(RequestHead& head) override;
   int on_body(std::string_view chunk) override;
+  std::string rejection_reason() const override;
 
   void process_input();
   void begin_request();

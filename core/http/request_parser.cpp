@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "core/http/parse_error_text.hpp"
+
 namespace updraft {
 
 namespace {
@@ -84,7 +86,8 @@ struct RequestParser::Callbacks {
   static HeaderList& fields(RequestParser& s) { return s.headers_done_ ? s.head_->trailers_to_fill() : s.head_->headers; }
   static int count_trailer(RequestParser& s, std::size_t n) {
     if (s.headers_done_ && (s.trailer_bytes_ += n) > s.limits_.max_header_bytes)
-      return s.fail(431, "trailer fields too large");
+      return s.fail(431, "trailer fields too large (the limit is " + std::to_string(s.limits_.max_header_bytes) +
+                             " bytes in all)");
     return 0;
   }
   static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
@@ -116,12 +119,12 @@ struct RequestParser::Callbacks {
     auto& s = self(p);
     s.headers_done_ = true;
     if (int status = s.check_head()) return status;
-    if (int status = s.listener_->on_head(*s.head_)) return s.fail(status, "request rejected");
+    if (int status = s.listener_->on_head(*s.head_)) return s.fail(status, s.listener_->rejection_reason());
     return s.head_->chunked ? s.open_chunk_line() : 0;
   }
   static int on_body(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
-    if (int status = s.listener_->on_body({at, n})) return s.fail(status, "request body rejected");
+    if (int status = s.listener_->on_body({at, n})) return s.fail(status, s.listener_->rejection_reason());
     return 0;
   }
   static int on_chunk_header(llhttp_t* p) {
@@ -173,16 +176,16 @@ void RequestParser::restart(ParserListener& listener) {
 
 RequestParser::~RequestParser() = default;
 
-int RequestParser::fail(int status, const char* reason) {
+int RequestParser::fail(int status, std::string reason) {
   error_status_ = status;
-  error_reason_ = reason;
+  error_reason_ = std::move(reason);
   return HPE_USER;
 }
 
 int RequestParser::check_head() {
   llhttp_t& p = llhttp_;
   RequestHead& h = *head_;
-  if (p.http_major != 1 || p.http_minor > 1) return fail(505, "HTTP version not supported");
+  if (p.http_major != 1 || p.http_minor > 1) return fail(505, "only HTTP/1.1 and HTTP/1.0 are supported");
   h.version_minor = p.http_minor;
   h.set_method(method_);
   std::size_t hosts = h.headers.count("host");
@@ -292,7 +295,8 @@ RequestParser::Result RequestParser::llhttp_failure(int errno_value, std::size_t
   auto err = static_cast<llhttp_errno_t>(errno_value);
   // One of our callbacks failed (llhttp reports HPE_USER or HPE_CB_*): the status is ours.
   if (error_status_) return {at, Outcome::error, error_status_, error_reason_};
-  return {at, Outcome::error, status_for(err, p), llhttp_get_error_reason(&p)};  // words, not a code
+  error_reason_ = parse_error_text(err, llhttp_get_error_reason(&p));
+  return {at, Outcome::error, status_for(err, p), error_reason_};
 }
 
 RequestParser::Result RequestParser::feed(std::string_view data) {
@@ -308,7 +312,8 @@ RequestParser::Result RequestParser::feed(std::string_view data) {
         std::size_t used = 0;
         llhttp_errno_t err = execute_message(piece.substr(0, r.consumed), used);
         if (err != HPE_OK && err != HPE_PAUSED) return llhttp_failure(err, off + used);
-        return {off + r.consumed, Outcome::error, r.status, r.reason};
+        error_reason_ = r.text();
+        return {off + r.consumed, Outcome::error, r.status, error_reason_};
       }
       piece = piece.substr(0, r.consumed);
     }

@@ -22,6 +22,9 @@ class ParserListener {
   virtual int on_head(RequestHead& head) = 0;
   // Body bytes as they arrive; return 0 or a status (413) to reject.
   virtual int on_body(std::string_view chunk) = 0;
+  // Why on_head() or on_body() just rejected the request, in words: "request body too large (the limit is 1000
+  // bytes)".
+  virtual std::string rejection_reason() const { return "request rejected"; }
 };
 
 class RequestParser {
@@ -31,7 +34,7 @@ class RequestParser {
     std::size_t consumed = 0;
     Outcome outcome = Outcome::need_more;
     int status = 0;  // for errors: the status to answer with
-    std::string_view reason;
+    std::string_view reason;  // words, valid until the parser's next feed()
   };
 
   RequestParser(const Limits& limits, ParserListener& listener);
@@ -61,7 +64,7 @@ class RequestParser {
   llhttp_errno_t take_chunk_line(std::string_view piece, std::size_t& used);
   llhttp_errno_t execute_rest(std::string_view piece, std::size_t& used);
   Result llhttp_failure(int errno_value, std::size_t at);
-  int fail(int status, const char* reason);
+  int fail(int status, std::string reason);
   int open_chunk_line();
 
   const Limits& limits_;
@@ -79,7 +82,7 @@ class RequestParser {
   std::string method_;       // the request line's method, collected before llhttp sees it
   bool method_open_ = true;  // still collecting it
   int error_status_ = 0;
-  const char* error_reason_ = "";
+  std::string error_reason_;
 };
 
 }  // namespace updraft

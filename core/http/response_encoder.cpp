@@ -164,14 +164,18 @@ void encode_chunk(std::string& out, std::string_view data) {
 
 void encode_last_chunk(std::string& out) { out.append("0\r\n\r\n"); }
 
+std::string error_text(int status, std::string_view detail) {
+  std::string body;
+  body.append(std::to_string(status)).append(" ").append(reason_phrase(status));
+  if (!detail.empty()) body.append(": ").append(detail);
+  return body.append("\n");
+}
+
 void encode_error(std::string& out, int status, std::string_view detail, std::string_view date_line) {
   append_status_line(out, status);
   out.append(date_line);
   out.append("Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: ");
-  std::string body;
-  body.append(std::to_string(status)).append(" ").append(reason_phrase(status));
-  if (!detail.empty()) body.append(": ").append(detail);
-  body.append("\n");
+  std::string body = error_text(status, detail);
   append_number(out, body.size());
   out.append("\r\n\r\n");
   out.append(body);

@@ -36,7 +36,11 @@ void encode_last_chunk(std::string& out);
 // The head of a 101 answer: the status line, Date, and the headers as given (Upgrade and Connection among them).
 void encode_switching_protocols(std::string& out, const HeaderList& headers, std::string_view date_line);
 
-// A complete error response (text/plain body, Connection: close) for the connection's own errors.
+// The body of the server's own error responses, the status and what was wrong in words:
+// "413 Content Too Large: request body too large (the limit is 1000 bytes)\n".
+std::string error_text(int status, std::string_view detail);
+
+// A complete error response (text/plain body, error_text(), Connection: close) for the connection's own errors.
 void encode_error(std::string& out, int status, std::string_view detail, std::string_view date_line);
 
 }  // namespace updraft

@@ -3,19 +3,13 @@ long-polling page, and one on each, see each other's messages typed into the for
 HTML), and a refused message shows its error. Skipped under the sanitizer passes (UPDRAFT_SANITIZED is set): they
 check the server, which test_chat.py drives without a browser, and Chromium would only make them slower."""
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import WAIT, headless_chromium
 from support import SANITIZED
 
 pytestmark = pytest.mark.skipif(SANITIZED, reason="a browser test: the sanitizer passes skip it")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-WAIT = 15  # seconds for anything to show in a page
 
 
 @pytest.fixture
@@ -29,11 +23,7 @@ def browser(chat):
     drivers = []
 
     def open_page(path):
-        options = Options()
-        options.binary_location = CHROMIUM
-        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-            options.add_argument(argument)
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        driver = headless_chromium()
         drivers.append(driver)
         driver.get(chat.url + path)
         if path == "/":  # what is sent before the socket is open would not reach this page

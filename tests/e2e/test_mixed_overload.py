@@ -57,7 +57,7 @@ def test_a_full_queue_answers_503_with_retry_after_at_once(server_factory):
         r = get(site, "/hello")
         assert r.status == 503, r.text
         assert r.headers["retry-after"] == "1"
-        assert r.text == "Service Unavailable\n"
+        assert r.text == "503 Service Unavailable: every WSGI thread is busy and the queue is full (--max-queue 1)\n"
         assert r.seconds < 0.5 * SLACK, f"the 503 took {r.seconds:.3f}s"
     assert get(site, "/native/hello").status == 200
     wait_counted(site, {}, {503: 3})
@@ -91,6 +91,8 @@ def test_a_request_waiting_past_the_queue_timeout_gets_503(server_factory, queue
     r = get(site, "/hello")
     assert r.status == 503, r.text
     assert r.headers["retry-after"] == "1"
+    assert r.text == ("503 Service Unavailable: no WSGI thread was free within the queue timeout "
+                      f"(--queue-timeout {queue_timeout:g} s)\n")
     assert queue_timeout - 0.05 <= r.seconds < queue_timeout + 0.5 * SLACK, f"503 after {r.seconds:.3f}s"
     assert metrics(site)["updraft_wsgi_queue_depth"] == 0  # the expired request left the queue
 

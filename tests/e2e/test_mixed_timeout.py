@@ -18,7 +18,8 @@ def start(server_factory, threads, timeout=1):
 
 def assert_504(r, timeout):
     assert r.status == 504, r.text
-    assert r.text == "Gateway Timeout\n"
+    assert r.text == ("504 Gateway Timeout: the application did not answer within the request timeout "
+                      f"(--timeout {timeout:g} s)\n")
     assert "retry-after" not in r.headers
     assert timeout - 0.05 <= r.seconds < timeout + 0.5 * SLACK, f"504 after {r.seconds:.3f}s"
 

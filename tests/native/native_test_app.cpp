@@ -296,6 +296,16 @@ struct ReasonHandler : RequestHandler {
   void get() { throw HTTPError(404, "no such widget", "Widget Missing"); }
 };
 
+// The client's own ?reason= as an error page's reason: the page must escape it.
+struct EchoReasonHandler : RequestHandler {
+  void get() { throw HTTPError(400, "echoed reason", get_argument("reason")); }
+};
+
+// An error page sent without an exception (send_error() called directly).
+struct SendErrorHandler : RequestHandler {
+  void get() { send_error(409); }
+};
+
 struct ExceptionHandler : RequestHandler {
   void get() {
     write("never sent");
@@ -662,6 +672,25 @@ struct CompressReleaseHandler : RequestHandler {
   }
 };
 
+// --- templates -------------------------------------------------------------------------------------
+
+// Renders the template ?name= with ?who= and ?tags= (repeated: a list) as its context.
+struct TemplateHandler : RequestHandler {
+  void get() {
+    boost::json::object context{{"who", get_argument("who", "")}};
+    boost::json::array tags;
+    for (const auto& tag : get_arguments("tags")) tags.emplace_back(tag);
+    context["tags"] = std::move(tags);
+    render(get_argument("name"), context);
+  }
+  void post() { get(); }  // for the XSRF field's round trip
+};
+
+// render_string() into a JSON answer: the page is a value the handler can use, not yet the response.
+struct TemplateStringHandler : RequestHandler {
+  void get() { write(boost::json::value{{"page", render_string(get_argument("name"), {{"who", "<json>"}})}}); }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -685,6 +714,10 @@ int main(int argc, char** argv) {
   cli.add_flag("--compress-response", compress_response, "the compress_response setting");
   CompressionOptions compression;
   cli.add_option("--gzip-level", compression.gzip_level, "compress_response's zlib level");
+  std::string template_path;
+  cli.add_option("--template-path", template_path, "the template_path setting");
+  bool debug = false;
+  cli.add_flag("--debug", debug, "the debug setting (exceptions on error pages)");
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_log_flags(flags);
@@ -694,6 +727,8 @@ int main(int argc, char** argv) {
     if (!versioned_secrets.empty()) app.set_cookie_secret(versioned_secrets, key_version);
     app.set_xsrf_cookies(xsrf_cookies);
     app.set_compress_response(compress_response, compression);
+    app.set_debug(debug);
+    if (!template_path.empty()) app.set_template_path(template_path);
     auto broker = make_broker(websocket_flags, app.topics());
     if (!static_path.empty()) {  // first, as Tornado puts its static routes before the application's
       app.set_static_path(static_path);
@@ -729,6 +764,8 @@ int main(int argc, char** argv) {
     app.add<HttpErrorHandler>("/error/http");
     app.add<ReasonHandler>("/error/reason");
     app.add<ExceptionHandler>("/error/exception");
+    app.add<EchoReasonHandler>("/error/echo-reason");
+    app.add<SendErrorHandler>("/error/send");
     app.add<CustomErrorHandler>("/error/custom");
     app.add<CoroutineErrorHandler>("/error/coroutine");
     app.add<SleepHandler>("/sleep");
@@ -757,6 +794,8 @@ int main(int argc, char** argv) {
     app.add<PreEncodedHandler>("/compress/pre-encoded");
     app.add<CompressStreamHandler>("/compress/stream");
     app.add<CompressReleaseHandler>("/compress/release");
+    app.add<TemplateHandler>("/template");
+    app.add<TemplateStringHandler>("/template/string");
     HTTPServer server(flags.server, app);
     return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {

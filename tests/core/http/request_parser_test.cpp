@@ -30,6 +30,7 @@ struct Recorder : ParserListener {
     body.append(chunk);
     return body_status;
   }
+  std::string rejection_reason() const override { return "rejected by the listener"; }
 };
 
 // One parser with its limits, listener and head, as a connection holds them.
@@ -288,11 +289,22 @@ TEST_CASE("an error's reason says what was wrong in words, not a parser code", "
     std::string_view reason;
   };
   auto c = GENERATE(values<Case>({
-      {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5x\r\n\r\n", "Invalid character in Content-Length"},
-      {"GET / HTTP/1.1\r\nHo st: h\r\n\r\n", "Invalid header token"},
+      {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5x\r\n\r\n", "Content-Length is not one decimal number"},
+      {"GET / HTTP/1.1\r\nHo st: h\r\n\r\n", "a header field name or value holds a character not allowed in it"},
+      {"GET / HTTP/1.1\r\nHost: h\x01\r\n\r\n", "control character in request head"},
+      {"GET /a b HTTP/1.1\r\nHost: h\r\n\r\n",  // llhttp sees "b" where the version belongs first
+       "the request line does not end with a valid HTTP version (HTTP/1.1 or HTTP/1.0)"},
+      {"GET /a\x7f" "b HTTP/1.1\r\nHost: h\r\n\r\n", "control character in request head"},
+      {"GE(T / HTTP/1.1\r\nHost: h\r\n\r\n", "a method that is not a token"},
+      {"GET / HTTP/1.2\r\nHost: h\r\n\r\n", "only HTTP/1.1 and HTTP/1.0 are supported"},
+      {"GET / HTTP/x\r\nHost: h\r\n\r\n",
+       "the request line does not end with a valid HTTP version (HTTP/1.1 or HTTP/1.0)"},
+      {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+       "Content-Length is given more than once, or beside Transfer-Encoding"},
       {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "malformed chunk size"},
       {"GET /p#f HTTP/1.1\r\nHost: h\r\n\r\n", "a fragment (#...) in the request-target"},
   }));
+  INFO(c.data);
   Harness h;
   RequestParser::Result r = h.feed(c.data);
   REQUIRE(r.outcome == Outcome::error);
@@ -468,6 +480,7 @@ TEST_CASE("the listener can reject a request from on_head or on_body", "[request
     RequestParser::Result r = h.feed(request);
     CHECK(r.outcome == Outcome::error);
     CHECK(r.status == 413);
+    CHECK(r.reason == "rejected by the listener");
     CHECK(h.listener.body.empty());
   }
   SECTION("on_body") {
@@ -489,12 +502,14 @@ TEST_CASE("head limits are enforced through the parser", "[request_parser]") {
     CHECK(r.outcome == Outcome::error);
     CHECK(r.status == 414);
     CHECK(r.consumed == 20);
+    CHECK(r.reason == "request line too long (the limit is 20 bytes)");
   }
   SECTION("431 for too many fields") {
     h.limits.max_header_count = 1;
     RequestParser::Result r = h.feed("GET / HTTP/1.1\r\nHost: h\r\nX: y\r\n\r\n");
     CHECK(r.outcome == Outcome::error);
     CHECK(r.status == 431);
+    CHECK(r.reason == "too many header fields (the limit is 1)");
   }
   SECTION("431 for trailers larger than the header limit") {
     h.limits.max_header_bytes = 16;
@@ -502,6 +517,16 @@ TEST_CASE("head limits are enforced through the parser", "[request_parser]") {
         "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Trailer: 0123456789\r\n\r\n");
     CHECK(r.outcome == Outcome::error);
     CHECK(r.status == 431);
+    CHECK(r.reason == "request headers too large (the limit is 16 bytes in all)");  // the scanner reads trailers too
+  }
+  SECTION("431 for one field or all of them over their limits") {
+    h.limits.max_header_field_size = 10;
+    CHECK(h.feed("GET / HTTP/1.1\r\nHost: h\r\nX: 0123456789\r\n\r\n").reason ==
+          "header field too large (the limit is 10 bytes)");
+    Harness all;
+    all.limits.max_header_bytes = 12;
+    CHECK(all.feed("GET / HTTP/1.1\r\nHost: h\r\nX: 01234567\r\n\r\n").reason ==
+          "request headers too large (the limit is 12 bytes in all)");
   }
 }
 
@@ -584,7 +609,7 @@ TEST_CASE("after a declined Upgrade an oversized head is still refused with 431"
   Limits limits;  // the defaults, as the reproduction ran
   std::string big = "Host: a\r\nX-Big: " + std::string(200000, 'A') + "\r\n\r\n";
   std::string transcript = ParserReplay::run(limits, {upgrade_request, "\r\nGET / HTTP/1.1\r\n", big});
-  CHECK(without_first_message(transcript) == "error 431 header field too large\n");
+  CHECK(without_first_message(transcript) == "error 431 header field too large (the limit is 8190 bytes)\n");
   CHECK(ParserReplay::run(limits, {upgrade_request, "GET / ", "HTTP/1.1\r\nHost: a\r\n\r\n"}) ==
         ParserReplay::run(limits, {upgrade_request + "GET / HTTP/1.1\r\nHost: a\r\n\r\n"}));
 }
