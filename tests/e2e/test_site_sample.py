@@ -1,8 +1,9 @@
 """The site sample (samples/site) through Python requests: login sets a signed cookie that Tornado 6.2 reads, the
 greeting escapes a hostile name, every form needs its XSRF token, uploads are listed, static files have versioned
-URLs."""
+URLs, and pages and static files go out compressed."""
 import re
 
+import brotli
 import pytest
 import requests
 from tornado.web import create_signed_value, decode_signed_value
@@ -127,3 +128,17 @@ def test_logout_clears_the_cookie(site):
     r = s.post(site.url + "/logout", data={"_xsrf": xsrf_field(home.text)}, timeout=10)
     assert r.url == site.url + "/login"
     assert "user" not in s.cookies
+
+
+def test_pages_and_static_files_are_compressed(site):
+    s, _ = logged_in(site, "Ada")
+    home = s.get(site.url + "/", headers={"Accept-Encoding": "gzip"}, timeout=10)
+    assert home.headers["content-encoding"] == "gzip" and "Hello, Ada" in home.text  # decoded by requests
+    assert "Accept-Encoding" in home.headers["vary"]
+    css = re.search(r'href="(/static/site\.css\?v=[0-9a-f]{32})"', home.text).group(1)
+    r = requests.get(site.url + css, headers={"Accept-Encoding": "br"}, stream=True, timeout=10)
+    assert r.headers["content-encoding"] == "br"
+    encoded = r.raw.read(decode_content=False)
+    plain = requests.get(site.url + css, headers={"Accept-Encoding": "identity"}, timeout=10)
+    assert "content-encoding" not in plain.headers and "background: rgb(240, 248, 255)" in plain.text
+    assert brotli.decompress(encoded).decode() == plain.text
