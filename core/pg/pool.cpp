@@ -28,7 +28,8 @@ struct Pool::Impl final : Connection::Owner {
     dispatch();
   }
 
-  // Gives waiting queries to idle connections, and opens connections for those left.
+  // Gives waiting queries to idle connections, and opens connections for those left (at most max_connections
+  // attempts per call: an attempt may fail at once, and calls connect_failed() before returning).
   void dispatch() {
     std::size_t opening = 0;
     for (auto& connection : connections) {  // run() calls nothing back: the vector stays as it is
@@ -36,11 +37,13 @@ struct Pool::Impl final : Connection::Owner {
       if (connection->connecting()) ++opening;
     }
     forget_closed();
-    while (opening < waiting.size() && connections.size() < options.max_connections) {
+    for (std::size_t attempts = options.max_connections; attempts > 0 && opening < waiting.size() &&
+                                                         connections.size() < options.max_connections;
+         --attempts) {
       auto connection = std::make_shared<Connection>(loop, *this);
       connections.push_back(connection);
       ++opening;
-      connection->connect(options.conninfo, options.connect_timeout);  // may fail at once (connect_failed)
+      connection->connect(options.conninfo, options.connect_timeout);
     }
   }
 
@@ -50,14 +53,11 @@ struct Pool::Impl final : Connection::Owner {
 
   void connected(Connection&) override { dispatch(); }
 
+  // The waiting queries stay for the connections left, if any (no new attempt now: the next dispatch makes one);
+  // with none left they fail with this connection's error.
   void connect_failed(Connection&, std::exception_ptr error) override {
     forget_closed();
-    // Nothing left that could take the waiting queries: they fail with this connection's error.
-    if (connections.empty()) {
-      fail_all(error);
-    } else {
-      dispatch();
-    }
+    if (connections.empty()) fail_all(error);
   }
 
   void query_done(Connection&, std::unique_ptr<Query> query, std::exception_ptr error, Result result) override {
