@@ -159,16 +159,16 @@ bool Connection::run(std::unique_ptr<Query>& query) {
     close();
     return false;
   }
-  std::vector<const char*> values;
-  values.reserve(query->params.size());
-  for (const Param& param : query->params) values.push_back(param ? param->c_str() : nullptr);
-  if (!PQsendQueryParams(conn_, query->sql.c_str(), int(values.size()), nullptr, values.data(), nullptr, nullptr,
-                         0)) {
-    close();
-    return false;
+  // A statement seen before on this connection runs prepared (parsed and planned once); a new one is prepared first,
+  // unless the connection holds max_prepared already (SQL built on the fly must not grow it without bound).
+  bool sent;
+  if (statements_.contains(query->sql) || statements_.size() >= max_prepared) {
+    sent = send_query(*query);
+  } else {
+    sent = send_prepare(query->sql);
   }
   // The server runs a query once it has all of it: one that could not be flushed whole can go elsewhere.
-  if (!flush()) {
+  if (!sent || !flush()) {
     close();
     return false;
   }
@@ -176,6 +176,37 @@ bool Connection::run(std::unique_ptr<Query>& query) {
   query_->running_on = this;
   state_ = State::busy;
   return true;
+}
+
+bool Connection::send_prepare(const std::string& sql) {
+  preparing_ = "updraft_" + std::to_string(++statements_made_);
+  return PQsendPrepare(conn_, preparing_.c_str(), sql.c_str(), 0, nullptr);
+}
+
+bool Connection::send_query(const Query& query) {
+  std::vector<const char*> values;
+  values.reserve(query.params.size());
+  for (const Param& param : query.params) values.push_back(param ? param->c_str() : nullptr);
+  auto statement = statements_.find(query.sql);
+  if (statement != statements_.end())
+    return PQsendQueryPrepared(conn_, statement->second.c_str(), int(values.size()), values.data(), nullptr, nullptr,
+                               0);
+  return PQsendQueryParams(conn_, query.sql.c_str(), int(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+}
+
+// The statement is prepared: the query itself goes now; a statement the server refused fails the query.
+void Connection::prepared() {
+  PGresult* result = std::exchange(first_result_, nullptr);
+  const bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
+  std::string name = std::move(preparing_);
+  preparing_.clear();
+  if (!ok) {
+    first_result_ = result;
+    return finish_query();
+  }
+  PQclear(result);
+  statements_.emplace(query_->sql, std::move(name));
+  if (!send_query(*query_) || !flush()) return lose_query(message_of(conn_, "cannot send the query"));
 }
 
 bool Connection::flush() {
@@ -193,6 +224,7 @@ void Connection::on_busy_ready() {
   if (input && flushing_ && !flush()) return lose_query(message_of(conn_, "cannot send the query"));
   while (!PQisBusy(conn_)) {
     PGresult* result = PQgetResult(conn_);
+    if (!result && !preparing_.empty()) return prepared();
     if (!result) return finish_query();
     if (first_result_) PQclear(result);
     else first_result_ = result;
@@ -214,6 +246,14 @@ void Connection::finish_query() {
     const char* code = first ? PQresultErrorField(first, PG_DIAG_SQLSTATE) : nullptr;
     std::string sqlstate = code ? code : "";
     if (first) PQclear(first);
+    // "cached plan must not change result type": the table changed since the statement was prepared here. Nothing
+    // ran; it is prepared again and run, once.
+    if (sqlstate == "0A000" && statements_.erase(query_->sql) && !query_->prepared_again) {
+      query_->prepared_again = true;
+      if (!send_prepare(query_->sql) || !flush())
+        return lose_query(message_of(conn_, "cannot send the query"));
+      return;
+    }
     if (message.empty()) message = message_of(conn_, "the query failed");
     const bool ended = session_ended(sqlstate) || PQstatus(conn_) == CONNECTION_BAD;
     error = std::make_exception_ptr(

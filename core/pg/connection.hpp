@@ -1,12 +1,13 @@
 // pg::Connection (internal to the pool): one libpq connection driven by the loop's readiness events: connecting
-// (PQconnectPoll), idle (watching for the server closing it), running one query (PQsendQueryParams, PQflush,
-// PQconsumeInput, PQisBusy, PQgetResult).
+// (PQconnectPoll), idle (watching for the server closing it), running one query (PQsendPrepare the first time a
+// statement is seen, then PQsendQueryPrepared; PQflush, PQconsumeInput, PQisBusy, PQgetResult).
 #pragma once
 
 #include <chrono>
 #include <exception>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "core/net/loop.hpp"
 #include "core/pg/params.hpp"
@@ -26,6 +27,7 @@ struct Query {
   Completion done;
   TimerHandle timeout;
   Connection* running_on = nullptr;
+  bool prepared_again = false;  // after the table changed under its prepared statement
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -70,6 +72,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_ready(bool read);
   void on_idle_readable();
   void on_busy_ready();
+  bool send_prepare(const std::string& sql);
+  bool send_query(const Query& query);
+  void prepared();
   void finish_query();
   void lose_query(const std::string& why);
   bool flush();  // false: the connection failed
@@ -84,6 +89,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<Query> query_;
   pg_result* first_result_ = nullptr;  // of the running query; later ones are dropped
   bool flushing_ = false;
+  static constexpr std::size_t max_prepared = 256;
+  std::unordered_map<std::string, std::string> statements_;  // SQL -> the name it is prepared under
+  std::string preparing_;  // the name of the statement being prepared, while it is
+  unsigned statements_made_ = 0;
   TimerHandle connect_timeout_;
 };
 

@@ -43,7 +43,7 @@ using Completion = std::function<void(std::exception_ptr error, Result result)>;
 class Pool {
  public:
   Pool(Loop& loop, PoolOptions options);
-  ~Pool();  // on the loop's thread, or once the loop has stopped; queries still pending are dropped unanswered
+  ~Pool();  // on the loop's thread, or once it stopped, before the Loop; pending queries are dropped unanswered
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 

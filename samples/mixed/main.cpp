@@ -96,12 +96,12 @@ int main(int argc, char** argv) {
     routes.add<HealthHandler>("/native/health");
     routes.add<MetricsHandler>("/native/metrics");
     routes.set_fallback(service.container());
-    HTTPServer server(flags.server, routes);
-    std::optional<pg::Database> notes_database;  // destroyed before the server's loops
+    std::optional<pg::Database> notes_database;
     if (pg_conninfo) {
       pg_options.conninfo = *pg_conninfo;
       add_notes_json_route(routes, "/native/notes.json", notes_database.emplace(pg_options));
     }
+    HTTPServer server(flags.server, routes);
     int code = serve(server, "mixed", [&] { server.bind(); }, 1);
     service.stop();
     return code;

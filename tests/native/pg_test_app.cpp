@@ -79,9 +79,9 @@ int main(int argc, char** argv) {
     Application app;
     app.add<HelloHandler>("/hello");
     app.add<BurstHandler>("/burst");
-    HTTPServer server(flags.server, app);
-    pg::Database db(options);  // destroyed before the server's loops
+    pg::Database db(options);
     database = &db;
+    HTTPServer server(flags.server, app);
     return serve(server, "pg_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pg_test_app: %s\n", e.what());

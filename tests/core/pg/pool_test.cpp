@@ -1,5 +1,6 @@
-// pg::Pool against a throwaway PostgreSQL cluster (tests/support/pg_cluster.hpp): typed results, NULLs, bound
-// parameters, server errors, dead connections, a server restart, timeouts; the loop never blocks.
+// pg::Pool and pg::Database against a throwaway PostgreSQL cluster (tests/support/pg_cluster.hpp): typed results,
+// NULLs, bound parameters, server errors, prepared statements, dead connections, a server restart, timeouts, pools
+// per loop; the loop never blocks.
 #include "core/pg/pool.hpp"
 
 #include <netinet/in.h>
@@ -13,6 +14,7 @@
 
 #include "core/net/loop.hpp"
 #include "core/net/task.hpp"
+#include "core/pg/database.hpp"
 #include "support/pg_cluster.hpp"
 
 using namespace updraft;
@@ -370,5 +372,64 @@ TEST_CASE("pg::Pool's awaiting coroutine, destroyed while it waits, is never res
     }  // destroyed while its query runs
     co_await pool.query("select 1");  // after the abandoned one, on the one connection
     CHECK_FALSE(resumed);
+  });
+}
+
+TEST_CASE("pg::Pool prepares a statement once per connection, and again when its table changes", "[pg]") {
+  Loop loop;
+  pg::Pool pool(loop, options_for(1));
+  run_on(loop, [&]() -> Task {
+    for (int i = 0; i < 3; ++i) {
+      pg::Result r = co_await pool.query("select $1::int + 1", i);
+      CHECK(r[0].get<int>(0) == i + 1);
+    }
+    pg::Result statements =
+        co_await pool.query("select count(*) from pg_prepared_statements where statement = $1", "select $1::int + 1");
+    CHECK(statements[0].get<int>(0) == 1);
+
+    co_await pool.query("drop table if exists shifting");
+    co_await pool.query("create table shifting (a int)");
+    co_await pool.query("insert into shifting values (1)");
+    pg::Result before = co_await pool.query("select * from shifting");
+    CHECK(before.columns() == 1);
+    co_await pool.query("alter table shifting add column b text default 'added'");
+    pg::Result after = co_await pool.query("select * from shifting");  // the old plan's result type is stale
+    REQUIRE(after.columns() == 2);
+    CHECK(after[0].get<std::string>("b") == "added");
+
+    // A statement the server cannot prepare fails like any other, and the connection goes on.
+    co_await expect_error(pool, "select * from no_such_table", pg::Error::Kind::server);
+    pg::Result r = co_await pool.query("select 'still here'");
+    CHECK(r[0].get<std::string>(0) == "still here");
+    CHECK(pool.connections() == 1);
+  });
+}
+
+TEST_CASE("pg::Database gives each loop its pool, which closes with its loop", "[pg]") {
+  pg::Database database(options_for(2));
+  int pid = 0;
+  {
+    Loop first, second;
+    run_on(first, [&]() -> Task {
+      CHECK(&database.pool(first) == &database.pool(first));
+      co_await backend_pid(database.pool(first), pid);
+    });
+    run_on(second, [&]() -> Task {
+      CHECK(&database.pool(second) != &database.pool(first));
+      int other = 0;
+      co_await backend_pid(database.pool(second), other);
+      CHECK(other != pid);
+    });
+  }  // the loops go, their pools' connections with them
+  Loop loop;
+  pg::Pool admin(loop, options_for(1));
+  run_on(loop, [&]() -> Task {
+    int sessions = 1;
+    for (int i = 0; i < 100 && sessions; ++i) {
+      pg::Result r = co_await admin.query("select count(*) from pg_stat_activity where pid = $1", pid);
+      sessions = r[0].get<int>(0);
+      if (sessions) co_await Sleep{loop, 50ms};
+    }
+    CHECK(sessions == 0);
   });
 }
