@@ -17,7 +17,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 REPS=${REPS:-3}
 WARMUP=${WARMUP:-2s}
 WSGI_THREADS=${WSGI_THREADS:-4}
-PG_CONNECTIONS=${PG_CONNECTIONS:-4}  # the native route's pool (one loop)
+PG_CONNECTIONS=${PG_CONNECTIONS:-16}  # the native route's pool (one loop); Django has one connection per thread
 PG_BIN=/usr/lib/postgresql/15/bin
 TARGET=10
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from pg_cluster import PgCluster
-from support import SLACK
+from support import SLACK, start_server
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +91,20 @@ def test_a_stopped_database_fails_the_queries_and_the_loop_keeps_answering(app, 
         cluster.start()
     r = requests.get(f"{app.url}/burst", params={"n": 50}, timeout=30)
     assert r.text.startswith("answered 50 failed 0"), r.text
+
+
+def test_the_server_stops_cleanly_with_its_pool_open(cluster):
+    """The loop closes its pool's connections as it goes (SIGTERM while they are open): exit 0, no sanitizer
+    report, and the sessions are gone from the server."""
+    app = start_server("pg_test_app", "--threads", "2", "--pg", f"host={cluster.dir} dbname=postgres user=postgres")
+    try:
+        for _ in range(4):  # queries on both loops
+            assert requests.get(f"{app.url}/burst", params={"n": 20}, timeout=30).text.startswith("answered 20")
+    finally:
+        code = app.stop()
+    assert code == 0, app.error_log()
+    sessions = "select count(*) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()"
+    deadline = time.monotonic() + 10 * SLACK
+    while cluster.psql(sessions) != "0":
+        assert time.monotonic() < deadline, "the server's sessions outlived it"
+        time.sleep(0.05)
