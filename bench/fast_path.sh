@@ -40,6 +40,24 @@ psql -X -q -d notes -c "insert into notes_note (title, body, created)
   select 'Note ' || g, repeat('Some text of note ' || g || '. ', 8), now() - g * interval '1 minute'
   from generate_series(1, 20) g"
 
+# CPU ticks used so far by the cluster's processes (the postmaster and its backends).
+pg_ticks() {
+  local postmaster total=0 pid
+  postmaster=$(head -n1 "$PG_DIR/data/postmaster.pid")
+  for pid in "$postmaster" $(pgrep -P "$postmaster"); do
+    total=$((total + $(cpu_ticks "$pid" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+# measure_wrk, plus PostgreSQL's CPU ticks meanwhile. Args: output file, serving pid, duration, url.
+measure() {
+  local before
+  before=$(pg_ticks)
+  measure_wrk "$@"
+  echo "postgres-cpu-ticks: $(($(pg_ticks) - before))" >>"$1"
+}
+
 DJANGO_PORT=$(free_port)
 spawn_pinned "$SERVER_CPU" "$BENCH_TMP/updraft.log" build/bin/updraft -b "127.0.0.1:$DJANGO_PORT" -w 1 \
   --threads "$WSGI_THREADS" --chdir samples/django --log-level warning mysite.wsgi:application
@@ -67,11 +85,11 @@ echo "Django's view through updraft (-w 1 --threads $WSGI_THREADS) and mixed's n
      "-d$DURATION --latency on cpu $CLIENT_CPU; $REPS rounds"
 echo "the same 20 notes: $(curl -fs "$NATIVE_URL" | wc -c) bytes of JSON"
 print_machine_load
-measure_wrk "$BENCH_TMP/warmup-django.txt" "$DJANGO_PID" "$WARMUP" "$DJANGO_URL"
-measure_wrk "$BENCH_TMP/warmup-native.txt" "$NATIVE_PID" "$WARMUP" "$NATIVE_URL"
+measure "$BENCH_TMP/warmup-django.txt" "$DJANGO_PID" "$WARMUP" "$DJANGO_URL"
+measure "$BENCH_TMP/warmup-native.txt" "$NATIVE_PID" "$WARMUP" "$NATIVE_URL"
 for r in $(seq "$REPS"); do
-  measure_wrk "$BENCH_TMP/wrk-native-$r.txt" "$NATIVE_PID" "$DURATION" "$NATIVE_URL"
-  measure_wrk "$BENCH_TMP/wrk-django-$r.txt" "$DJANGO_PID" "$DURATION" "$DJANGO_URL"
+  measure "$BENCH_TMP/wrk-native-$r.txt" "$NATIVE_PID" "$DURATION" "$NATIVE_URL"
+  measure "$BENCH_TMP/wrk-django-$r.txt" "$DJANGO_PID" "$DURATION" "$DJANGO_URL"
   echo "round $r: native $(grep 'Requests/sec' "$BENCH_TMP/wrk-native-$r.txt" | tr -s ' ')," \
        "django $(grep 'Requests/sec' "$BENCH_TMP/wrk-django-$r.txt" | tr -s ' ')"
 done
@@ -79,11 +97,23 @@ print_machine_load
 echo
 "$PY" bench/wrk_report.py "$BENCH_TMP" "$REPS" native django
 "$PY" - "$BENCH_TMP" "$REPS" "$TARGET" <<'PYEOF'
-import statistics, sys
+import os, re, statistics, sys
 sys.path.insert(0, "bench")
 from wrk_report import parse
 tmp, reps, target = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-rps = {s: statistics.median(parse(f"{tmp}/wrk-{s}-{r}.txt")["rps"] for r in range(1, reps + 1)) for s in ("native", "django")}
+
+
+def postgres_us(path):
+    """PostgreSQL's CPU time per request during the run, in microseconds."""
+    text = open(path).read()
+    ticks = int(re.search(r"postgres-cpu-ticks: (\d+)", text).group(1))
+    return ticks * 1e6 / os.sysconf("SC_CLK_TCK") / int(re.search(r"(\d+) requests in", text).group(1))
+
+
+runs = {s: [f"{tmp}/wrk-{s}-{r}.txt" for r in range(1, reps + 1)] for s in ("native", "django")}
+rps = {s: statistics.median(parse(path)["rps"] for path in paths) for s, paths in runs.items()}
+for s, paths in runs.items():
+    print(f"{s}: PostgreSQL CPU per request {statistics.median(postgres_us(p) for p in paths):.1f} us (median)")
 ratio = rps["native"] / rps["django"]
 print(f"\nnative / Django requests/s: {ratio:.1f}x (target >= {target:.0f}x: {'met' if ratio >= target else 'MISSED'})")
 PYEOF
