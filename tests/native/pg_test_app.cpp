@@ -57,7 +57,8 @@ struct BurstHandler : RequestHandler {
                      if (--burst->pending == 0 && burst->waiter && !burst->abandoned) burst->waiter.resume();
                    });
     }
-    co_await BurstDone{burst};
+    BurstDone all_done{burst};  // named: GCC 12 destroys a braced awaiter temporary of a co_await twice
+    co_await all_done;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     set_header("Content-Type", "text/plain");
     write("answered " + std::to_string(burst->answered) + " failed " + std::to_string(burst->failed) + " in " +

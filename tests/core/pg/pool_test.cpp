@@ -68,7 +68,7 @@ Task backend_pid(pg::Pool& pool, int& pid) {
   pid = r[0].get<int>(0);
 }
 
-// co_await Sleep{loop, 10ms}: waits on the loop without blocking it.
+// co_await sleep_for(loop, 10ms): waits on the loop without blocking it.
 struct Sleep {
   Loop& loop;
   std::chrono::milliseconds delay;
@@ -77,6 +77,8 @@ struct Sleep {
   void await_suspend(std::coroutine_handle<> h) { timer = loop.call_later(delay, [h] { h.resume(); }); }
   void await_resume() const noexcept {}
 };
+
+Sleep sleep_for(Loop& loop, std::chrono::milliseconds delay) { return Sleep{loop, delay}; }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -202,7 +204,7 @@ TEST_CASE("pg::Pool replaces a connection the server terminated", "[pg]") {
     int first = 0, second = 0, third = 0;
     co_await backend_pid(pool, first);
     co_await admin.query("select pg_terminate_backend($1)", first);
-    for (int i = 0; i < 100 && pool.connections() > 0; ++i) co_await Sleep{loop, 50ms};
+    for (int i = 0; i < 100 && pool.connections() > 0; ++i) co_await sleep_for(loop, 50ms);
     CHECK(pool.connections() == 0);
     co_await backend_pid(pool, second);
     CHECK(second != first);
@@ -215,9 +217,9 @@ TEST_CASE("pg::Pool replaces a connection the server terminated", "[pg]") {
       error = e;
       done = true;
     });
-    co_await Sleep{loop, 200ms};
+    co_await sleep_for(loop, 200ms);
     co_await admin.query("select pg_terminate_backend($1)", second);
-    for (int i = 0; i < 200 && !done; ++i) co_await Sleep{loop, 25ms};
+    for (int i = 0; i < 200 && !done; ++i) co_await sleep_for(loop, 25ms);
     REQUIRE(done);
     CHECK(seconds_since(start) < 5);
     try {
@@ -247,7 +249,7 @@ TEST_CASE("pg::Pool survives a server restart in the middle", "[pg]") {
       error = e;
       done = true;
     });
-    co_await Sleep{loop, 200ms};
+    co_await sleep_for(loop, 200ms);
     bool stopped = false;
     std::thread stopper([&] {
       cluster.stop();
@@ -255,7 +257,7 @@ TEST_CASE("pg::Pool survives a server restart in the middle", "[pg]") {
     });
     int ticks = 0;
     while (!stopped) {
-      co_await Sleep{loop, 10ms};
+      co_await sleep_for(loop, 10ms);
       ++ticks;
     }
     stopper.join();
@@ -279,7 +281,7 @@ TEST_CASE("pg::Pool survives a server restart in the middle", "[pg]") {
       cluster.start();
       loop.post([&] { started = true; });
     });
-    while (!started) co_await Sleep{loop, 10ms};
+    while (!started) co_await sleep_for(loop, 10ms);
     starter.join();
     pg::Result r = co_await pool.query("select $1::int * 2", 21);
     CHECK(r[0].get<int>(0) == 42);
@@ -304,7 +306,7 @@ TEST_CASE("pg::Pool times a query out and cancels it on the server", "[pg]") {
       pg::Result r = co_await admin.query(
           "select count(*) from pg_stat_activity where query like $1 and state = 'active'", "%'timeout-test'");
       running = r[0].get<int>(0);
-      if (running) co_await Sleep{loop, 50ms};
+      if (running) co_await sleep_for(loop, 50ms);
     }
     CHECK(running == 0);
     pg::Result r = co_await pool.query("select 'after'");
@@ -352,7 +354,7 @@ TEST_CASE("pg::Pool runs many concurrent queries on a few connections", "[pg]") 
     }
     CHECK(pool.connections() == 4);
     CHECK(pool.waiting_queries() > 900);
-    while (answered + failed < 1000) co_await Sleep{loop, 10ms};
+    while (answered + failed < 1000) co_await sleep_for(loop, 10ms);
     CHECK(answered == 1000);
     CHECK(pool.connections() == 4);
     CHECK(pool.idle_connections() == 4);
@@ -428,7 +430,7 @@ TEST_CASE("pg::Database gives each loop its pool, which closes with its loop", "
     for (int i = 0; i < 100 && sessions; ++i) {
       pg::Result r = co_await admin.query("select count(*) from pg_stat_activity where pid = $1", pid);
       sessions = r[0].get<int>(0);
-      if (sessions) co_await Sleep{loop, 50ms};
+      if (sessions) co_await sleep_for(loop, 50ms);
     }
     CHECK(sessions == 0);
   });
