@@ -20,6 +20,8 @@ PACKAGES=(
   python3-tornado  # signed cookies and XSRF tokens checked against Tornado's (tests/e2e/test_native_cookies.py); bench peer
   python3-brotli  # decodes br responses in tests/e2e/test_native_compression.py
   openssl  # the certificates the TLS tests make (tests/e2e/test_tls.py, tests/core/net/tls_session_test.cpp)
+  libpq-dev  # core/pg: PostgreSQL from native handlers (libpq's asynchronous API)
+  postgresql python3-psycopg2  # the throwaway clusters of the PostgreSQL tests; the Django sample on PostgreSQL
   clang-14 libclang-rt-14-dev libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -1,7 +1,9 @@
-// mixed: native routes and a WSGI app on one port; /native/* is answered natively, everything else by Python.
+// mixed: native routes and a WSGI app on one port; /native/* is answered natively, everything else by Python. With
+// --pg, /native/notes.json reads the Django sample's notes from PostgreSQL on the loop.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "cli/serve.hpp"
@@ -14,6 +16,7 @@
 #include "native/ops_handlers.hpp"
 #include "native/run_in_executor.hpp"
 #include "native/websocket_handler.hpp"
+#include "samples/mixed/notes_json.hpp"
 #include "wsgi/python_runtime.hpp"
 
 using namespace updraft;
@@ -67,6 +70,14 @@ int main(int argc, char** argv) {
   cli.add_option("--chdir", runtime.chdir, "directory to load the app from");
   std::vector<std::string> static_maps;
   add_static_map_flag(cli, static_maps);
+  std::optional<std::string> pg_conninfo;
+  pg::PoolOptions pg_options;
+  cli.add_option("--pg", pg_conninfo,
+                 "serve GET /native/notes.json from the Django sample's notes in this PostgreSQL database: a libpq "
+                 "connection string or URI ('dbname=notes'; libpq's PG* variables fill in the rest)");
+  cli.add_option("--pg-connections", pg_options.max_connections, "PostgreSQL connections per loop thread")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_log_flags(flags);
@@ -85,6 +96,11 @@ int main(int argc, char** argv) {
     routes.add<HealthHandler>("/native/health");
     routes.add<MetricsHandler>("/native/metrics");
     routes.set_fallback(service.container());
+    std::optional<pg::Database> notes_database;
+    if (pg_conninfo) {
+      pg_options.conninfo = *pg_conninfo;
+      add_notes_json_route(routes, "/native/notes.json", notes_database.emplace(pg_options));
+    }
     HTTPServer server(flags.server, routes);
     int code = serve(server, "mixed", [&] { server.bind(); }, 1);
     service.stop();

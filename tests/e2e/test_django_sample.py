@@ -153,6 +153,19 @@ def test_form_round_trip_creates_a_row(site, db_path):
     assert notes_in_db(db_path, "round trip") == [("round trip", "<i>safe</i>")]
 
 
+def test_notes_json_lists_the_20_newest(site, db_path):
+    with sqlite3.connect(db_path) as db:
+        db.executemany("INSERT INTO notes_note (title, body, created) VALUES (?, ?, ?)",
+                       [(f"json {i}", "b" * i, f"2030-01-01 00:00:{i:02d}.123456") for i in range(25)])
+    r = requests.get(site.url + "/notes.json")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "application/json"
+    notes = r.json()
+    assert len(notes) == 20
+    assert notes[0] == {"id": notes[0]["id"], "title": "json 24", "body": "b" * 24, "created": "2030-01-01T00:00:24.123Z"}
+    assert [n["title"] for n in notes] == [f"json {i}" for i in range(24, 4, -1)]
+
+
 def test_post_without_the_csrf_token_is_403(site, db_path):
     r = requests.post(site.url + "/", data={"title": "no token", "body": ""}, allow_redirects=False)
     assert r.status_code == 403

@@ -1,4 +1,5 @@
-"""Settings of the Django sample: SQLite at $DJANGO_DB_PATH (default ./db.sqlite3, git-ignored), DEBUG off unless asked."""
+"""Settings of the Django sample: SQLite at $DJANGO_DB_PATH (default ./db.sqlite3, git-ignored), or PostgreSQL when
+$DJANGO_PG_DATABASE names a database; DEBUG off unless asked."""
 import os
 from pathlib import Path
 
@@ -55,6 +56,14 @@ DATABASES = {
         "NAME": os.environ.get("DJANGO_DB_PATH") or BASE_DIR / "db.sqlite3",
     }
 }
+if os.environ.get("DJANGO_PG_DATABASE"):
+    # PostgreSQL through psycopg2; the host (a socket directory or a name), port, user and password come from libpq's
+    # PGHOST, PGPORT, PGUSER and PGPASSWORD, as for `mixed --pg` and psql. Each worker thread keeps its connection.
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ["DJANGO_PG_DATABASE"],
+        "CONN_MAX_AGE": int(os.environ.get("DJANGO_CONN_MAX_AGE", "600")),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"

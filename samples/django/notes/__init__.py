@@ -1,1 +1,1 @@
-"""The sample's one app: notes stored in SQLite, created through a CSRF-protected form, plus a session counter."""
+"""The sample's one app: notes stored in SQLite or PostgreSQL, created through a CSRF-protected form, plus a session counter."""
