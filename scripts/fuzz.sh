@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI's fuzz pass: builds the libFuzzer targets (clang-14, ASan+UBSan) into build-fuzz/ and runs each for SECONDS (default
-# 60) on a scratch copy of its seed corpus; fails on any finding, whose input is left in build-fuzz/findings/.
+# 60) on a scratch copy of its seed corpus, two at a time; fails on any finding, whose input is left in build-fuzz/findings/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -14,21 +14,37 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p build-fuzz/findings build-fuzz/logs
-failed=()
-for target in request_parser url router byte_range cookie accept accept_encoding resp_parser websocket_frame websocket_deflate proxy_header forwarded multipart; do
+# One target: SECONDS on a scratch copy of its corpus; prints how it ended, returns non-zero on a finding.
+fuzz_target() {
+  local target=$1 dict=() log="build-fuzz/logs/$1.log"
   cp -r "tests/fuzz/corpus/$target" "$scratch/$target"
-  dict=()
   if [[ $target == request_parser ]]; then dict=(-dict=tests/fuzz/http.dict); fi
-  log="build-fuzz/logs/$target.log"
-  echo "=== fuzz: $target for $seconds s"
   if build-fuzz/bin/${target}_fuzz "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix="build-fuzz/findings/$target-" "$scratch/$target" >"$log" 2>&1; then
-    grep -E '^#[0-9]+[[:space:]]+DONE|^Done [0-9]+ runs' "$log"
+    echo "=== fuzz: $target for $seconds s: $(grep -E '^#[0-9]+[[:space:]]+DONE|^Done [0-9]+ runs' "$log")"
   else
+    echo "=== fuzz: $target for $seconds s"
     tail -n 60 "$log"
     echo "fuzz: $target found something (input in build-fuzz/findings/, whole log in $log)"
-    failed+=("$target")
+    return 1
   fi
+}
+
+# Two targets at a time, one per core.
+targets=(request_parser url router byte_range cookie accept accept_encoding resp_parser websocket_frame websocket_deflate
+         proxy_header forwarded multipart)
+failed=()
+for ((i = 0; i < ${#targets[@]}; i += 2)); do
+  pair=("${targets[@]:i:2}")
+  pids=()
+  for target in "${pair[@]}"; do
+    fuzz_target "$target" > "$scratch/$target.out" &
+    pids+=($!)
+  done
+  for j in "${!pair[@]}"; do
+    wait "${pids[j]}" || failed+=("${pair[j]}")
+    cat "$scratch/${pair[j]}.out"
+  done
 done
 if ((${#failed[@]})); then
   echo "fuzz: findings in ${failed[*]}"
