@@ -2,7 +2,6 @@
 // more arrive), in the pieces support/parser_replay.hpp cuts, and writes down the header or the error.
 #pragma once
 
-#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -36,7 +35,9 @@ class ProxyHeaderReplay : public updraft::testing::Replays<ProxyHeaderReplay> {
   std::string finish() const {
     if (!transcript_.empty() && !read_) return transcript_;  // an error
     if (!read_) return "need more after " + std::to_string(received_.size()) + " bytes\n";
-    return transcript_ + "then \"" + escaped(std::string_view(received_).substr(read_)) + "\"\n";
+    std::string out = transcript_ + "then ";
+    updraft::testing::append_quoted(out, std::string_view(received_).substr(read_));
+    return out + "\n";
   }
 
  private:
@@ -46,20 +47,6 @@ class ProxyHeaderReplay : public updraft::testing::Replays<ProxyHeaderReplay> {
       case ProxyHeader::Client::connection: return out + "connection's peer";
       case ProxyHeader::Client::unix_socket: return out + "unix socket";
       case ProxyHeader::Client::inet: return out + r.header.address + " port " + std::to_string(r.header.port);
-    }
-    return out;
-  }
-
-  static std::string escaped(std::string_view bytes) {
-    std::string out;
-    for (char c : bytes) {
-      if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-        out += c;
-      } else {
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(c));
-        out += hex;
-      }
     }
     return out;
   }
