@@ -19,7 +19,8 @@ class StaticFileHandler : public RequestHandler {
   // Bodies up to this size are read and sent with the head; larger ones go with sendfile(2).
   static constexpr std::uint64_t kReadLimit = 16 * 1024;
 
-  void serve_from(const StaticRoot& root) { root_ = &root; }  // wiring, done by Application
+  // The route's argument (Application::add_static, set_static_path): the files it serves.
+  void initialize(const StaticRoot* root) { root_ = root; }
   Task get();  // also answers HEAD
 
  private:

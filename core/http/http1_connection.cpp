@@ -59,6 +59,7 @@ void Http1Connection::begin_request() {
     parser_->restart(listener);
   }
   parser_->set_head(head_.get());
+  refusal_.clear();
   phase_ = Phase::head;
   request_start_ = std::chrono::steady_clock::now();  // for the access log and the latency histograms
   stream_.set_read_timeout(ctx_.config.timeouts.header, false);
@@ -76,7 +77,7 @@ void Http1Connection::process_input() {
     stream_.consume(r.consumed);
     if (r.outcome == RequestParser::Outcome::error) {
       processing_ = false;
-      return reject(r.status, r.reason);
+      return reject(r.status, refusal_.empty() ? std::string_view(r.reason) : std::string_view(refusal_));
     }
     if (r.outcome == RequestParser::Outcome::need_more) break;
     release_parser();  // the request is read: the next one starts from a fresh parser
@@ -108,24 +109,32 @@ int Http1Connection::on_head(RequestHead& head) {
   delegate_ = cfg.factory->start_request(head, *this);
   body_received_ = 0;
   body_limit_ = delegate_->max_body_size().value_or(cfg.limits.max_body_size);
-  if (head.content_length && *head.content_length > body_limit_) return 413;
-  if (auto expect = head.headers.get("expect")) {
-    if (!iequals(*expect, "100-continue")) return 417;
-    if (head.has_body() && head.version_minor == 1) stream_.write("HTTP/1.1 100 Continue\r\n\r\n");
-  }
+  if (head.content_length && *head.content_length > body_limit_) return refuse_body();
+  auto expect = head.headers.get("expect");
+  if (expect && !iequals(*expect, "100-continue")) return 417;
   if (head.has_body()) {
     phase_ = Phase::body;
     stream_.set_read_timeout(cfg.timeouts.body, true);
   }
   delegate_->headers_received();
+  // A handler that streams its body may have set its own limit in prepare() (Tornado's set_max_body_size).
+  body_limit_ = delegate_->max_body_size().value_or(cfg.limits.max_body_size);
+  if (response_started_) return 0;  // answered from the head alone: no 100 Continue, the body is dropped
+  if (head.content_length && *head.content_length > body_limit_) return refuse_body();
+  if (expect && head.has_body() && head.version_minor == 1) stream_.write("HTTP/1.1 100 Continue\r\n\r\n");
   return 0;
 }
 
 int Http1Connection::on_body(std::string_view chunk) {
   body_received_ += chunk.size();
-  if (body_received_ > body_limit_) return 413;
+  if (body_received_ > body_limit_) return refuse_body();
   if (delegate_) delegate_->data_received(chunk);
   return 0;
+}
+
+int Http1Connection::refuse_body() {
+  refusal_ = "the request body is larger than the limit of " + std::to_string(body_limit_) + " bytes";
+  return 413;
 }
 
 void Http1Connection::write_head(int status, const HeaderList& headers, std::string_view reason) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "core/http/delegate.hpp"
 #include "core/http/http_context.hpp"
@@ -46,6 +47,7 @@ class Http1Connection final : public StreamHandler, public ResponseWriter, priva
   int on_head(RequestHead& head) override;
   int on_body(std::string_view chunk) override;
 
+  int refuse_body();  // 413, saying the limit the body passed
   void process_input();
   void begin_request();
   void complete_request();
@@ -64,6 +66,7 @@ class Http1Connection final : public StreamHandler, public ResponseWriter, priva
   ResponsePlan plan_;
   std::uint64_t body_received_ = 0;
   std::uint64_t body_limit_ = 0;
+  std::string refusal_;  // why on_head() or on_body() refused the request, for its error page
   std::uint64_t body_sent_ = 0;
   std::chrono::steady_clock::time_point request_start_;
   int status_ = 0;
