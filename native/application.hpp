@@ -152,8 +152,8 @@ class Application : public HandlerFactory {
   // A handler for paths no route matches (default: 404).
   template <class H, class... Args>
   Application& set_default_handler(Args&&... args) {
-    fallback_ = Target{handler_factory<H>(std::forward<Args>(args)...), detail::Bound<H, std::decay_t<Args>...>::methods,
-                       {}};
+    fallback_ = Target{handler_factory<H>(std::forward<Args>(args)...),
+                       detail::Bound<H, std::decay_t<Args>...>::methods, {}};
     return *this;
   }
 
@@ -162,13 +162,21 @@ class Application : public HandlerFactory {
   // get() answers HEAD too. fn runs on every loop thread, so it is called as const (no mutable state).
   //   app.get("/ping", [](RequestHandler& h) { h.write("pong"); });
   template <class F>
-  Application& get(std::string_view pattern, F&& fn) { return add_function(Method::get, pattern, std::forward<F>(fn)); }
+  Application& get(std::string_view pattern, F&& fn) {
+    return add_function(Method::get, pattern, std::forward<F>(fn));
+  }
   template <class F>
-  Application& head(std::string_view pattern, F&& fn) { return add_function(Method::head, pattern, std::forward<F>(fn)); }
+  Application& head(std::string_view pattern, F&& fn) {
+    return add_function(Method::head, pattern, std::forward<F>(fn));
+  }
   template <class F>
-  Application& post(std::string_view pattern, F&& fn) { return add_function(Method::post, pattern, std::forward<F>(fn)); }
+  Application& post(std::string_view pattern, F&& fn) {
+    return add_function(Method::post, pattern, std::forward<F>(fn));
+  }
   template <class F>
-  Application& put(std::string_view pattern, F&& fn) { return add_function(Method::put, pattern, std::forward<F>(fn)); }
+  Application& put(std::string_view pattern, F&& fn) {
+    return add_function(Method::put, pattern, std::forward<F>(fn));
+  }
   template <class F>
   Application& patch(std::string_view pattern, F&& fn) {
     return add_function(Method::patch, pattern, std::forward<F>(fn));

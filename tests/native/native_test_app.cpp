@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -601,6 +602,86 @@ struct StaticUrlHandler : RequestHandler {
   void get() { write(static_url(get_argument("path"))); }
 };
 
+// --- state from the route, lambda routes, streamed bodies ------------------------------------------
+
+// Its greeting and visit counter come from its route (Tornado's initialize(**kwargs)): "GREETING[ ARG] #N".
+struct VisitsHandler : RequestHandler {
+  void initialize(const std::string& greeting, std::atomic<long>* visits) {
+    greeting_ = greeting;
+    visits_ = visits;
+  }
+  void get() {
+    std::string text = greeting_;
+    for (const auto& a : path_args()) text.append(" ").append(a);
+    write(text + " #" + std::to_string(++*visits_));
+  }
+  std::string greeting_;
+  std::atomic<long>* visits_ = nullptr;
+};
+
+// Takes its body as it arrives: answers with the size of each chunk, the bytes in order (?echo=1), and body()'s size
+// (empty); ?max=N sets the body limit in prepare().
+struct StreamUploadHandler : RequestHandler {
+  static constexpr bool stream_request_body = true;
+  void prepare() override {
+    if (get_query_argument("max")) set_max_body_size(get_argument<std::uint64_t>("max"));
+  }
+  void data_received(std::string_view chunk) {
+    chunks_.emplace_back(static_cast<std::uint64_t>(chunk.size()));
+    total_ += chunk.size();
+    if (get_argument<bool>("echo", false)) echo_.append(chunk);
+  }
+  void post() {
+    write(boost::json::value{{"chunks", chunks_}, {"total", total_}, {"echo", echo_}, {"body", body().size()}});
+  }
+  void put() { post(); }
+  boost::json::array chunks_;
+  std::uint64_t total_ = 0;
+  std::string echo_;
+};
+
+// A coroutine data_received() that waits for GET/POST /stream/gate to open; reading pauses meanwhile.
+struct UploadGate {
+  std::atomic<bool> open{false};
+  std::atomic<long> chunks{0};
+  std::atomic<std::uint64_t> received{0};
+};
+
+struct GatedUploadHandler : RequestHandler {
+  static constexpr bool stream_request_body = true;
+  void initialize(UploadGate* gate) { gate_ = gate; }
+  Task data_received(std::string_view chunk) {
+    ++gate_->chunks;
+    while (!gate_->open) co_await sleep(milliseconds(5));
+    gate_->received += chunk.size();
+  }
+  void post() { write("received " + std::to_string(gate_->received.load())); }
+  UploadGate* gate_ = nullptr;
+};
+
+void add_state_and_streaming_routes(Application& app) {
+  static std::atomic<long> hello_visits{0}, bonjour_visits{0};
+  static UploadGate gate;
+  app.add<VisitsHandler>("/state/hello", std::string("Hello"), &hello_visits);
+  app.add<VisitsHandler>("/state/bonjour/([a-z]+)", {.name = "bonjour"}, std::string("Bonjour"), &bonjour_visits);
+  app.get("/fn", [](RequestHandler& h) { h.write("get " + h.get_argument("x", "-")); });
+  app.post("/fn", [](RequestHandler& h) {
+    h.set_status(201);
+    h.write("post " + h.body());
+  });
+  app.get("/fn/later", [](RequestHandler& h) -> Task {
+    co_await h.sleep(milliseconds(10));
+    h.write("later");
+  });
+  app.add<StreamUploadHandler>("/stream/upload");
+  app.add<GatedUploadHandler>("/stream/gated", &gate);
+  app.get("/stream/gate", [](RequestHandler& h) { h.write(std::to_string(gate.chunks.load())); });
+  app.post("/stream/gate", [](RequestHandler& h) {
+    gate.open = true;
+    h.write("open");
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -687,6 +768,7 @@ int main(int argc, char** argv) {
     app.add<XsrfFormHandler>("/xsrf/form");
     app.add<XsrfExemptHandler>("/xsrf/exempt");
     app.add<CookieWebSocketHandler>("/ws/cookie");
+    add_state_and_streaming_routes(app);
     HTTPServer server(flags.server, app);
     return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {

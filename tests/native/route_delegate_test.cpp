@@ -227,7 +227,8 @@ TEST_CASE("buffered bodies stay the default: body() holds the whole body, a mult
   CHECK(server.fetch("/buffered", {.method = "POST", .body = std::string(5000, 'b')}).body == "body 5000, files 0");
   std::string form =
       "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nhello\r\n--XyZ--\r\n";
-  auto multipart = server.fetch(
-      "/buffered", {.method = "POST", .headers = {{"Content-Type", "multipart/form-data; boundary=XyZ"}}, .body = form});
+  auto multipart = server.fetch("/buffered", {.method = "POST",
+                                              .headers = {{"Content-Type", "multipart/form-data; boundary=XyZ"}},
+                                              .body = form});
   CHECK(multipart.body == "body 0, files 1");
 }

@@ -173,7 +173,8 @@ FetchResponse AppTestFixture::fetch(std::string_view path, const FetchOptions& f
   Socket socket(connect());
   std::string request = fetch_options.method + " " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1:" +
                         std::to_string(port_) + "\r\nConnection: close\r\n";
-  for (const auto& [name, value] : fetch_options.headers) request.append(name).append(": ").append(value).append("\r\n");
+  for (const auto& [name, value] : fetch_options.headers)
+    request.append(name).append(": ").append(value).append("\r\n");
   if (fetch_options.body) request.append("Content-Length: " + std::to_string(fetch_options.body->size()) + "\r\n");
   request.append("\r\n");
   if (fetch_options.body) request.append(*fetch_options.body);
