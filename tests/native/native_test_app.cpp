@@ -30,11 +30,19 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// Side effects the tests observe through GET /counters (handlers may run on several loops).
-std::atomic<long> finished_count{0};
-std::atomic<long> forbidden_method_runs{0};
-std::atomic<long> connection_closed_count{0};
-std::atomic<long> disconnect_resumed{0};
+// Side effects the tests observe through GET /counters (handlers may run on several loops): main() keeps them, and
+// the routes of the handlers that count hand them over (initialize()).
+struct Counters {
+  std::atomic<long> finished{0};
+  std::atomic<long> forbidden_method_runs{0};
+  std::atomic<long> connection_closed{0};
+  std::atomic<long> disconnect_resumed{0};
+};
+
+struct CountingHandler : RequestHandler {
+  void initialize(Counters* counters) { counters_ = counters; }
+  Counters* counters_ = nullptr;
+};
 
 // A non-negative integer query argument; 400 when it is malformed.
 long int_argument(RequestHandler& h, std::string_view name, long fallback) {
@@ -111,39 +119,39 @@ struct GetOnlyHandler : RequestHandler {
 // --- hooks ------------------------------------------------------------------------------------
 
 // prepare() refuses unless ?allow=1; the method counts its runs.
-struct GuardedHandler : RequestHandler {
+struct GuardedHandler : CountingHandler {
   void prepare() override {
     if (get_argument("allow", "0") != "1") throw HTTPError(403);
   }
   void get() {
-    ++forbidden_method_runs;
+    ++counters_->forbidden_method_runs;
     write("allowed");
   }
 };
 
 // prepare() answers by itself; the method must not run.
-struct PrepareFinishesHandler : RequestHandler {
+struct PrepareFinishesHandler : CountingHandler {
   void prepare() override { finish("answered by prepare"); }
   void get() {
-    ++forbidden_method_runs;
+    ++counters_->forbidden_method_runs;
     write("method ran");
   }
 };
 
-struct OnFinishHandler : RequestHandler {
+struct OnFinishHandler : CountingHandler {
   void get() {
     if (get_argument("fail", "0") == "1") throw HTTPError(500);
     write("counted");
   }
-  void on_finish() override { ++finished_count; }
+  void on_finish() override { ++counters_->finished; }
 };
 
-struct CountersHandler : RequestHandler {
+struct CountersHandler : CountingHandler {
   void get() {
-    write(boost::json::value{{"finished", finished_count.load()},
-                             {"forbidden_method_runs", forbidden_method_runs.load()},
-                             {"connection_closed", connection_closed_count.load()},
-                             {"disconnect_resumed", disconnect_resumed.load()}});
+    write(boost::json::value{{"finished", counters_->finished.load()},
+                             {"forbidden_method_runs", counters_->forbidden_method_runs.load()},
+                             {"connection_closed", counters_->connection_closed.load()},
+                             {"disconnect_resumed", counters_->disconnect_resumed.load()}});
   }
 };
 
@@ -383,13 +391,13 @@ struct NestedHandler : RequestHandler {
 };
 
 // Sleeps ?ms=; the test disconnects meanwhile.
-struct DisconnectHandler : RequestHandler {
+struct DisconnectHandler : CountingHandler {
   Task get() {
     co_await sleep(milliseconds(int_argument(*this, "ms", 300)));
-    ++disconnect_resumed;
+    ++counters_->disconnect_resumed;
     write("too late");
   }
-  void on_connection_close() override { ++connection_closed_count; }
+  void on_connection_close() override { ++counters_->connection_closed; }
 };
 
 // --- a busy loop ---------------------------------------------------------------------------------
@@ -659,11 +667,17 @@ struct GatedUploadHandler : RequestHandler {
   UploadGate* gate_ = nullptr;
 };
 
-void add_state_and_streaming_routes(Application& app) {
-  static std::atomic<long> hello_visits{0}, bonjour_visits{0};
-  static UploadGate gate;
-  app.add<VisitsHandler>("/state/hello", std::string("Hello"), &hello_visits);
-  app.add<VisitsHandler>("/state/bonjour/([a-z]+)", {.name = "bonjour"}, std::string("Bonjour"), &bonjour_visits);
+// The state those routes hand their handlers, kept by main().
+struct RouteState {
+  std::atomic<long> hello_visits{0};
+  std::atomic<long> bonjour_visits{0};
+  UploadGate gate;
+};
+
+void add_state_and_streaming_routes(Application& app, RouteState& state) {
+  app.add<VisitsHandler>("/state/hello", std::string("Hello"), &state.hello_visits);
+  app.add<VisitsHandler>("/state/bonjour/([a-z]+)", {.name = "bonjour"}, std::string("Bonjour"),
+                         &state.bonjour_visits);
   app.get("/fn", [](RequestHandler& h) { h.write("get " + h.get_argument("x", "-")); });
   app.post("/fn", [](RequestHandler& h) {
     h.set_status(201);
@@ -674,9 +688,10 @@ void add_state_and_streaming_routes(Application& app) {
     h.write("later");
   });
   app.add<StreamUploadHandler>("/stream/upload");
+  UploadGate& gate = state.gate;
   app.add<GatedUploadHandler>("/stream/gated", &gate);
-  app.get("/stream/gate", [](RequestHandler& h) { h.write(std::to_string(gate.chunks.load())); });
-  app.post("/stream/gate", [](RequestHandler& h) {
+  app.get("/stream/gate", [&gate](RequestHandler& h) { h.write(std::to_string(gate.chunks.load())); });
+  app.post("/stream/gate", [&gate](RequestHandler& h) {
     gate.open = true;
     h.write("open");
   });
@@ -704,6 +719,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_log_flags(flags);
+    Counters counters;  // both outlive the application that hands them to handlers
+    RouteState route_state;
     Application app;
     app.set_websocket_options(websocket_flags.options);
     if (!cookie_secret.empty()) app.set_cookie_secret(cookie_secret);
@@ -723,10 +740,10 @@ int main(int argc, char** argv) {
     app.add<ReverseHandler>("/reverse");
     app.add<MethodsHandler>("/methods");
     app.add<GetOnlyHandler>("/get-only");
-    app.add<GuardedHandler>("/guarded");
-    app.add<PrepareFinishesHandler>("/prepare-finishes");
-    app.add<OnFinishHandler>("/on-finish");
-    app.add<CountersHandler>("/counters");
+    app.add<GuardedHandler>("/guarded", &counters);
+    app.add<PrepareFinishesHandler>("/prepare-finishes", &counters);
+    app.add<OnFinishHandler>("/on-finish", &counters);
+    app.add<CountersHandler>("/counters", &counters);
     app.add<GreetHandler>("/greet");
     app.add<TagsHandler>("/tags");
     app.add<FormHandler>("/form");
@@ -750,7 +767,7 @@ int main(int argc, char** argv) {
     app.add<StreamingHandler>("/stream");
     app.add<BigFlushHandler>("/big-flush");
     app.add<NestedHandler>("/nested");
-    app.add<DisconnectHandler>("/disconnect");
+    app.add<DisconnectHandler>("/disconnect", &counters);
     app.add<BodySizeHandler>("/limited", {.max_body_size = 16});
     app.add<BodySizeHandler>("/unlimited");
     app.add<SpinHandler>("/spin");
@@ -768,7 +785,7 @@ int main(int argc, char** argv) {
     app.add<XsrfFormHandler>("/xsrf/form");
     app.add<XsrfExemptHandler>("/xsrf/exempt");
     app.add<CookieWebSocketHandler>("/ws/cookie");
-    add_state_and_streaming_routes(app);
+    add_state_and_streaming_routes(app, route_state);
     HTTPServer server(flags.server, app);
     return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
