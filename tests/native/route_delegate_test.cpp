@@ -70,6 +70,7 @@ struct Gate {
   std::atomic<bool> open{false};
   std::atomic<std::uint64_t> received{0};
   std::atomic<int> chunks{0};
+  std::atomic<bool> client_left{false};
 };
 
 struct GatedHandler : RequestHandler {
@@ -83,6 +84,7 @@ struct GatedHandler : RequestHandler {
     if (chunk.find_first_not_of('x') != std::string_view::npos) throw std::runtime_error("chunk changed while waiting");
   }
   void post() { write(std::to_string(gate_->received.load())); }
+  void on_connection_close() override { gate_->client_left = true; }
 
   Gate* gate_ = nullptr;
 };
@@ -216,6 +218,26 @@ TEST_CASE("a coroutine data_received() pauses reading: a large upload stalls in 
   CHECK(response.substr(0, 12) == "HTTP/1.1 200");
   CHECK(response.substr(response.size() - std::to_string(kBody).size()) == std::to_string(kBody));
   CHECK(gate.chunks > 1);
+}
+
+TEST_CASE("a client that leaves while data_received() waits ends the request; the server goes on",
+          "[native][streaming]") {
+  AppTestFixture server;
+  Gate gate;
+  server.app.add<GatedHandler>("/gated", &gate);
+  server.app.get("/alive", [](RequestHandler& h) { h.write("alive"); });
+  int fd = server.connect();
+  send_text(fd, "POST /gated HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + std::string(1000, 'x'));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (gate.chunks == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  REQUIRE(gate.chunks == 1);
+  ::close(fd);
+  while (!gate.client_left && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  CHECK(gate.client_left);
+  gate.open = true;  // a coroutine that outlived its request would now go on and count its chunk
+  std::this_thread::sleep_for(100ms);
+  CHECK(gate.received == 0);
+  CHECK(server.fetch("/alive").body == "alive");
 }
 
 TEST_CASE("buffered bodies stay the default: body() holds the whole body, a multipart form its files",
