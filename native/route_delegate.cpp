@@ -81,8 +81,8 @@ void RouteDelegate::finish() {
     });
   }
   body_complete_ = true;
-  if (handler_->finished() || !chunk_task_.done()) return;  // answered already, or the method runs once the last
-                                                            // chunk has been taken
+  // Answered already; or a coroutine still has the last chunk, and chunk_taken() runs the method.
+  if (handler_->finished() || !chunk_task_.done()) return;
   guarded([this] { handler_->run_method(); });
 }
 
