@@ -68,6 +68,10 @@ def test_a_coroutine_data_received_pauses_reading_until_it_finishes(native_app):
                         return  # nothing taken for a second: the server stopped reading
 
         send_until_stalled()
+        deadline = time.monotonic() + 10 * SLACK  # a loaded machine may have been slow to take the first chunk
+        while requests.get(native_app.url + "/stream/gate").text == "0" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        send_until_stalled()
         assert sent < BIG // 2, f"the server took {sent} bytes while its handler was paused"
         assert requests.get(native_app.url + "/stream/gate").text == "1", "one chunk delivered, then reading paused"
         time.sleep(0.3)
