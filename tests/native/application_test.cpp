@@ -82,38 +82,42 @@ TEST_CASE("add<H>(pattern, args...) hands each request's new handler the route's
   CHECK(server.fetch("/teapot").status == 418);  // what initialize() throws is an error page like any other
 }
 
-TEST_CASE("lambda routes answer their methods, one route per pattern, with a 405 listing them",
-          "[native][application]") {
-  AppTestFixture server;
+// Routes made in the fixture's constructor, as Tornado's get_app() makes them.
+struct LambdaRoutes : AppTestFixture {
+  LambdaRoutes() {
+    app.get("/fn", [](RequestHandler& h) { h.write("got " + h.get_argument("x", "-")); });
+    app.post("/fn", [this](RequestHandler& h) {
+      ++posts;
+      h.set_status(201);
+      h.write("posted " + h.body());
+    });
+    app.get("/later", [](RequestHandler& h) -> Task {
+      co_await h.sleep(std::chrono::milliseconds(5));
+      h.write("slept");
+    });
+    app.delete_("/items/([0-9]+)", [](RequestHandler& h) { h.write("deleted " + h.path_args().at(0)); });
+  }
   std::atomic<int> posts{0};
-  server.app.get("/fn", [](RequestHandler& h) { h.write("got " + h.get_argument("x", "-")); });
-  server.app.post("/fn", [&posts](RequestHandler& h) {
-    ++posts;
-    h.set_status(201);
-    h.write("posted " + h.body());
-  });
-  server.app.get("/later", [](RequestHandler& h) -> Task {
-    co_await h.sleep(std::chrono::milliseconds(5));
-    h.write("slept");
-  });
-  server.app.delete_("/items/([0-9]+)", [](RequestHandler& h) { h.write("deleted " + h.path_args().at(0)); });
+};
 
-  auto got = server.fetch("/fn?x=1");
+TEST_CASE_METHOD(LambdaRoutes, "lambda routes answer their methods, one route per pattern, with a 405 listing them",
+                 "[native][application]") {
+  auto got = fetch("/fn?x=1");
   CHECK(got.status == 200);
   CHECK(got.body == "got 1");
-  auto posted = server.fetch("/fn", {.method = "POST", .body = "abc"});
+  auto posted = fetch("/fn", {.method = "POST", .body = "abc"});
   CHECK(posted.status == 201);
   CHECK(posted.body == "posted abc");
   CHECK(posts == 1);
-  auto head = server.fetch("/fn", {.method = "HEAD"});
+  auto head = fetch("/fn", {.method = "HEAD"});
   CHECK(head.status == 200);
   CHECK(head.body.empty());
-  auto put = server.fetch("/fn", {.method = "PUT", .body = "x"});
+  auto put = fetch("/fn", {.method = "PUT", .body = "x"});
   CHECK(put.status == 405);
   CHECK(put.header("Allow") == "GET, HEAD, POST");
-  CHECK(server.fetch("/later").body == "slept");
-  CHECK(server.fetch("/items/7", {.method = "DELETE"}).body == "deleted 7");
-  auto get_on_delete = server.fetch("/items/7");
+  CHECK(fetch("/later").body == "slept");
+  CHECK(fetch("/items/7", {.method = "DELETE"}).body == "deleted 7");
+  auto get_on_delete = fetch("/items/7");
   CHECK(get_on_delete.status == 405);
   CHECK(get_on_delete.header("Allow") == "DELETE");
 }
