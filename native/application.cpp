@@ -6,7 +6,6 @@
 #include <bit>
 
 #include "core/net/metrics.hpp"
-#include "native/route_delegate.hpp"
 #include "native/static_file_handler.hpp"
 
 namespace updraft {
@@ -73,7 +72,9 @@ Application& Application::add_route_function(Method method, std::string_view pat
     found->second = std::make_unique<detail::FunctionRoute>();
     found->second->target = targets_.size();
     try {
-      add_route(pattern, {}, [&route = *found->second] { return std::make_unique<FunctionHandler>(route); }, 0);
+      add_route(pattern, {}, [&route = *found->second] {
+        return std::make_unique<detail::HandlerOwner<FunctionHandler>>(route);
+      }, 0);
     } catch (...) {
       function_routes_.erase(found);
       throw;
@@ -117,9 +118,9 @@ std::unique_ptr<RequestDelegate> Application::start_request(const RequestHead& h
   auto match = router_.match(head.path());
   if (!match && fallback_factory_) return fallback_factory_->start_request(head, writer);
   const Target& target = match ? targets_[match->route] : *fallback_;
-  auto delegate = std::make_unique<detail::RouteDelegate>(
-      target.make(), *this, head, writer, match ? std::move(match->args) : std::vector<std::string>{}, target.methods,
-      target.max_body_size);
+  auto delegate = target.make();
+  delegate->start(*this, head, writer, match ? std::move(match->args) : std::vector<std::string>{}, target.methods,
+                  target.max_body_size);
   delegate->set_latency_histogram(target.latency);
   return delegate;
 }

@@ -27,6 +27,7 @@
 #include "core/websocket/websocket_connection.hpp"
 #include "native/cookies.hpp"
 #include "native/request_handler.hpp"
+#include "native/route_delegate.hpp"
 #include "native/router.hpp"
 #include "native/signed_value.hpp"
 
@@ -128,7 +129,7 @@ class Bound final : public H {
 
 class Application : public HandlerFactory {
  public:
-  using Factory = std::function<std::unique_ptr<RequestHandler>()>;
+  using Factory = std::function<std::unique_ptr<detail::RouteDelegate>()>;  // a new handler in its delegate
   using RouteFunction = std::function<Task(RequestHandler&)>;  // a lambda route's, for one method
 
   Application();
@@ -262,7 +263,7 @@ class Application : public HandlerFactory {
     static_assert(std::is_base_of_v<RequestHandler, H>, "route targets derive from RequestHandler");
     using Handler = detail::Bound<H, std::decay_t<Args>...>;
     auto route_args = std::make_shared<const std::tuple<std::decay_t<Args>...>>(std::forward<Args>(args)...);
-    return [route_args] { return std::make_unique<Handler>(*route_args); };
+    return [route_args] { return std::make_unique<detail::HandlerOwner<Handler>>(*route_args); };
   }
   template <class F>
   Application& add_function(Method method, std::string_view pattern, F&& fn) {

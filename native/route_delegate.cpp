@@ -8,14 +8,15 @@
 
 namespace updraft::detail {
 
-RouteDelegate::RouteDelegate(std::unique_ptr<RequestHandler> handler, const Application& app, const RequestHead& head,
-                             ResponseWriter& writer, std::vector<std::string> args, unsigned allowed_methods,
-                             std::optional<std::uint64_t> route_max_body_size)
-    : handler_(std::move(handler)), writer_(writer), route_max_body_size_(route_max_body_size) {
+RouteDelegate::~RouteDelegate() = default;
+
+void RouteDelegate::start(const Application& app, const RequestHead& head, ResponseWriter& writer,
+                          std::vector<std::string> args, unsigned allowed_methods,
+                          std::optional<std::uint64_t> route_max_body_size) {
+  writer_ = &writer;
+  route_max_body_size_ = route_max_body_size;
   handler_->bind(app, head, writer, std::move(args), allowed_methods);
 }
-
-RouteDelegate::~RouteDelegate() = default;
 
 template <class Step>
 void RouteDelegate::guarded(Step step) {
@@ -55,7 +56,7 @@ void RouteDelegate::deliver() {
     if (!running) chunk_task_.rethrow_if_failed();
   });
   if (!running) return;
-  writer_.pause_reading();  // until it has taken this chunk
+  writer_->pause_reading();  // until it has taken this chunk
   chunk_task_.on_done([this] { chunk_taken(); });
 }
 
@@ -69,7 +70,7 @@ void RouteDelegate::chunk_taken() {
     if (!chunk_task_.done() || handler_->finished()) return;
   }
   if (body_complete_) return guarded([this] { handler_->run_method(); });
-  writer_.resume_reading();
+  writer_->resume_reading();
 }
 
 void RouteDelegate::finish() {

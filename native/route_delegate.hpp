@@ -1,5 +1,6 @@
 // RouteDelegate: the connection's delegate for one request to a native route (Tornado's _HandlerDelegate): owns the
-// handler, buffers the body or streams it to the handler's data_received() with backpressure, and runs the handler.
+// handler (HandlerOwner: one allocation for both), buffers the body or streams it to the handler's data_received()
+// with backpressure, and runs the handler.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/http/delegate.hpp"
@@ -15,13 +17,14 @@
 
 namespace updraft::detail {
 
-class RouteDelegate final : public RequestDelegate {
+class RouteDelegate : public RequestDelegate {
  public:
-  // head and writer outlive the delegate (HandlerFactory::start_request); args are the route's captured groups.
-  RouteDelegate(std::unique_ptr<RequestHandler> handler, const Application& app, const RequestHead& head,
-                ResponseWriter& writer, std::vector<std::string> args, unsigned allowed_methods,
-                std::optional<std::uint64_t> route_max_body_size);
   ~RouteDelegate() override;
+
+  // Wires the handler to the request: head and writer outlive the delegate (HandlerFactory::start_request); args are
+  // the route's captured groups.
+  void start(const Application& app, const RequestHead& head, ResponseWriter& writer, std::vector<std::string> args,
+             unsigned allowed_methods, std::optional<std::uint64_t> route_max_body_size);
 
   // The handler's set_max_body_size(), else the route's limit.
   std::optional<std::uint64_t> max_body_size() const override;
@@ -30,14 +33,19 @@ class RouteDelegate final : public RequestDelegate {
   void finish() override;
   void on_connection_close() override;
 
+ protected:
+  RouteDelegate() = default;
+  void set_handler(RequestHandler& handler) { handler_ = &handler; }
+  void drop_chunk_task() { chunk_task_ = {}; }
+
  private:
   template <class Step>
   void guarded(Step step);  // runs a step of the handler's life; what it throws becomes the error page
   void deliver();           // chunk_ to a streaming handler's data_received()
   void chunk_taken();       // its coroutine finished: the bytes that came meanwhile, then more reading or the method
 
-  std::unique_ptr<RequestHandler> handler_;
-  ResponseWriter& writer_;
+  RequestHandler* handler_ = nullptr;
+  ResponseWriter* writer_ = nullptr;
   std::optional<std::uint64_t> route_max_body_size_;
   // Streaming: the chunk data_received() was given, valid until its coroutine finishes (the connection's read buffer
   // may go back to its pool meanwhile), and the bytes that the connection had read already when it paused.
@@ -46,6 +54,20 @@ class RouteDelegate final : public RequestDelegate {
   Task chunk_task_;
   bool headers_seen_ = false;
   bool body_complete_ = false;
+};
+
+// A RouteDelegate and its handler in one allocation.
+template <class Handler>
+class HandlerOwner final : public RouteDelegate {
+ public:
+  template <class... Args>
+  explicit HandlerOwner(Args&&... args) : handler_(std::forward<Args>(args)...) {
+    set_handler(handler_);
+  }
+  ~HandlerOwner() override { drop_chunk_task(); }  // a data_received() coroutine goes before the handler it runs on
+
+ private:
+  Handler handler_;
 };
 
 }  // namespace updraft::detail
