@@ -3,11 +3,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include <bit>
+
 #include "core/net/metrics.hpp"
 #include "native/static_file_handler.hpp"
 #include "native/templates.hpp"
 
 namespace updraft {
+
+// A lambda route's functions, by the bit number of their Method.
+struct detail::FunctionRoute {
+  static std::size_t slot(Method method) { return static_cast<std::size_t>(std::countr_zero(unsigned(method))); }
+  std::size_t target = 0;                         // its index in Application::targets_
+  Application::RouteFunction by_method[7] = {};  // get, head, post, put, patch, delete_, options
+};
 
 namespace {
 LatencyHistogram& route_latency(std::string_view route) {
@@ -22,20 +31,16 @@ struct NotFoundHandler : RequestHandler {
   void get() {}
 };
 
-// Wraps a handler to report a per-route body limit to the connection.
-class LimitedDelegate final : public RequestDelegate {
+// A lambda route's handler: runs the function added for the request's method.
+class FunctionHandler final : public RequestHandler {
  public:
-  LimitedDelegate(std::unique_ptr<RequestHandler> inner, std::uint64_t limit)
-      : inner_(std::move(inner)), limit_(limit) {}
-  std::optional<std::uint64_t> max_body_size() const override { return limit_; }
-  void headers_received() override { inner_->headers_received(); }
-  void data_received(std::string_view chunk) override { static_cast<RequestDelegate&>(*inner_).data_received(chunk); }
-  void finish() override { static_cast<RequestDelegate&>(*inner_).finish(); }
-  void on_connection_close() override { inner_->on_connection_close(); }
+  explicit FunctionHandler(const detail::FunctionRoute& route) : route_(route) {}
+
+ protected:
+  Task invoke(Method method) override;
 
  private:
-  std::unique_ptr<RequestHandler> inner_;
-  std::uint64_t limit_;
+  const detail::FunctionRoute& route_;
 };
 }  // namespace
 
@@ -43,7 +48,15 @@ Application::Application() {
   constexpr unsigned all = unsigned(Method::get) | unsigned(Method::head) | unsigned(Method::post) |
                            unsigned(Method::put) | unsigned(Method::patch) | unsigned(Method::delete_) |
                            unsigned(Method::options);
-  fallback_ = Target{[] { return std::make_unique<detail::Bound<NotFoundHandler>>(); }, all, {}, &route_latency("")};
+  fallback_ = Target{handler_factory<NotFoundHandler>(), all, {}, &route_latency("")};
+}
+
+Task FunctionHandler::invoke(Method method) {
+  const auto& functions = route_.by_method;
+  const auto& function = functions[detail::FunctionRoute::slot(method)];
+  if (function) return function(*this);
+  if (method == Method::head) return functions[detail::FunctionRoute::slot(Method::get)](*this);
+  throw HTTPError(405);
 }
 
 Application::~Application() = default;
@@ -54,14 +67,31 @@ Application& Application::add_route(std::string_view pattern, RouteOptions optio
   return *this;
 }
 
+Application& Application::add_route_function(Method method, std::string_view pattern, RouteFunction fn) {
+  auto [found, added] = function_routes_.try_emplace(std::string(pattern));
+  if (added) {
+    found->second = std::make_unique<detail::FunctionRoute>();
+    found->second->target = targets_.size();
+    try {
+      add_route(pattern, {}, [&route = *found->second] {
+        return std::make_unique<detail::HandlerOwner<FunctionHandler>>(route);
+      }, 0);
+    } catch (...) {
+      function_routes_.erase(found);
+      throw;
+    }
+  }
+  detail::FunctionRoute& route = *found->second;
+  RouteFunction& slot = route.by_method[detail::FunctionRoute::slot(method)];
+  if (slot) throw std::invalid_argument("route '" + std::string(pattern) + "' has a function for that method already");
+  slot = std::move(fn);
+  targets_[route.target].methods |= unsigned(method) | (method == Method::get ? unsigned(Method::head) : 0u);
+  return *this;
+}
+
 Application& Application::add_static(std::string url_prefix, const std::string& directory) {
   const StaticRoot& root = *static_roots_.emplace_back(std::make_unique<StaticRoot>(directory, std::move(url_prefix)));
-  using Handler = detail::Bound<StaticFileHandler>;
-  return add_route(root.route_pattern(), {}, [&root] {
-    auto handler = std::make_unique<Handler>();
-    handler->serve_from(root);
-    return handler;
-  }, Handler::methods);
+  return add<StaticFileHandler>(root.route_pattern(), &root);
 }
 
 Application& Application::set_static_path(const std::string& directory, std::string url_prefix) {
@@ -99,11 +129,9 @@ std::unique_ptr<RequestDelegate> Application::start_request(const RequestHead& h
   auto match = router_.match(head.path());
   if (!match && fallback_factory_) return fallback_factory_->start_request(head, writer);
   const Target& target = match ? targets_[match->route] : *fallback_;
-  auto handler = target.make();
-  handler->attach(*this, head, writer, match ? std::move(match->args) : std::vector<std::string>{}, target.methods);
-  std::unique_ptr<RequestDelegate> delegate;
-  if (target.max_body_size) delegate = std::make_unique<LimitedDelegate>(std::move(handler), *target.max_body_size);
-  else delegate = std::move(handler);
+  auto delegate = target.make();
+  delegate->start(*this, head, writer, match ? std::move(match->args) : std::vector<std::string>{}, target.methods,
+                  target.max_body_size);
   delegate->set_latency_histogram(target.latency);
   return delegate;
 }

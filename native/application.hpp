@@ -4,6 +4,8 @@
 //   Application app;
 //   app.add<Hello>("/");
 //   app.add<User>("/user/([0-9]+)", {.name = "user"});
+//   app.add<Counter>("/count", &counter);  // Counter::initialize(std::atomic<long>* counter)
+//   app.get("/ping", [](RequestHandler& h) { h.write("pong"); });
 #pragma once
 
 #include <cstdint>
@@ -14,7 +16,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/http/delegate.hpp"
@@ -23,6 +28,7 @@
 #include "native/cookies.hpp"
 #include "native/request_handler.hpp"
 #include "native/response_compressor.hpp"
+#include "native/route_delegate.hpp"
 #include "native/router.hpp"
 #include "native/signed_value.hpp"
 
@@ -38,6 +44,8 @@ struct RouteOptions {
 };
 
 namespace detail {
+struct FunctionRoute;  // a lambda route's functions, by method (application.cpp)
+
 template <class F>
 Task call_method(F&& f) {
   if constexpr (std::is_void_v<decltype(f())>) {
@@ -48,10 +56,14 @@ Task call_method(F&& f) {
   }
 }
 
-// Implements RequestHandler::invoke for H from the methods H declares.
-template <class H>
+// Implements RequestHandler's generated parts for H from what H declares: invoke() for its methods, initialize() with
+// the route's arguments, and data_received() when it streams its body.
+template <class H, class... Args>
 class Bound final : public H {
  public:
+  // route_args belongs to the route, which outlives its requests.
+  explicit Bound(const std::tuple<Args...>& route_args) : route_args_(route_args) {}
+
   static constexpr bool has_get = requires(H& h) { h.get(); };
   static constexpr bool has_head = requires(H& h) { h.head(); };
   static constexpr bool has_post = requires(H& h) { h.post(); };
@@ -64,6 +76,14 @@ class Bound final : public H {
       (has_post ? unsigned(Method::post) : 0u) | (has_put ? unsigned(Method::put) : 0u) |
       (has_patch ? unsigned(Method::patch) : 0u) | (has_delete ? unsigned(Method::delete_) : 0u) |
       (has_options ? unsigned(Method::options) : 0u);
+
+  static constexpr bool takes_route_args = requires(H& h, const Args&... args) { h.initialize(args...); };
+  static constexpr bool declares_initialize = requires { &H::initialize; };  // one initialize, not an overload set
+  static_assert(takes_route_args || (sizeof...(Args) == 0 && !declares_initialize),
+                "add<H>(pattern, args...): H must declare initialize() taking the route's arguments (as const&)");
+  static constexpr bool streams = requires { requires H::stream_request_body; };
+  static_assert(!streams || requires(H& h, std::string_view chunk) { h.data_received(chunk); },
+                "a handler with stream_request_body = true declares data_received(std::string_view), void or Task");
 
  protected:
   Task invoke(Method m) override {
@@ -93,27 +113,84 @@ class Bound final : public H {
     }
     throw HTTPError(405);
   }
+
+ private:
+  void initialize_route() override {
+    if constexpr (takes_route_args)
+      std::apply([this](const Args&... args) { this->initialize(args...); }, route_args_);
+  }
+  bool streams_body() const override { return streams; }
+  Task stream_chunk(std::string_view chunk) override {
+    if constexpr (streams) return call_method([this, chunk] { return this->data_received(chunk); });
+    else return {};
+  }
+
+  const std::tuple<Args...>& route_args_;
 };
 }  // namespace detail
 
 class Application : public HandlerFactory {
  public:
-  using Factory = std::function<std::unique_ptr<RequestHandler>()>;
+  using Factory = std::function<std::unique_ptr<detail::RouteDelegate>()>;  // a new handler in its delegate
+  using RouteFunction = std::function<Task(RequestHandler&)>;  // a lambda route's, for one method
 
   Application();
   ~Application() override;
 
-  template <class H>
-  Application& add(std::string_view pattern, RouteOptions options = {}) {
-    static_assert(std::is_base_of_v<RequestHandler, H>, "route targets derive from RequestHandler");
-    return add_route(pattern, std::move(options), [] { return std::make_unique<detail::Bound<H>>(); },
-                     detail::Bound<H>::methods);
+  // Routes pattern to H: each request gets a new H, whose initialize(args...) (Tornado's initialize(**kwargs)) gets
+  // the route's arguments before prepare(). They are stored once in the route and passed as const lvalues to every
+  // request, on every loop thread: pass shared state as a pointer to something thread-safe.
+  template <class H, class... Args>
+    requires(!(std::is_same_v<std::remove_cvref_t<Args>, RouteOptions> || ...))
+  Application& add(std::string_view pattern, Args&&... args) {
+    return add<H>(pattern, RouteOptions{}, std::forward<Args>(args)...);
+  }
+  // With the route's options first: they belong to the route, the rest to the handler. (Not a .name() on a route
+  // object: add() returns the Application so that routes chain, and options name all a route has at once.)
+  template <class H, class... Args>
+  Application& add(std::string_view pattern, RouteOptions options, Args&&... args) {
+    return add_route(pattern, std::move(options), handler_factory<H>(std::forward<Args>(args)...),
+                     detail::Bound<H, std::decay_t<Args>...>::methods);
   }
   // A handler for paths no route matches (default: 404).
-  template <class H>
-  Application& set_default_handler() {
-    fallback_ = Target{[] { return std::make_unique<detail::Bound<H>>(); }, detail::Bound<H>::methods, {}};
+  template <class H, class... Args>
+  Application& set_default_handler(Args&&... args) {
+    fallback_ = Target{handler_factory<H>(std::forward<Args>(args)...),
+                       detail::Bound<H, std::decay_t<Args>...>::methods, {}};
     return *this;
+  }
+
+  // Small routes without a class (uWebSockets' style): fn(RequestHandler&) returns void or Task and answers as a
+  // handler's method would. Calls for several methods on one pattern make one route, whose 405 lists them in Allow;
+  // get() answers HEAD too. fn runs on every loop thread, so it is called as const (no mutable state).
+  //   app.get("/ping", [](RequestHandler& h) { h.write("pong"); });
+  template <class F>
+  Application& get(std::string_view pattern, F&& fn) {
+    return add_function(Method::get, pattern, std::forward<F>(fn));
+  }
+  template <class F>
+  Application& head(std::string_view pattern, F&& fn) {
+    return add_function(Method::head, pattern, std::forward<F>(fn));
+  }
+  template <class F>
+  Application& post(std::string_view pattern, F&& fn) {
+    return add_function(Method::post, pattern, std::forward<F>(fn));
+  }
+  template <class F>
+  Application& put(std::string_view pattern, F&& fn) {
+    return add_function(Method::put, pattern, std::forward<F>(fn));
+  }
+  template <class F>
+  Application& patch(std::string_view pattern, F&& fn) {
+    return add_function(Method::patch, pattern, std::forward<F>(fn));
+  }
+  template <class F>
+  Application& delete_(std::string_view pattern, F&& fn) {
+    return add_function(Method::delete_, pattern, std::forward<F>(fn));
+  }
+  template <class F>
+  Application& options(std::string_view pattern, F&& fn) {
+    return add_function(Method::options, pattern, std::forward<F>(fn));
   }
 
   // Requests no route matches go to factory (e.g. a WsgiContainer): Tornado's FallbackHandler.
@@ -207,10 +284,28 @@ class Application : public HandlerFactory {
     std::optional<std::uint64_t> max_body_size;
     LatencyHistogram* latency = nullptr;  // the route's series in /metrics
   };
+
+  template <class H, class... Args>
+  static Factory handler_factory(Args&&... args) {
+    static_assert(std::is_base_of_v<RequestHandler, H>, "route targets derive from RequestHandler");
+    using Handler = detail::Bound<H, std::decay_t<Args>...>;
+    auto route_args = std::make_shared<const std::tuple<std::decay_t<Args>...>>(std::forward<Args>(args)...);
+    return [route_args] { return std::make_unique<detail::HandlerOwner<Handler>>(*route_args); };
+  }
+  template <class F>
+  Application& add_function(Method method, std::string_view pattern, F&& fn) {
+    static_assert(std::is_invocable_v<const std::decay_t<F>&, RequestHandler&>,
+                  "a route function is called as fn(RequestHandler&) (and as const)");
+    return add_route_function(method, pattern, [fn = std::forward<F>(fn)](RequestHandler& handler) {
+      return detail::call_method([&] { return fn(handler); });
+    });
+  }
+  Application& add_route_function(Method method, std::string_view pattern, RouteFunction fn);
   Application& add_route(std::string_view pattern, RouteOptions options, Factory make, unsigned methods);
 
   Router router_;
   std::vector<Target> targets_;
+  std::unordered_map<std::string, std::unique_ptr<detail::FunctionRoute>> function_routes_;  // lambda routes
   std::optional<Target> fallback_;
   HandlerFactory* fallback_factory_ = nullptr;
   websocket::ConnectionOptions websocket_options_;

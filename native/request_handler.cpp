@@ -61,8 +61,8 @@ void check_header(std::string_view name, std::string_view value) {
 RequestHandler::RequestHandler() = default;
 RequestHandler::~RequestHandler() = default;
 
-void RequestHandler::attach(const Application& app, const RequestHead& head, ResponseWriter& writer,
-                            std::vector<std::string> args, unsigned allowed_methods) {
+void RequestHandler::bind(const Application& app, const RequestHead& head, ResponseWriter& writer,
+                          std::vector<std::string> args, unsigned allowed_methods) {
   app_ = &app;
   head_ = &head;
   writer_ = &writer;
@@ -71,16 +71,8 @@ void RequestHandler::attach(const Application& app, const RequestHead& head, Res
   allowed_methods_ = allowed_methods;
 }
 
-void RequestHandler::request_complete() {
-  try {
-    execute();
-  } catch (...) {
-    handle_exception(std::current_exception());
-  }
-}
-
-void RequestHandler::execute() {
-  finish_body();
+void RequestHandler::begin() {
+  initialize_route();
   auto method = parse_method(head_->method);
   if (!method || !(allowed_methods_ & static_cast<unsigned>(*method))) {
     set_header("Allow", allow_header(allowed_methods_));
@@ -89,8 +81,10 @@ void RequestHandler::execute() {
   bool safe_method = *method == Method::get || *method == Method::head || *method == Method::options;
   if (app_->xsrf_cookies() && !safe_method) check_xsrf_cookie();
   prepare();
-  if (finished_) return;
-  task_ = invoke(*method);
+}
+
+void RequestHandler::run_method() {
+  task_ = invoke(*parse_method(head_->method));  // begin() answered 405 for any other
   if (task_.done()) return after_method();
   task_.on_done([this] {
     try {

@@ -77,7 +77,7 @@ T convert(std::string_view name, const std::string& text) {
 }
 }  // namespace
 
-void RequestHandler::data_received(std::string_view chunk) {
+void RequestHandler::buffer_body(std::string_view chunk) {
   if (MultipartForm* form = multipart_form()) return form->feed(chunk);
   body_.append(chunk);
 }

@@ -23,7 +23,8 @@ class StaticFileHandler : public RequestHandler {
   // Compressible files up to this size are sent compressed (their copies kept); larger ones go out as they are.
   static constexpr std::uint64_t kCompressLimit = 8u << 20;
 
-  void serve_from(const StaticRoot& root) { root_ = &root; }  // wiring, done by Application
+  // The route's argument (Application::add_static, set_static_path): the files it serves.
+  void initialize(const StaticRoot* root) { root_ = root; }
   Task get();  // also answers HEAD
 
  private:

@@ -109,15 +109,18 @@ int Http1Connection::on_head(RequestHead& head) {
   body_received_ = 0;
   body_limit_ = delegate_->max_body_size().value_or(cfg.limits.max_body_size);
   if (head.content_length && *head.content_length > body_limit_) return 413;
-  if (auto expect = head.headers.get("expect")) {
-    if (!iequals(*expect, "100-continue")) return 417;
-    if (head.has_body() && head.version_minor == 1) stream_.write("HTTP/1.1 100 Continue\r\n\r\n");
-  }
+  auto expect = head.headers.get("expect");
+  if (expect && !iequals(*expect, "100-continue")) return 417;
   if (head.has_body()) {
     phase_ = Phase::body;
     stream_.set_read_timeout(cfg.timeouts.body, true);
   }
   delegate_->headers_received();
+  // A handler that streams its body may have set its own limit in prepare() (Tornado's set_max_body_size).
+  body_limit_ = delegate_->max_body_size().value_or(cfg.limits.max_body_size);
+  if (response_started_) return 0;  // answered from the head alone: no 100 Continue, the body is dropped
+  if (head.content_length && *head.content_length > body_limit_) return 413;
+  if (expect && head.has_body() && head.version_minor == 1) stream_.write("HTTP/1.1 100 Continue\r\n\r\n");
   return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "core/http/delegate.hpp"
 #include "core/http/http_context.hpp"

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -31,11 +32,19 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// Side effects the tests observe through GET /counters (handlers may run on several loops).
-std::atomic<long> finished_count{0};
-std::atomic<long> forbidden_method_runs{0};
-std::atomic<long> connection_closed_count{0};
-std::atomic<long> disconnect_resumed{0};
+// Side effects the tests observe through GET /counters (handlers may run on several loops): main() keeps them, and
+// the routes of the handlers that count hand them over (initialize()).
+struct Counters {
+  std::atomic<long> finished{0};
+  std::atomic<long> forbidden_method_runs{0};
+  std::atomic<long> connection_closed{0};
+  std::atomic<long> disconnect_resumed{0};
+};
+
+struct CountingHandler : RequestHandler {
+  void initialize(Counters* counters) { counters_ = counters; }
+  Counters* counters_ = nullptr;
+};
 
 // A non-negative integer query argument; 400 when it is malformed.
 long int_argument(RequestHandler& h, std::string_view name, long fallback) {
@@ -112,39 +121,39 @@ struct GetOnlyHandler : RequestHandler {
 // --- hooks ------------------------------------------------------------------------------------
 
 // prepare() refuses unless ?allow=1; the method counts its runs.
-struct GuardedHandler : RequestHandler {
+struct GuardedHandler : CountingHandler {
   void prepare() override {
     if (get_argument("allow", "0") != "1") throw HTTPError(403);
   }
   void get() {
-    ++forbidden_method_runs;
+    ++counters_->forbidden_method_runs;
     write("allowed");
   }
 };
 
 // prepare() answers by itself; the method must not run.
-struct PrepareFinishesHandler : RequestHandler {
+struct PrepareFinishesHandler : CountingHandler {
   void prepare() override { finish("answered by prepare"); }
   void get() {
-    ++forbidden_method_runs;
+    ++counters_->forbidden_method_runs;
     write("method ran");
   }
 };
 
-struct OnFinishHandler : RequestHandler {
+struct OnFinishHandler : CountingHandler {
   void get() {
     if (get_argument("fail", "0") == "1") throw HTTPError(500);
     write("counted");
   }
-  void on_finish() override { ++finished_count; }
+  void on_finish() override { ++counters_->finished; }
 };
 
-struct CountersHandler : RequestHandler {
+struct CountersHandler : CountingHandler {
   void get() {
-    write(boost::json::value{{"finished", finished_count.load()},
-                             {"forbidden_method_runs", forbidden_method_runs.load()},
-                             {"connection_closed", connection_closed_count.load()},
-                             {"disconnect_resumed", disconnect_resumed.load()}});
+    write(boost::json::value{{"finished", counters_->finished.load()},
+                             {"forbidden_method_runs", counters_->forbidden_method_runs.load()},
+                             {"connection_closed", counters_->connection_closed.load()},
+                             {"disconnect_resumed", counters_->disconnect_resumed.load()}});
   }
 };
 
@@ -394,13 +403,13 @@ struct NestedHandler : RequestHandler {
 };
 
 // Sleeps ?ms=; the test disconnects meanwhile.
-struct DisconnectHandler : RequestHandler {
+struct DisconnectHandler : CountingHandler {
   Task get() {
     co_await sleep(milliseconds(int_argument(*this, "ms", 300)));
-    ++disconnect_resumed;
+    ++counters_->disconnect_resumed;
     write("too late");
   }
-  void on_connection_close() override { ++connection_closed_count; }
+  void on_connection_close() override { ++counters_->connection_closed; }
 };
 
 // --- a busy loop ---------------------------------------------------------------------------------
@@ -641,11 +650,14 @@ struct PreEncodedHandler : RequestHandler {
 };
 
 // The ids GET /compress/release?id= has released.
-std::mutex released_mutex;
-std::set<std::string> released_streams;
+struct ReleasedStreams {
+  std::mutex mutex;
+  std::set<std::string> ids;
+};
 
 // Writes and flushes ?n= pieces "piece I\n", then waits until /compress/release?id=ID before its last one, "end\n".
 struct CompressStreamHandler : RequestHandler {
+  void initialize(ReleasedStreams* released) { released_ = released; }
   Task get() {
     set_header("Content-Type", "text/plain");
     const std::string id = get_argument("id");
@@ -655,21 +667,24 @@ struct CompressStreamHandler : RequestHandler {
     }
     for (;;) {
       {
-        std::lock_guard lock(released_mutex);
-        if (released_streams.count(id)) break;
+        std::lock_guard lock(released_->mutex);
+        if (released_->ids.count(id)) break;
       }
       co_await sleep(milliseconds(10));
     }
     write("end\n");
   }
+  ReleasedStreams* released_ = nullptr;
 };
 
 struct CompressReleaseHandler : RequestHandler {
+  void initialize(ReleasedStreams* released) { released_ = released; }
   void get() {
-    std::lock_guard lock(released_mutex);
-    released_streams.insert(get_argument("id"));
+    std::lock_guard lock(released_->mutex);
+    released_->ids.insert(get_argument("id"));
     write("released");
   }
+  ReleasedStreams* released_ = nullptr;
 };
 
 // --- templates -------------------------------------------------------------------------------------
@@ -690,6 +705,94 @@ struct TemplateHandler : RequestHandler {
 struct TemplateStringHandler : RequestHandler {
   void get() { write(boost::json::value{{"page", render_string(get_argument("name"), {{"who", "<json>"}})}}); }
 };
+
+// --- state from the route, lambda routes, streamed bodies ------------------------------------------
+
+// Its greeting and visit counter come from its route (Tornado's initialize(**kwargs)): "GREETING[ ARG] #N".
+struct VisitsHandler : RequestHandler {
+  void initialize(const std::string& greeting, std::atomic<long>* visits) {
+    greeting_ = greeting;
+    visits_ = visits;
+  }
+  void get() {
+    std::string text = greeting_;
+    for (const auto& a : path_args()) text.append(" ").append(a);
+    write(text + " #" + std::to_string(++*visits_));
+  }
+  std::string greeting_;
+  std::atomic<long>* visits_ = nullptr;
+};
+
+// Takes its body as it arrives: answers with the size of each chunk, the bytes in order (?echo=1), and body()'s size
+// (empty); ?max=N sets the body limit in prepare().
+struct StreamUploadHandler : RequestHandler {
+  static constexpr bool stream_request_body = true;
+  void prepare() override {
+    if (get_query_argument("max")) set_max_body_size(get_argument<std::uint64_t>("max"));
+  }
+  void data_received(std::string_view chunk) {
+    chunks_.emplace_back(static_cast<std::uint64_t>(chunk.size()));
+    total_ += chunk.size();
+    if (get_argument<bool>("echo", false)) echo_.append(chunk);
+  }
+  void post() {
+    write(boost::json::value{{"chunks", chunks_}, {"total", total_}, {"echo", echo_}, {"body", body().size()}});
+  }
+  void put() { post(); }
+  boost::json::array chunks_;
+  std::uint64_t total_ = 0;
+  std::string echo_;
+};
+
+// A coroutine data_received() that waits for GET/POST /stream/gate to open; reading pauses meanwhile.
+struct UploadGate {
+  std::atomic<bool> open{false};
+  std::atomic<long> chunks{0};
+  std::atomic<std::uint64_t> received{0};
+};
+
+struct GatedUploadHandler : RequestHandler {
+  static constexpr bool stream_request_body = true;
+  void initialize(UploadGate* gate) { gate_ = gate; }
+  Task data_received(std::string_view chunk) {
+    ++gate_->chunks;
+    while (!gate_->open) co_await sleep(milliseconds(5));
+    gate_->received += chunk.size();
+  }
+  void post() { write("received " + std::to_string(gate_->received.load())); }
+  UploadGate* gate_ = nullptr;
+};
+
+// The state those routes hand their handlers, kept by main().
+struct RouteState {
+  std::atomic<long> hello_visits{0};
+  std::atomic<long> bonjour_visits{0};
+  UploadGate gate;
+  ReleasedStreams released;
+};
+
+void add_state_and_streaming_routes(Application& app, RouteState& state) {
+  app.add<VisitsHandler>("/state/hello", std::string("Hello"), &state.hello_visits);
+  app.add<VisitsHandler>("/state/bonjour/([a-z]+)", {.name = "bonjour"}, std::string("Bonjour"),
+                         &state.bonjour_visits);
+  app.get("/fn", [](RequestHandler& h) { h.write("get " + h.get_argument("x", "-")); });
+  app.post("/fn", [](RequestHandler& h) {
+    h.set_status(201);
+    h.write("post " + h.body());
+  });
+  app.get("/fn/later", [](RequestHandler& h) -> Task {
+    co_await h.sleep(milliseconds(10));
+    h.write("later");
+  });
+  app.add<StreamUploadHandler>("/stream/upload");
+  UploadGate& gate = state.gate;
+  app.add<GatedUploadHandler>("/stream/gated", &gate);
+  app.get("/stream/gate", [&gate](RequestHandler& h) { h.write(std::to_string(gate.chunks.load())); });
+  app.post("/stream/gate", [&gate](RequestHandler& h) {
+    gate.open = true;
+    h.write("open");
+  });
+}
 
 }  // namespace
 
@@ -721,6 +824,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
   try {
     apply_log_flags(flags);
+    Counters counters;  // both outlive the application that hands them to handlers
+    RouteState route_state;
     Application app;
     app.set_websocket_options(websocket_flags.options);
     if (!cookie_secret.empty()) app.set_cookie_secret(cookie_secret);
@@ -743,10 +848,10 @@ int main(int argc, char** argv) {
     app.add<ReverseHandler>("/reverse");
     app.add<MethodsHandler>("/methods");
     app.add<GetOnlyHandler>("/get-only");
-    app.add<GuardedHandler>("/guarded");
-    app.add<PrepareFinishesHandler>("/prepare-finishes");
-    app.add<OnFinishHandler>("/on-finish");
-    app.add<CountersHandler>("/counters");
+    app.add<GuardedHandler>("/guarded", &counters);
+    app.add<PrepareFinishesHandler>("/prepare-finishes", &counters);
+    app.add<OnFinishHandler>("/on-finish", &counters);
+    app.add<CountersHandler>("/counters", &counters);
     app.add<GreetHandler>("/greet");
     app.add<TagsHandler>("/tags");
     app.add<FormHandler>("/form");
@@ -772,7 +877,7 @@ int main(int argc, char** argv) {
     app.add<StreamingHandler>("/stream");
     app.add<BigFlushHandler>("/big-flush");
     app.add<NestedHandler>("/nested");
-    app.add<DisconnectHandler>("/disconnect");
+    app.add<DisconnectHandler>("/disconnect", &counters);
     app.add<BodySizeHandler>("/limited", {.max_body_size = 16});
     app.add<BodySizeHandler>("/unlimited");
     app.add<SpinHandler>("/spin");
@@ -792,10 +897,11 @@ int main(int argc, char** argv) {
     app.add<CookieWebSocketHandler>("/ws/cookie");
     app.add<CompressPageHandler>("/compress/page");
     app.add<PreEncodedHandler>("/compress/pre-encoded");
-    app.add<CompressStreamHandler>("/compress/stream");
-    app.add<CompressReleaseHandler>("/compress/release");
+    app.add<CompressStreamHandler>("/compress/stream", &route_state.released);
+    app.add<CompressReleaseHandler>("/compress/release", &route_state.released);
     app.add<TemplateHandler>("/template");
     app.add<TemplateStringHandler>("/template/string");
+    add_state_and_streaming_routes(app, route_state);
     HTTPServer server(flags.server, app);
     return serve(server, "native_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
