@@ -1,6 +1,6 @@
 # Installing updraft (cmake --install build --prefix P) and packaging it (cpack -G DEB, two packages):
 #   updraft          P/bin/updraft; the sample servers in P/libexec/updraft (hello, mixed, chat, kv: none needs a file
-#                    of this tree to run) and the sample plugin in P/lib/updraft; the example systemd units in
+#                    of this tree to run) and the sample plugin in P/lib/updraft/plugins; the example systemd units in
 #                    P/share/updraft/systemd, their ExecStart pointing at P/bin/updraft.
 #   libupdraft-dev   the headers in P/include/updraft (core/..., native/..., wsgi/..., cli/..., and llhttp.h), the
 #                    static libraries in P/lib and the CMake package in P/lib/cmake/updraft (find_package(updraft CONFIG)).
@@ -16,7 +16,8 @@ set(UPDRAFT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/updraft)
 
 install(TARGETS updraft EXPORT updraft-targets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
 install(TARGETS hello mixed chat kv RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/updraft COMPONENT runtime)
-install(TARGETS hello_plugin LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/updraft COMPONENT runtime)
+# Not straight under lib/updraft: CPack would then run ldconfig on install and removal, for a plugin ld.so never loads.
+install(TARGETS hello_plugin LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/updraft/plugins COMPONENT runtime)
 
 install(TARGETS updraft_headers updraft_plugin updraft_core updraft_native updraft_wsgi updraft_cli llhttp
         EXPORT updraft-targets

@@ -16,6 +16,7 @@ PACKAGES=(
   nodejs node-ws  # Node's ws client in the WebSocket interoperability tests
   haproxy  # PROXY protocol v1/v2 from a real load balancer (tests/e2e/test_proxy_protocol.py)
   python3-tornado  # signed cookies and XSRF tokens checked against Tornado's (tests/e2e/test_native_cookies.py); bench peer
+  dpkg-dev file  # cpack -G DEB: dpkg-shlibdeps finds the packages' dependencies (tests/e2e/test_install.py)
   openssl  # the certificates the TLS tests make (tests/e2e/test_tls.py, tests/core/net/tls_session_test.cpp)
   clang-14 libclang-rt-14-dev libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
 )
