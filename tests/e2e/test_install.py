@@ -1,7 +1,8 @@
-"""updraft as a library other projects build against: `cmake --install` into a scratch prefix, samples/hello and
-samples/plugin copied out of the tree and built there with find_package(updraft CONFIG), the copy of hello serving a
-page and the copy of the plugin loaded by the installed `updraft`; and `cpack -G DEB`'s packages installed and removed
-with dpkg."""
+"""updraft as a library other projects build against: `cmake --install` into a scratch prefix, samples/hello,
+samples/plugin and out_of_tree/wsgi_site copied out of the tree and built there with find_package(updraft CONFIG), the
+copy of hello serving a page, the copy of the plugin loaded by the installed `updraft`, wsgi_site serving a WSGI app;
+and `cpack -G DEB`'s packages installed and removed with dpkg."""
+import json
 import os
 import shutil
 import subprocess
@@ -15,21 +16,27 @@ VERSION = "0.1.0"  # project(updraft VERSION ...) and kVersion, which the config
 PACKAGES = ("updraft", "libupdraft-dev")
 
 
-def run(*args, cwd=None, timeout=600):
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+def run(*args, env=None, timeout=600):
+    """Runs args (env: variables laid over this process's environment); fails with its output unless it exits 0."""
+    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **env} if env else None)
     assert done.returncode == 0, f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
 
-def build_out_of_tree(sample, workdir, *cmake_args):
-    """Copies samples/SAMPLE to workdir and configures and builds it there as a project of its own (its CMakeLists.txt
-    calls find_package(updraft CONFIG) when it is the top level); returns the build directory."""
-    source = os.path.join(workdir, sample)
-    shutil.copytree(os.path.join(ROOT, "samples", sample), source)
-    build = os.path.join(workdir, f"build-{sample}")
+def build_out_of_tree(project, workdir, *cmake_args):
+    """Copies the directory project (samples/hello, ...) to workdir and configures and builds it there as a project
+    of its own (its CMakeLists.txt calls find_package(updraft CONFIG) when it is the top level); returns the build
+    directory."""
+    name = os.path.basename(project)
+    source = os.path.join(workdir, name)
+    shutil.copytree(os.path.join(ROOT, project), source)
+    build = os.path.join(workdir, f"build-{name}")
     launcher = ["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"] if shutil.which("ccache") else []
-    run("cmake", "-S", source, "-B", build, "-DCMAKE_BUILD_TYPE=RelWithDebInfo", *launcher, *cmake_args)
-    run("nice", "cmake", "--build", build, "-j2")
+    # No build type: no optimisation and no debug information, the quickest to compile; and ccache, if there, sees the
+    # paths under pytest's directory for this run as relative ones, so the next run finds what this one compiled.
+    run("cmake", "-S", source, "-B", build, *launcher, *cmake_args)
+    run("nice", "cmake", "--build", build, "-j2", env={"CCACHE_BASEDIR": os.path.dirname(workdir)})
     return build
 
 
@@ -82,7 +89,7 @@ def test_the_example_units_start_the_installed_updraft(prefix):
 
 
 def test_hello_built_out_of_the_tree_serves_a_page(prefix, workdir):
-    build = build_out_of_tree("hello", workdir, f"-DCMAKE_PREFIX_PATH={prefix}")
+    build = build_out_of_tree("samples/hello", workdir, f"-DCMAKE_PREFIX_PATH={prefix}")
     assert cached(build, "updraft_DIR") == os.path.join(prefix, "lib", "cmake", "updraft")
     server = ServerProcess([os.path.join(build, "hello"), "--port", "0", "--address", "127.0.0.1"])
     try:
@@ -94,7 +101,7 @@ def test_hello_built_out_of_the_tree_serves_a_page(prefix, workdir):
 
 
 def test_a_plugin_built_out_of_the_tree_is_loaded_by_the_installed_updraft(prefix, workdir):
-    build = build_out_of_tree("plugin", workdir, f"-DCMAKE_PREFIX_PATH={prefix}")
+    build = build_out_of_tree("samples/plugin", workdir, f"-DCMAKE_PREFIX_PATH={prefix}")
     assert cached(build, "updraft_DIR") == os.path.join(prefix, "lib", "cmake", "updraft")
     plugin = os.path.join(build, "libhello_plugin.so")
     server = ServerProcess([os.path.join(prefix, "bin", "updraft"), "-b", "127.0.0.1:0", "--pythonpath", APPS_DIR,
@@ -104,6 +111,18 @@ def test_a_plugin_built_out_of_the_tree_is_loaded_by_the_installed_updraft(prefi
         assert (reply.status, reply.body) == (200, b"Hello from a native plugin!")
         assert get(server, "/native/plugin-sleep?ms=1").body == b"slept"
         assert get(server, "/any/other/path").headers["content-type"] == "application/json"  # the WSGI app
+    finally:
+        assert server.stop() == 0, server.error_log()
+
+
+def test_a_site_of_its_own_links_the_wsgi_gateway_from_the_prefix(prefix, workdir):
+    build = build_out_of_tree("tests/e2e/out_of_tree/wsgi_site", workdir, f"-DCMAKE_PREFIX_PATH={prefix}")
+    assert cached(build, "updraft_DIR") == os.path.join(prefix, "lib", "cmake", "updraft")
+    server = ServerProcess([os.path.join(build, "wsgi_site"), APPS_DIR, "cli_app:app"])
+    try:
+        assert get(server, "/native").body == b"native"
+        reply = get(server, "/from/python")
+        assert reply.status == 200 and json.loads(reply.body)["path"] == "/from/python"
     finally:
         assert server.stop() == 0, server.error_log()
 
@@ -167,7 +186,7 @@ def test_the_packages_install_and_remove_cleanly(debs, tmp_path):
         with open("/usr/share/updraft/systemd/updraft.service") as f:
             assert "ExecStart=/usr/bin/updraft " in f.read()
         # The CMake package is found where CMake looks by default, with what libupdraft-dev depends on.
-        build = build_out_of_tree("plugin", str(tmp_path))
+        build = build_out_of_tree("samples/plugin", str(tmp_path))
         assert cached(build, "updraft_DIR") == "/usr/lib/cmake/updraft"
     finally:
         removed = subprocess.run(["dpkg", "-r", *reversed(PACKAGES)], capture_output=True, text=True, timeout=300)
