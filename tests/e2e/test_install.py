@@ -9,10 +9,11 @@ import subprocess
 
 import pytest
 
-from support import APPS_DIR, BIN_DIR, ROOT, SANITIZED, ServerProcess, get
+from support import APPS_DIR, BIN_DIR, ROOT, SANITIZED, UPDRAFT, ServerProcess, get
 
 BUILD_DIR = os.path.dirname(os.path.abspath(BIN_DIR))  # the tree the other tests run from (build/, build-asan/)
-VERSION = "0.1.0"  # project(updraft VERSION ...) and kVersion, which the configure step checks agree
+# kVersion, what `updraft --version` prints: configuring fails unless it is project(updraft VERSION ...)'s.
+VERSION = subprocess.run([UPDRAFT, "--version"], capture_output=True, text=True).stdout.strip().removeprefix("updraft ")
 PACKAGES = ("updraft", "libupdraft-dev")
 
 
