@@ -104,9 +104,12 @@ def test_hello_built_out_of_the_tree_serves_a_page(prefix, workdir):
 def test_a_plugin_built_out_of_the_tree_is_loaded_by_the_installed_updraft(prefix, workdir):
     build = build_out_of_tree("samples/plugin", workdir, f"-DCMAKE_PREFIX_PATH={prefix}")
     assert cached(build, "updraft_DIR") == os.path.join(prefix, "lib", "cmake", "updraft")
-    plugin = os.path.join(build, "libhello_plugin.so")
-    server = ServerProcess([os.path.join(prefix, "bin", "updraft"), "-b", "127.0.0.1:0", "--pythonpath", APPS_DIR,
-                            "--native", plugin, "cli_app:app"])
+    assert_plugin_served(os.path.join(prefix, "bin", "updraft"), os.path.join(build, "libhello_plugin.so"))
+
+
+def assert_plugin_served(updraft, plugin):
+    """updraft --native plugin serves the sample plugin's routes beside a WSGI app."""
+    server = ServerProcess([updraft, "-b", "127.0.0.1:0", "--pythonpath", APPS_DIR, "--native", plugin, "cli_app:app"])
     try:
         reply = get(server, "/native/plugin-hello")
         assert (reply.status, reply.body) == (200, b"Hello from a native plugin!")
@@ -186,9 +189,11 @@ def test_the_packages_install_and_remove_cleanly(debs, tmp_path):
         assert run("/usr/bin/updraft", "--version").strip() == f"updraft {VERSION}"
         with open("/usr/share/updraft/systemd/updraft.service") as f:
             assert "ExecStart=/usr/bin/updraft " in f.read()
-        # The CMake package is found where CMake looks by default, with what libupdraft-dev depends on.
+        # The CMake package is found where CMake looks by default, with what libupdraft-dev depends on; the packaged
+        # updraft (stripped) still gives a plugin the framework's symbols.
         build = build_out_of_tree("samples/plugin", str(tmp_path))
         assert cached(build, "updraft_DIR") == "/usr/lib/cmake/updraft"
+        assert_plugin_served("/usr/bin/updraft", os.path.join(build, "libhello_plugin.so"))
     finally:
         removed = subprocess.run(["dpkg", "-r", *reversed(PACKAGES)], capture_output=True, text=True, timeout=300)
     assert removed.returncode == 0, removed.stdout + removed.stderr
