@@ -19,6 +19,7 @@ PACKAGES=(
   haproxy  # PROXY protocol v1/v2 from a real load balancer (tests/e2e/test_proxy_protocol.py)
   python3-tornado  # signed cookies and XSRF tokens checked against Tornado's (tests/e2e/test_native_cookies.py); bench peer
   python3-brotli  # decodes br responses in tests/e2e/test_native_compression.py
+  dpkg-dev file  # cpack -G DEB: dpkg-shlibdeps finds the packages' dependencies (tests/e2e/test_install.py)
   openssl  # the certificates the TLS tests make (tests/e2e/test_tls.py, tests/core/net/tls_session_test.cpp)
   libpq-dev  # core/pg: PostgreSQL from native handlers (libpq's asynchronous API)
   postgresql python3-psycopg2  # the throwaway clusters of the PostgreSQL tests; the Django sample on PostgreSQL
