@@ -37,7 +37,7 @@ struct RouteOptions {
 
 namespace detail {
 template <class F>
-Task call_method(F&& f) {
+Task<> call_method(F&& f) {
   if constexpr (std::is_void_v<decltype(f())>) {
     f();
     return {};
@@ -63,8 +63,15 @@ class Bound final : public H {
       (has_patch ? unsigned(Method::patch) : 0u) | (has_delete ? unsigned(Method::delete_) : 0u) |
       (has_options ? unsigned(Method::options) : 0u);
 
+  // The client hung up before the response finished: what the method waits on is cancelled first (the handler and
+  // its coroutine are destroyed right after), then H's hook runs.
+  void on_connection_close() override {
+    this->cancel_pending_operation();
+    H::on_connection_close();
+  }
+
  protected:
-  Task invoke(Method m) override {
+  Task<> invoke(Method m) override {
     switch (m) {
       case Method::get:
         if constexpr (has_get) return call_method([this] { return this->get(); });

@@ -1,7 +1,7 @@
 // RequestHandler: the base of native handlers, Tornado's tornado.web.RequestHandler in C++.
 //
 // Derive from it and declare any of get(), head(), post(), put(), patch(), delete_(),
-// options(), returning void (a synchronous handler) or Task (a coroutine that may
+// options(), returning void (a synchronous handler) or Task<> (a coroutine that may
 // co_await sleep() or other tasks). Methods you do not declare answer 405 with Allow.
 #pragma once
 
@@ -163,7 +163,9 @@ class RequestHandler : public HandlerDelegate {
 
  protected:
   // Generated for each handler class by Application::add<H>(): calls the method H declares.
-  virtual Task invoke(Method method) = 0;
+  virtual Task<> invoke(Method method) = 0;
+  // Cancels the Asio operation (started with use_task, native/asio.hpp) the method's coroutine waits on, if any.
+  void cancel_pending_operation() { task_.cancel(); }
   // For a protocol that takes the connection over (WebSocketHandler): answers 101 with the headers set so far and
   // gives the stream to the protocol `next` makes, with this handler (see ResponseWriter::switch_protocols).
   void switch_protocols(ResponseWriter::ProtocolFactory next);
@@ -203,7 +205,7 @@ class RequestHandler : public HandlerDelegate {
   std::unique_ptr<CookieState> cookie_state_;
   bool headers_written_ = false;
   bool finished_ = false;
-  Task task_;
+  Task<> task_;
 };
 
 }  // namespace updraft

@@ -38,7 +38,7 @@ bool etag_listed(std::string_view list, std::string_view etag) {
 }
 }  // namespace
 
-Task StaticFileHandler::get() {
+Task<> StaticFileHandler::get() {
   auto relative = static_relative_path(path().substr(root_->url_prefix().size()));
   if (!relative) throw HTTPError(403, "refused static path " + std::string(path()));
   path_ = std::move(*relative);
@@ -51,7 +51,7 @@ Task StaticFileHandler::get() {
 }
 
 // The first request for a version of a file reads it whole off the loop; the result is kept for every later one.
-Task StaticFileHandler::hash_then_serve() {
+Task<> StaticFileHandler::hash_then_serve() {
   int fd = ::dup(file_.fd());
   if (fd < 0) throw HTTPError(500, "dup failed");
   // The job owns a copy of the descriptor: a client that leaves meanwhile takes this handler, not the file, away.

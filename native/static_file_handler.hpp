@@ -20,10 +20,10 @@ class StaticFileHandler : public RequestHandler {
   static constexpr std::uint64_t kReadLimit = 16 * 1024;
 
   void serve_from(const StaticRoot& root) { root_ = &root; }  // wiring, done by Application
-  Task get();  // also answers HEAD
+  Task<> get();  // also answers HEAD
 
  private:
-  Task hash_then_serve();
+  Task<> hash_then_serve();
   void serve(const ContentHashes::Hash& hash);
   void send_body(std::uint64_t offset, std::uint64_t length);
   bool not_modified(std::string_view etag) const;
