@@ -101,11 +101,11 @@ class AsioOperation final : public Cancellable {
   AsioOperation(I&& initiation, A&& args) : initiation_(std::forward<I>(initiation)), args_(std::forward<A>(args)) {}
   AsioOperation(AsioOperation&&) = default;
   AsioOperation& operator=(AsioOperation&&) = delete;
+  // Destroyed while pending: the operation keeps its cancellation handler (co_spawn's lives in it) until it completes.
   ~AsioOperation() {
     if (state_ && state_->waiter) {
       state_->abandoned = true;
       state_->waiter = {};
-      state_->signal.slot().clear();
     }
   }
 
