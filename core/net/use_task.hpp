@@ -70,9 +70,35 @@ auto completion_result(std::tuple<Ts...>&& args) {
   }
 }
 
-// The awaiter an operation started with use_task becomes: holds the initiation until the coroutine awaits it.
-template <class Initiation, class InitArgs, class... Ts>
-class AsioOperation final : public Cancellable {
+// The awaiter an operation started with use_task becomes, but for how the operation starts (AsioOperation).
+template <class... Ts>
+class Operation : public Cancellable {
+ public:
+  using Result = decltype(completion_result(std::declval<std::tuple<Ts...>>()));
+
+  Operation() = default;
+  Operation(Operation&&) = default;
+  Operation& operator=(Operation&&) = delete;
+  // Destroyed while pending: the operation keeps its cancellation handler (co_spawn's lives in it) until it completes.
+  virtual ~Operation() {
+    if (state_ && state_->waiter) {
+      state_->abandoned = true;
+      state_->waiter = {};
+    }
+  }
+
+  bool await_ready() const noexcept { return false; }
+  template <class Promise>
+  bool await_suspend(std::coroutine_handle<Promise> waiter) {
+    return start(waiter, task_promise(waiter));
+  }
+  Result await_resume() { return completion_result(std::move(*state_->result)); }
+
+  void cancel() override {
+    if (state_ && state_->waiter) state_->signal.emit(boost::asio::cancellation_type::terminal);
+  }
+
+ protected:
   struct State {
     boost::asio::cancellation_signal signal;
     std::optional<std::tuple<Ts...>> result;
@@ -96,40 +122,58 @@ class AsioOperation final : public Cancellable {
     }
   };
 
+  virtual void initiate(Handler handler) = 0;
+
+ private:
+  bool start(std::coroutine_handle<> waiter, TaskPromiseBase* promise) {
+    state_ = std::make_shared<State>();
+    initiate(Handler{state_});
+    if (state_->result) return false;
+    state_->waiter = waiter;
+    state_->promise = promise;
+    if (promise) promise->set_waiting_on(this);
+    return true;
+  }
+
+  std::shared_ptr<State> state_;
+};
+
+// An operation with its initiation, held until the coroutine awaits it.
+template <class Initiation, class InitArgs, class... Ts>
+class AsioOperation final : public Operation<Ts...> {
  public:
   template <class I, class A>
   AsioOperation(I&& initiation, A&& args) : initiation_(std::forward<I>(initiation)), args_(std::forward<A>(args)) {}
   AsioOperation(AsioOperation&&) = default;
-  AsioOperation& operator=(AsioOperation&&) = delete;
-  // Destroyed while pending: the operation keeps its cancellation handler (co_spawn's lives in it) until it completes.
-  ~AsioOperation() {
-    if (state_ && state_->waiter) {
-      state_->abandoned = true;
-      state_->waiter = {};
-    }
+
+ private:
+  using Handler = typename Operation<Ts...>::Handler;
+  void initiate(Handler handler) override {
+    std::apply([&](auto&... args) { std::move(initiation_)(std::move(handler), std::move(args)...); }, args_);
   }
+
+  Initiation initiation_;
+  InitArgs args_;
+};
+
+// Any AsioOperation of a signature, for functions that declare their result as async_result<Token, Signature>::
+// return_type (the pre-C++20 convention that Beast's streams and older libraries still use).
+template <class... Ts>
+class ErasedOperation {
+ public:
+  template <class Initiation, class InitArgs>
+  ErasedOperation(AsioOperation<Initiation, InitArgs, Ts...>&& operation)
+      : operation_(std::make_unique<AsioOperation<Initiation, InitArgs, Ts...>>(std::move(operation))) {}
 
   bool await_ready() const noexcept { return false; }
   template <class Promise>
   bool await_suspend(std::coroutine_handle<Promise> waiter) {
-    state_ = std::make_shared<State>();
-    std::apply([this](auto&... args) { std::move(initiation_)(Handler{state_}, std::move(args)...); }, args_);
-    if (state_->result) return false;
-    state_->waiter = waiter;
-    state_->promise = task_promise(waiter);
-    if (state_->promise) state_->promise->set_waiting_on(this);
-    return true;
+    return operation_->await_suspend(waiter);
   }
-  auto await_resume() { return completion_result(std::move(*state_->result)); }
-
-  void cancel() override {
-    if (state_ && state_->waiter) state_->signal.emit(boost::asio::cancellation_type::terminal);
-  }
+  auto await_resume() { return operation_->await_resume(); }
 
  private:
-  Initiation initiation_;
-  InitArgs args_;
-  std::shared_ptr<State> state_;
+  std::unique_ptr<Operation<Ts...>> operation_;
 };
 
 }  // namespace detail
@@ -138,6 +182,7 @@ class AsioOperation final : public Cancellable {
 template <class... Ts>
 class boost::asio::async_result<updraft::use_task_t, void(Ts...)> {
  public:
+  using return_type = updraft::detail::ErasedOperation<std::decay_t<Ts>...>;
   template <class Initiation, class... InitArgs>
   static auto initiate(Initiation&& initiation, updraft::use_task_t, InitArgs&&... args) {
     using Operation = updraft::detail::AsioOperation<std::decay_t<Initiation>, std::tuple<std::decay_t<InitArgs>...>,

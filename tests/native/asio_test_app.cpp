@@ -1,5 +1,6 @@
 // asio_test_app: native handlers awaiting Asio operations (timers, the resolver, sockets, asio::awaitable) and Task<T>
-// values, and being cancelled when their client hangs up; driven by tests/e2e/test_native_asio.py.
+// values, and being cancelled when their client hangs up; AsyncHTTPClient's fetches and the routes they fetch. Driven
+// by tests/e2e/test_native_asio.py and tests/e2e/test_async_http_client.py.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +19,7 @@
 
 #include "cli/serve.hpp"
 #include "cli/server_flags.hpp"
+#include "core/httpclient/async_http_client.hpp"
 #include "native/application.hpp"
 #include "native/asio.hpp"
 
@@ -129,6 +131,74 @@ struct ValuesHandler : RequestHandler {
   Task<> get() { write(co_await describe(loop(), get_argument("fail", "0") == "1")); }
 };
 
+// --- AsyncHTTPClient -------------------------------------------------------------------------------------------------
+
+// Fetches ?url= with the HTTPRequest settings given as arguments; answers what came back (or the error) as JSON.
+struct FetchHandler : RequestHandler {
+  Task<> get() {
+    HTTPRequest request{.url = get_argument("url"),
+                        .method = get_argument("method", "GET"),
+                        .body = get_argument("body", ""),
+                        .follow_redirects = get_argument<bool>("follow_redirects", true),
+                        .max_redirects = get_argument<int>("max_redirects", 5),
+                        .decompress_response = get_argument<bool>("decompress_response", true),
+                        .validate_cert = get_argument<bool>("validate_cert", true),
+                        .ca_certs = get_argument("ca_certs", "")};
+    request.connect_timeout = milliseconds(get_argument<long>("connect_timeout_ms", 20000));
+    request.request_timeout = milliseconds(get_argument<long>("request_timeout_ms", 20000));
+    request.max_body_size = get_argument<unsigned long>("max_body_size", 100 << 20);
+    if (auto value = get_query_argument("x_test")) request.headers.add("X-Test", *value);
+    boost::json::object out;
+    try {
+      AsyncHTTPClient client(loop());
+      HTTPResponse r = co_await client.fetch(std::move(request), get_argument<bool>("raise_error", true));
+      out = response_json(r);
+    } catch (const HTTPClientError& e) {
+      out["error"] = e.what();
+      out["error_code"] = e.code();
+      out["timeout"] = dynamic_cast<const HTTPTimeoutError*>(&e) != nullptr;
+      if (e.response()) out["response"] = response_json(*e.response());
+    }
+    write(boost::json::value(std::move(out)));
+  }
+  static boost::json::object response_json(const HTTPResponse& r) {
+    boost::json::object headers;
+    for (auto field : r.headers) headers[std::string(field.name)] = std::string(field.value);
+    return {{"code", r.code}, {"reason", r.reason}, {"body", r.body}, {"effective_url", r.effective_url},
+            {"headers", std::move(headers)}};
+  }
+};
+
+// ?n= redirects (302, relative Location) before "arrived"; ?status= picks the redirect's code.
+struct RedirectHandler : RequestHandler {
+  void get() { redirect_or_arrive(); }
+  void post() { redirect_or_arrive(); }
+  void redirect_or_arrive() {
+    int n = get_argument<int>("n", 0);
+    if (n == 0) return write(std::string("arrived by ") + std::string(method()) + " with body '" + body() + "'");
+    set_status(get_argument<int>("status", 302));
+    set_header("Location", "/redirect?n=" + std::to_string(n - 1) + "&status=" + get_argument("status", "302"));
+  }
+};
+
+// ?size= bytes of 'b'.
+struct BigHandler : RequestHandler {
+  void get() { write(std::string(get_argument<std::size_t>("size", 1000), 'b')); }
+};
+
+// The request as the server saw it.
+struct EchoHandler : RequestHandler {
+  void get() { echo(); }
+  void post() { echo(); }
+  void put() { echo(); }
+  void echo() {
+    write(boost::json::value{{"method", method()},
+                             {"body", body()},
+                             {"x_test", header("X-Test").value_or("")},
+                             {"accept_encoding", header("Accept-Encoding").value_or("")}});
+  }
+};
+
 struct CountersHandler : RequestHandler {
   void get() {
     write(boost::json::value{{"connection_closed", connection_closed.load()},
@@ -155,6 +225,10 @@ int main(int argc, char** argv) {
     app.add<SlowUpstreamHandler>("/slow-upstream");
     app.add<ValuesHandler>("/values");
     app.add<CountersHandler>("/counters");
+    app.add<FetchHandler>("/fetch");
+    app.add<RedirectHandler>("/redirect");
+    app.add<BigHandler>("/big");
+    app.add<EchoHandler>("/echo");
     HTTPServer server(flags.server, app);
     return serve(server, "asio_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
