@@ -148,20 +148,32 @@ http::request<http::string_body> make_request(const Origin& origin, const HTTPRe
   return message;
 }
 
-// Sends the request and reads its response on one connection; says whether the connection can be reused.
+// What became of an exchange, besides its response.
+struct ExchangeOutcome {
+  bool reusable = false;       // the connection can take another request
+  bool got_response = false;   // some of a response arrived (a failed request then is not retried)
+};
+
+// Sends the request and reads its response on one connection.
 template <class Stream>
 Task<HTTPResponse> exchange(Stream& stream, ClientConnection& connection, http::request<http::string_body>& message,
-                            const HTTPRequest& request, Clock::time_point deadline, bool& reusable) {
+                            const HTTPRequest& request, Clock::time_point deadline, ExchangeOutcome& outcome) {
   connection.tcp().expires_at(deadline);
   co_await http::async_write(stream, message, use_task);
   http::response_parser<http::string_body> parser;
   parser.header_limit(64 * 1024);
   parser.body_limit(request.max_body_size);
   if (message.method() == http::verb::head) parser.skip(true);
-  co_await http::async_read(stream, connection.buffer, parser, use_task);
+  try {
+    co_await http::async_read(stream, connection.buffer, parser, use_task);
+  } catch (const boost::system::system_error&) {
+    outcome.got_response = parser.got_some();
+    throw;
+  }
   connection.tcp().expires_never();
   auto& received = parser.get();
-  reusable = received.keep_alive() && parser.is_done();
+  outcome.got_response = true;
+  outcome.reusable = received.keep_alive() && parser.is_done();
   HTTPResponse response;
   response.code = static_cast<int>(received.result_int());
   response.reason = std::string(received.reason());
@@ -183,6 +195,10 @@ void decode_gzip(HTTPResponse& response, const HTTPRequest& request) {
   response.body = std::move(*decoded);
 }
 
+bool idempotent(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
+}
+
 // One request and its response, on a kept-alive connection if the pool has one (retried once on a new connection if
 // the server had closed it meanwhile), else on a new one.
 Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, const HTTPRequest& request,
@@ -200,17 +216,19 @@ Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, cons
         throw_client_error(e, true, request.max_body_size);
       }
     }
+    ExchangeOutcome outcome;
     try {
-      bool reusable = false;
       HTTPResponse response;  // (no co_await inside ?: : GCC 12 miscompiles it)
-      if (connection->tls) response = co_await exchange(*connection->tls, *connection, message, request, deadline, reusable);
-      else response = co_await exchange(*connection->plain, *connection, message, request, deadline, reusable);
-      if (reusable) pool.give_back(std::move(connection));
+      if (connection->tls) response = co_await exchange(*connection->tls, *connection, message, request, deadline, outcome);
+      else response = co_await exchange(*connection->plain, *connection, message, request, deadline, outcome);
+      if (outcome.reusable) pool.give_back(std::move(connection));
       if (request.decompress_response) decode_gzip(response, request);
       co_return response;
     } catch (const boost::system::system_error& e) {
-      bool server_closed_idle_connection = reused && attempt == 0 && connection->buffer.size() == 0;
-      if (!server_closed_idle_connection) throw_client_error(e, false, request.max_body_size);
+      // The server may have closed a kept-alive connection as we reused it: an idempotent request that got no
+      // response is tried once more on a new connection.
+      bool retry = reused && attempt == 0 && !outcome.got_response && idempotent(method);
+      if (!retry) throw_client_error(e, false, request.max_body_size);
     }
   }
 }

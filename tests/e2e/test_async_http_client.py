@@ -201,3 +201,11 @@ def test_tls_verification_fails_without_the_ca_and_passes_with_it(app, server_fa
     assert r["code"] == 200
     r = fetch(app, url, validate_cert=0)
     assert r["code"] == 200
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced(app, server_factory):
+    short = server_factory("hello", "--idle-timeout", "0.3")
+    assert fetch(app, short.url + "/")["body"] == "Hello, World!"
+    time.sleep(1)  # the server closes the idle connection the pool keeps
+    assert fetch(app, short.url + "/")["body"] == "Hello, World!"
+    assert fetch(app, short.url + "/")["body"] == "Hello, World!"
