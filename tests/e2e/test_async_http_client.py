@@ -4,9 +4,7 @@ oversize responses, raise_error, and a fetch cancelled when the handler's client
 import gzip
 import http.server
 import os
-import shutil
 import socket
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -16,7 +14,7 @@ import requests
 
 from support import SLACK
 from test_native_asio import Upstream
-from test_tls import make_cert, openssl, tls_flags
+from test_tls import certs, tls_flags  # noqa: F401 (certs: the test CA and a server certificate, a fixture)
 
 
 @pytest.fixture
@@ -178,16 +176,6 @@ def test_a_fetch_is_cancelled_when_the_handlers_client_hangs_up(app):
     finally:
         upstream.close()
     assert fetch(app, app.url + "/echo")["code"] == 200
-
-
-@pytest.fixture(scope="module")
-def certs():
-    d = tempfile.mkdtemp(prefix="updraft-client-tls-")
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj",
-            "/CN=updraft test CA", "-days", "2", "-keyout", "ca.key", "-out", "ca.pem", cwd=d)
-    make_cert(d, "server", 1001)
-    yield d
-    shutil.rmtree(d)
 
 
 def test_tls_verification_fails_without_the_ca_and_passes_with_it(app, server_factory, certs):
