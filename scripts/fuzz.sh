@@ -15,7 +15,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p build-fuzz/findings build-fuzz/logs
 failed=()
-for target in request_parser url router byte_range cookie resp_parser websocket_frame websocket_deflate proxy_header forwarded multipart; do
+for target in request_parser url router byte_range cookie resp_parser websocket_frame websocket_deflate proxy_header forwarded multipart gunzip; do
   cp -r "tests/fuzz/corpus/$target" "$scratch/$target"
   dict=()
   if [[ $target == request_parser ]]; then dict=(-dict=tests/fuzz/http.dict); fi
