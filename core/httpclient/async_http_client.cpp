@@ -15,6 +15,7 @@
 #include <string_view>
 #include <utility>
 
+#include <boost/asio/consign.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -97,9 +98,9 @@ std::string resolve_location(const std::string& base, std::string_view location)
   throw HTTPClientError(599, e.code().message());
 }
 
-Task<std::unique_ptr<ClientConnection>> connect(asio::io_context& io, const Origin& origin,
+Task<std::shared_ptr<ClientConnection>> connect(asio::io_context& io, const Origin& origin,
                                                  const HTTPRequest& request, Clock::time_point deadline) {
-  auto connection = std::make_unique<ClientConnection>();
+  auto connection = std::make_shared<ClientConnection>();
   connection->origin = origin.key(request);
   if (origin.tls) {
     auto& context = ConnectionPool::of(io).tls_context(request.validate_cert, request.ca_certs);
@@ -124,7 +125,7 @@ Task<std::unique_ptr<ClientConnection>> connect(asio::io_context& io, const Orig
     SSL* ssl = connection->tls->native_handle();
     if (!SSL_set_tlsext_host_name(ssl, origin.host.c_str())) throw HTTPClientError(599, "cannot set the TLS SNI name");
     if (request.validate_cert) connection->tls->set_verify_callback(asio::ssl::host_name_verification(origin.host));
-    co_await connection->tls->async_handshake(asio::ssl::stream_base::client, use_task);
+    co_await connection->tls->async_handshake(asio::ssl::stream_base::client, asio::consign(use_task, connection));
   }
   connection->tcp().expires_never();
   co_return connection;
@@ -154,26 +155,29 @@ struct ExchangeOutcome {
   bool got_response = false;   // some of a response arrived (a failed request then is not retried)
 };
 
-// Sends the request and reads its response on one connection.
+// Sends the request and reads its response on one connection. Beast's operations hold references to the stream, the
+// buffer, the message and the parser until they complete, which may be after this coroutine was destroyed (its
+// client hung up): they keep them alive with asio::consign.
 template <class Stream>
-Task<HTTPResponse> exchange(Stream& stream, ClientConnection& connection, http::request<http::string_body>& message,
-                            const HTTPRequest& request, Clock::time_point deadline, ExchangeOutcome& outcome) {
-  connection.tcp().expires_at(deadline);
-  co_await http::async_write(stream, message, use_task);
-  http::response_parser<http::string_body> parser;
-  parser.header_limit(64 * 1024);
-  parser.body_limit(request.max_body_size);
-  if (message.method() == http::verb::head) parser.skip(true);
+Task<HTTPResponse> exchange(Stream& stream, std::shared_ptr<ClientConnection> connection,
+                            std::shared_ptr<http::request<http::string_body>> message, const HTTPRequest& request,
+                            Clock::time_point deadline, ExchangeOutcome& outcome) {
+  connection->tcp().expires_at(deadline);
+  co_await http::async_write(stream, *message, asio::consign(use_task, connection, message));
+  auto parser = std::make_shared<http::response_parser<http::string_body>>();
+  parser->header_limit(64 * 1024);
+  parser->body_limit(request.max_body_size);
+  if (message->method() == http::verb::head) parser->skip(true);
   try {
-    co_await http::async_read(stream, connection.buffer, parser, use_task);
+    co_await http::async_read(stream, connection->buffer, *parser, asio::consign(use_task, connection, parser));
   } catch (const boost::system::system_error&) {
-    outcome.got_response = parser.got_some();
+    outcome.got_response = parser->got_some();
     throw;
   }
-  connection.tcp().expires_never();
-  auto& received = parser.get();
+  connection->tcp().expires_never();
+  auto& received = parser->get();
   outcome.got_response = true;
-  outcome.reusable = received.keep_alive() && parser.is_done();
+  outcome.reusable = received.keep_alive() && parser->is_done();
   HTTPResponse response;
   response.code = static_cast<int>(received.result_int());
   response.reason = std::string(received.reason());
@@ -204,7 +208,7 @@ bool idempotent(const std::string& method) {
 Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, const HTTPRequest& request,
                               const std::string& method, const std::string& body, Clock::time_point deadline) {
   Origin origin = parse_origin(url);
-  auto message = make_request(origin, request, method, body);
+  auto message = std::make_shared<http::request<http::string_body>>(make_request(origin, request, method, body));
   auto& pool = ConnectionPool::of(io);
   for (int attempt = 0;; ++attempt) {
     auto connection = attempt == 0 ? pool.take(origin.key(request)) : nullptr;
@@ -219,9 +223,9 @@ Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, cons
     ExchangeOutcome outcome;
     try {
       HTTPResponse response;  // (no co_await inside ?: : GCC 12 miscompiles it)
-      if (connection->tls) response = co_await exchange(*connection->tls, *connection, message, request, deadline, outcome);
-      else response = co_await exchange(*connection->plain, *connection, message, request, deadline, outcome);
-      if (outcome.reusable) pool.give_back(std::move(connection));
+      if (connection->tls) response = co_await exchange(*connection->tls, connection, message, request, deadline, outcome);
+      else response = co_await exchange(*connection->plain, connection, message, request, deadline, outcome);
+      if (outcome.reusable) pool.give_back(connection);
       if (request.decompress_response) decode_gzip(response, request);
       co_return response;
     } catch (const boost::system::system_error& e) {

@@ -17,7 +17,7 @@ bool still_open(ClientConnection& connection) {
 }
 }  // namespace
 
-std::unique_ptr<ClientConnection> ConnectionPool::take(const std::string& origin) {
+std::shared_ptr<ClientConnection> ConnectionPool::take(const std::string& origin) {
   auto it = idle_.find(origin);
   if (it == idle_.end()) return nullptr;
   auto& connections = it->second;
@@ -29,7 +29,7 @@ std::unique_ptr<ClientConnection> ConnectionPool::take(const std::string& origin
   return nullptr;
 }
 
-void ConnectionPool::give_back(std::unique_ptr<ClientConnection> connection) {
+void ConnectionPool::give_back(std::shared_ptr<ClientConnection> connection) {
   auto& connections = idle_[connection->origin];
   if (connections.size() < max_idle_per_origin) connections.push_back(std::move(connection));
 }

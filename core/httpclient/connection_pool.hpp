@@ -16,7 +16,8 @@
 
 namespace updraft::httpclient {
 
-// One connection to an origin: a TCP stream, or a TLS stream over one; the bytes read past the last response.
+// One connection to an origin: a TCP stream, or a TLS stream over one; the bytes read past the last response. Shared:
+// an operation on it keeps it alive (asio::consign) until it completes, even when the fetch awaiting it is destroyed.
 struct ClientConnection {
   std::string origin;  // scheme://host:port plus the TLS settings: what a reused connection must match
   std::unique_ptr<boost::beast::tcp_stream> plain;
@@ -35,16 +36,16 @@ class ConnectionPool : public boost::asio::execution_context::service {
   static ConnectionPool& of(boost::asio::io_context& io) { return boost::asio::use_service<ConnectionPool>(io); }
 
   // An idle connection to origin that the server has not closed meanwhile, or none.
-  std::unique_ptr<ClientConnection> take(const std::string& origin);
+  std::shared_ptr<ClientConnection> take(const std::string& origin);
   // Keeps a connection whose last response left it reusable.
-  void give_back(std::unique_ptr<ClientConnection> connection);
+  void give_back(std::shared_ptr<ClientConnection> connection);
   // The TLS client context for these settings, made once per loop.
   boost::asio::ssl::context& tls_context(bool validate_cert, const std::string& ca_certs);
 
  private:
   void shutdown() override;
 
-  std::map<std::string, std::vector<std::unique_ptr<ClientConnection>>> idle_;
+  std::map<std::string, std::vector<std::shared_ptr<ClientConnection>>> idle_;
   std::map<std::string, std::unique_ptr<boost::asio::ssl::context>> tls_contexts_;
 };
 
