@@ -12,7 +12,8 @@
 // slot. A Task that waits on it (directly, or through awaited child tasks) forwards Task::cancel() to that signal as a
 // terminal cancellation: the operation completes with operation_aborted, thrown into the coroutine. If the coroutine
 // is destroyed instead (its Task destroyed while it waits), the operation is left to complete into nothing: its
-// handler keeps the little shared state it needs alive and resumes nobody.
+// handler keeps the little shared state it needs alive and resumes nobody. The operation's own buffers and state must
+// then outlive the coroutine (or die with its I/O object): bind them with asio::consign(use_task, state...).
 #pragma once
 
 #include <coroutine>
