@@ -37,7 +37,7 @@ class FunctionHandler final : public RequestHandler {
   explicit FunctionHandler(const detail::FunctionRoute& route) : route_(route) {}
 
  protected:
-  Task invoke(Method method) override;
+  Task<> invoke(Method method) override;
 
  private:
   const detail::FunctionRoute& route_;
@@ -51,7 +51,7 @@ Application::Application() {
   fallback_ = Target{handler_factory<NotFoundHandler>(), all, {}, &route_latency("")};
 }
 
-Task FunctionHandler::invoke(Method method) {
+Task<> FunctionHandler::invoke(Method method) {
   const auto& functions = route_.by_method;
   const auto& function = functions[detail::FunctionRoute::slot(method)];
   if (function) return function(*this);

@@ -47,7 +47,7 @@ namespace detail {
 struct FunctionRoute;  // a lambda route's functions, by method (application.cpp)
 
 template <class F>
-Task call_method(F&& f) {
+Task<> call_method(F&& f) {
   if constexpr (std::is_void_v<decltype(f())>) {
     f();
     return {};
@@ -83,10 +83,17 @@ class Bound final : public H {
                 "add<H>(pattern, args...): H must declare initialize() taking the route's arguments (as const&)");
   static constexpr bool streams = requires { requires H::stream_request_body; };
   static_assert(!streams || requires(H& h, std::string_view chunk) { h.data_received(chunk); },
-                "a handler with stream_request_body = true declares data_received(std::string_view), void or Task");
+                "a handler with stream_request_body = true declares data_received(std::string_view), void or Task<>");
+
+  // The client hung up before the response finished: what the method waits on is cancelled first (the handler and
+  // its coroutine are destroyed right after), then H's hook runs.
+  void on_connection_close() override {
+    this->cancel_pending_operation();
+    H::on_connection_close();
+  }
 
  protected:
-  Task invoke(Method m) override {
+  Task<> invoke(Method m) override {
     switch (m) {
       case Method::get:
         if constexpr (has_get) return call_method([this] { return this->get(); });
@@ -120,7 +127,7 @@ class Bound final : public H {
       std::apply([this](const Args&... args) { this->initialize(args...); }, route_args_);
   }
   bool streams_body() const override { return streams; }
-  Task stream_chunk(std::string_view chunk) override {
+  Task<> stream_chunk(std::string_view chunk) override {
     if constexpr (streams) return call_method([this, chunk] { return this->data_received(chunk); });
     else return {};
   }
@@ -132,7 +139,7 @@ class Bound final : public H {
 class Application : public HandlerFactory {
  public:
   using Factory = std::function<std::unique_ptr<detail::RouteDelegate>()>;  // a new handler in its delegate
-  using RouteFunction = std::function<Task(RequestHandler&)>;  // a lambda route's, for one method
+  using RouteFunction = std::function<Task<>(RequestHandler&)>;  // a lambda route's, for one method
 
   Application();
   ~Application() override;

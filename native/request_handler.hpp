@@ -1,7 +1,7 @@
 // RequestHandler: the base of native handlers, Tornado's tornado.web.RequestHandler in C++.
 //
 // Derive from it and declare any of get(), head(), post(), put(), patch(), delete_(),
-// options(), returning void (a synchronous handler) or Task (a coroutine that may
+// options(), returning void (a synchronous handler) or Task<> (a coroutine that may
 // co_await sleep() or other tasks). Methods you do not declare answer 405 with Allow.
 // Optionally declare initialize(args...), which receives the arguments the route was added
 // with (Application::add<H>(pattern, args...)), and, with
@@ -183,7 +183,9 @@ class RequestHandler {
 
  protected:
   // Generated for each handler class by Application::add<H>() (or a lambda route): calls the method H declares.
-  virtual Task invoke(Method method) = 0;
+  virtual Task<> invoke(Method method) = 0;
+  // Cancels the Asio operation (started with use_task, native/asio.hpp) the method's coroutine waits on, if any.
+  void cancel_pending_operation() { task_.cancel(); }
   // For a protocol that takes the connection over (WebSocketHandler): answers 101 with the headers set so far and
   // gives the stream to the protocol `next` makes, with this handler (see ResponseWriter::switch_protocols).
   void switch_protocols(ResponseWriter::ProtocolFactory next);
@@ -195,7 +197,7 @@ class RequestHandler {
   // H's data_received(chunk).
   virtual void initialize_route() {}
   virtual bool streams_body() const { return false; }
-  virtual Task stream_chunk(std::string_view) { return {}; }
+  virtual Task<> stream_chunk(std::string_view) { return {}; }
 
   // The request's life, driven by detail::RouteDelegate.
   void bind(const Application& app, const RequestHead& head, ResponseWriter& writer, std::vector<std::string> args,
@@ -238,7 +240,7 @@ class RequestHandler {
   std::unique_ptr<ResponseCompressor> compressor_;  // while a compressed response is under way
   bool headers_written_ = false;
   bool finished_ = false;
-  Task task_;
+  Task<> task_;
 };
 
 }  // namespace updraft

@@ -51,7 +51,7 @@ class RouteDelegate : public RequestDelegate {
   // may go back to its pool meanwhile), and the bytes that the connection had read already when it paused.
   std::string chunk_;
   std::string waiting_;
-  Task chunk_task_;
+  Task<> chunk_task_;
   bool headers_seen_ = false;
   bool body_complete_ = false;
 };

@@ -40,7 +40,7 @@ bool etag_listed(std::string_view list, std::string_view etag) {
 }
 }  // namespace
 
-Task StaticFileHandler::get() {
+Task<> StaticFileHandler::get() {
   auto relative = static_relative_path(path().substr(root_->url_prefix().size()));
   if (!relative) throw HTTPError(403, "refused static path " + std::string(path()));
   path_ = std::move(*relative);
@@ -50,7 +50,7 @@ Task StaticFileHandler::get() {
 }
 
 // The first request for a version of a file reads it whole off the loop; the result is kept for every later one.
-Task StaticFileHandler::hash_then_serve() {
+Task<> StaticFileHandler::hash_then_serve() {
   int fd = ::dup(file_.fd());
   if (fd < 0) throw HTTPError(500, "dup failed");
   // The job owns a copy of the descriptor: a client that leaves meanwhile takes this handler, not the file, away.
@@ -62,7 +62,7 @@ Task StaticFileHandler::hash_then_serve() {
   co_await serve(co_await hashing);
 }
 
-Task StaticFileHandler::serve(const ContentHashes::Hash& hash) {
+Task<> StaticFileHandler::serve(const ContentHashes::Hash& hash) {
   const struct stat& st = file_.stat();
   std::string& etag = etag_;
   etag.reserve(hash.size() + 2);
@@ -117,7 +117,7 @@ Task StaticFileHandler::serve(const ContentHashes::Hash& hash) {
 }
 
 // The copy kept for this version of the file, or one made now off the loop.
-Task StaticFileHandler::send_compressed(ContentCoding coding, const ContentHashes::Hash& hash) {
+Task<> StaticFileHandler::send_compressed(ContentCoding coding, const ContentHashes::Hash& hash) {
   if (auto copy = root_->compressed_copies().find(hash, coding)) {
     send_copy(coding, *copy);
     return {};
@@ -125,7 +125,7 @@ Task StaticFileHandler::send_compressed(ContentCoding coding, const ContentHashe
   return compress_then_send(coding, hash);
 }
 
-Task StaticFileHandler::compress_then_send(ContentCoding coding, ContentHashes::Hash hash) {
+Task<> StaticFileHandler::compress_then_send(ContentCoding coding, ContentHashes::Hash hash) {
   int fd = ::dup(file_.fd());
   if (fd < 0) throw HTTPError(500, "dup failed");
   auto copy = std::make_shared<StaticFile>(fd, file_.stat());  // as in hash_then_serve

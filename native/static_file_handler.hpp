@@ -25,13 +25,13 @@ class StaticFileHandler : public RequestHandler {
 
   // The route's argument (Application::add_static, set_static_path): the files it serves.
   void initialize(const StaticRoot* root) { root_ = root; }
-  Task get();  // also answers HEAD
+  Task<> get();  // also answers HEAD
 
  private:
-  Task hash_then_serve();
-  Task serve(const ContentHashes::Hash& hash);
-  Task send_compressed(ContentCoding coding, const ContentHashes::Hash& hash);
-  Task compress_then_send(ContentCoding coding, ContentHashes::Hash hash);
+  Task<> hash_then_serve();
+  Task<> serve(const ContentHashes::Hash& hash);
+  Task<> send_compressed(ContentCoding coding, const ContentHashes::Hash& hash);
+  Task<> compress_then_send(ContentCoding coding, ContentHashes::Hash hash);
   void send_copy(ContentCoding coding, const std::string& copy);
   void send_body(std::uint64_t offset, std::uint64_t length);
   bool not_modified(std::string_view etag) const;

@@ -33,7 +33,7 @@ class WebSocketHandler : public RequestHandler, private websocket::ConnectionUse
   // --- hooks ---
   // The WebSocket is open (request() and path_args() are the upgrade request's). May be a coroutine: no message is
   // read until it has finished.
-  virtual Task open() { return {}; }
+  virtual Task<> open() { return {}; }
   virtual void on_message(std::string_view message, bool binary) {}
   virtual void on_ping(std::string_view data) {}
   virtual void on_pong(std::string_view data) {}
@@ -85,7 +85,7 @@ class WebSocketHandler : public RequestHandler, private websocket::ConnectionUse
 
   websocket::WebSocketConnection* connection_ = nullptr;
   std::string subprotocol_;
-  Task open_task_;  // a coroutine open() still running
+  Task<> open_task_;  // a coroutine open() still running
 };
 
 }  // namespace updraft

@@ -32,7 +32,7 @@ fuzz_target() {
 
 # Two targets at a time, one per core.
 targets=(request_parser url router byte_range cookie accept accept_encoding resp_parser websocket_frame websocket_deflate
-         proxy_header forwarded multipart)
+         proxy_header forwarded multipart gunzip)
 failed=()
 for ((i = 0; i < ${#targets[@]}; i += 2)); do
   pair=("${targets[@]:i:2}")

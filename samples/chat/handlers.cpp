@@ -44,7 +44,7 @@ struct PollingPageHandler : RequestHandler {
 // Receives {"body": text}; every socket (on every loop) gets each message as {"id", "body", "html"}, the sender
 // gets {"error": why} for a message refused.
 struct ChatSocketHandler : WebSocketHandler {
-  Task open() override {
+  Task<> open() override {
     subscribe(kTopic);
     spdlog::debug("chat: a WebSocket opened on thread {}", gettid());
     return {};
@@ -98,7 +98,7 @@ struct MessageNewHandler : ApiHandler {
 // Form field cursor, the id of the last message the client has (none: it has none): answers {"messages": [...]}
 // with the newer ones, at once if there are any, else when the next one comes.
 struct MessageUpdatesHandler : ApiHandler {
-  Task post() {
+  Task<> post() {
     wait_.emplace(room(), loop(), cursor());
     std::vector<Message> messages = co_await *wait_;
     write(to_json(messages));

@@ -21,7 +21,7 @@ struct HelloHandler : RequestHandler {
 };
 
 struct SleepHandler : RequestHandler {
-  Task get() {
+  Task<> get() {
     std::string ms_text = get_argument("ms", "0");
     long ms = 0;
     auto r = std::from_chars(ms_text.data(), ms_text.data() + ms_text.size(), ms);

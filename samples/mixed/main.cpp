@@ -29,7 +29,7 @@ struct HelloHandler : RequestHandler {
 };
 
 struct SleepHandler : RequestHandler {
-  Task get() {
+  Task<> get() {
     const long ms = get_argument<long>("ms", 0);
     if (ms < 0 || ms > 3'600'000) throw HTTPError(400, "bad ms: " + std::to_string(ms));
     co_await sleep(std::chrono::milliseconds(ms));
@@ -40,7 +40,7 @@ struct SleepHandler : RequestHandler {
 
 // Blocking work (a stand-in for a synchronous library call) kept off the loop with run_in_executor.
 struct BlockingHandler : RequestHandler {
-  Task get() {
+  Task<> get() {
     long ms = get_argument<long>("ms", 100);
     if (ms < 0 || ms > 60'000) throw HTTPError(400, "bad ms");
     long slept = co_await run_in_executor(loop(), [ms] {

@@ -16,7 +16,7 @@ constexpr const char* latest_notes =
     "from notes_note order by created desc, id desc limit $1";
 
 struct NotesJsonHandler : RequestHandler {
-  Task get() {
+  Task<> get() {
     pg::Result rows;
     try {
       rows = co_await notes_database->pool(loop()).query(latest_notes, 20);

@@ -14,7 +14,7 @@ struct NativeHello : RequestHandler {
 };
 
 struct NativeSleep : RequestHandler {
-  Task get() {
+  Task<> get() {
     co_await sleep(std::chrono::milliseconds(get_argument<long>("ms", 0)));
     set_header("Content-Type", "text/plain");
     write("slept");
@@ -24,7 +24,7 @@ struct NativeSleep : RequestHandler {
 // A live channel beside the site: every message a client sends reaches every client connected, on any loop thread (and
 // in every process, with --ws-redis).
 struct NativeLive : WebSocketHandler {
-  Task open() override {
+  Task<> open() override {
     subscribe("live");
     return {};
   }

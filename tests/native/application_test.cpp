@@ -91,7 +91,7 @@ struct LambdaRoutes : AppTestFixture {
       h.set_status(201);
       h.write("posted " + h.body());
     });
-    app.get("/later", [](RequestHandler& h) -> Task {
+    app.get("/later", [](RequestHandler& h) -> Task<> {
       co_await h.sleep(std::chrono::milliseconds(5));
       h.write("slept");
     });

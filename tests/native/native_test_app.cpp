@@ -334,7 +334,7 @@ struct CustomErrorHandler : RequestHandler {
 // --- coroutines -------------------------------------------------------------------------------
 
 struct SleepHandler : RequestHandler {
-  Task get() {
+  Task<> get() {
     long ms = int_argument(*this, "ms", 0);
     co_await sleep(milliseconds(ms));
     set_header("Content-Type", "text/plain");
@@ -343,7 +343,7 @@ struct SleepHandler : RequestHandler {
 };
 
 struct CoroutineErrorHandler : RequestHandler {
-  Task get() {
+  Task<> get() {
     write("never sent");
     co_await sleep(milliseconds(10));
     if (get_argument("kind", "http") == "std") throw std::runtime_error("boom after a co_await");
@@ -353,7 +353,7 @@ struct CoroutineErrorHandler : RequestHandler {
 
 // Streams ?n= chunks ("chunk i\n", or ?size= bytes of 'a' + i % 26), flushing and waiting for the client after each.
 struct StreamingHandler : RequestHandler {
-  Task get() {
+  Task<> get() {
     long n = int_argument(*this, "n", 3);
     long size = int_argument(*this, "size", 0);
     long pause_ms = int_argument(*this, "pause_ms", 5);
@@ -380,19 +380,19 @@ struct BigFlushHandler : RequestHandler {
 };
 
 struct NestedHandler : RequestHandler {
-  Task add_later(int a, int b, int& out) {
+  Task<> add_later(int a, int b, int& out) {
     co_await sleep(milliseconds(10));
     out = a + b;
   }
-  Task immediate(std::string& out) {
+  Task<> immediate(std::string& out) {
     out = "immediate";
     co_return;
   }
-  Task failing() {
+  Task<> failing() {
     co_await sleep(milliseconds(5));
     throw HTTPError(409, "inner task failed");
   }
-  Task get() {
+  Task<> get() {
     int sum = 0;
     co_await add_later(2, 3, sum);
     std::string text;
@@ -404,7 +404,7 @@ struct NestedHandler : RequestHandler {
 
 // Sleeps ?ms=; the test disconnects meanwhile.
 struct DisconnectHandler : CountingHandler {
-  Task get() {
+  Task<> get() {
     co_await sleep(milliseconds(int_argument(*this, "ms", 300)));
     ++counters_->disconnect_resumed;
     write("too late");
@@ -444,7 +444,7 @@ void log_websocket(std::string line) {
 // Says "opened", then obeys its messages: "close CODE REASON", "close-then-write", "json", "subprotocol"; echoes
 // anything else. Offered subprotocols: picks "chat".
 struct WebSocketCommandsHandler : WebSocketHandler {
-  Task open() override {
+  Task<> open() override {
     write_message("opened");
     return {};
   }
@@ -492,7 +492,7 @@ struct WebSocketLogHandler : RequestHandler {
 // (messages sent meanwhile wait), then says "subscribed TOPIC". Messages: "publish TEXT" publishes TEXT to the topic,
 // "unsubscribe" leaves it (answering "unsubscribed"), "where" answers the loop thread's id; anything else is echoed.
 struct TopicHandler : WebSocketHandler {
-  Task open() override {
+  Task<> open() override {
     const long ms = get_argument<long>("open_ms", 0);
     if (ms > 0) co_await sleep(milliseconds(ms));
     subscribe(path_args()[0]);
@@ -658,7 +658,7 @@ struct ReleasedStreams {
 // Writes and flushes ?n= pieces "piece I\n", then waits until /compress/release?id=ID before its last one, "end\n".
 struct CompressStreamHandler : RequestHandler {
   void initialize(ReleasedStreams* released) { released_ = released; }
-  Task get() {
+  Task<> get() {
     set_header("Content-Type", "text/plain");
     const std::string id = get_argument("id");
     for (long i = 0; i < int_argument(*this, "n", 2); ++i) {
@@ -754,7 +754,7 @@ struct UploadGate {
 struct GatedUploadHandler : RequestHandler {
   static constexpr bool stream_request_body = true;
   void initialize(UploadGate* gate) { gate_ = gate; }
-  Task data_received(std::string_view chunk) {
+  Task<> data_received(std::string_view chunk) {
     ++gate_->chunks;
     while (!gate_->open) co_await sleep(milliseconds(5));
     gate_->received += chunk.size();
@@ -780,7 +780,7 @@ void add_state_and_streaming_routes(Application& app, RouteState& state) {
     h.set_status(201);
     h.write("post " + h.body());
   });
-  app.get("/fn/later", [](RequestHandler& h) -> Task {
+  app.get("/fn/later", [](RequestHandler& h) -> Task<> {
     co_await h.sleep(milliseconds(10));
     h.write("later");
   });

@@ -41,7 +41,7 @@ struct BurstDone {
 // GET /burst?n=1000&sleep_ms=2: n queries at once (each sleeping sleep_ms on the server and echoing its number);
 // answers "answered N failed M in T ms".
 struct BurstHandler : RequestHandler {
-  Task get() {
+  Task<> get() {
     const long n = get_argument<long>("n", 1000);
     const double sleep_s = get_argument<long>("sleep_ms", 0) / 1000.0;
     if (n < 1 || n > 100'000) throw HTTPError(400, "bad n");

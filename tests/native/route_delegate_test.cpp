@@ -76,7 +76,7 @@ struct Gate {
 struct GatedHandler : RequestHandler {
   static constexpr bool stream_request_body = true;
   void initialize(Gate* gate) { gate_ = gate; }
-  Task data_received(std::string_view chunk) {
+  Task<> data_received(std::string_view chunk) {
     ++gate_->chunks;
     std::uint64_t size = chunk.size();
     while (!gate_->open) co_await sleep(5ms);

@@ -73,7 +73,7 @@ struct Testbed {
 
 // A protocol that reads with coroutines: the test's coroutine runs on the loop, its outcome lands in `result`.
 struct CoroutineProtocol : StreamHandler {
-  Task task;
+  Task<> task;
   void on_data(Stream&) override {}
 };
 
@@ -85,7 +85,7 @@ std::future<std::string> run_coroutine(Testbed& t, F body) {
     CoroutineProtocol& p = *protocol;
     t.stream->set_handler(std::move(protocol));
     t.stream->start();
-    p.task = [](Stream& s, F body, std::shared_ptr<std::promise<std::string>> result) -> Task {
+    p.task = [](Stream& s, F body, std::shared_ptr<std::promise<std::string>> result) -> Task<> {
       try {
         result->set_value(co_await body(s));
       } catch (const std::exception& e) {
@@ -102,44 +102,11 @@ T wait(std::future<T>& f) {
   return f.get();
 }
 
-// A coroutine returning a string (Task returns nothing, so the helpers await through this).
-struct StringTask {
-  struct promise_type {
-    std::string value;
-    std::exception_ptr error;
-    std::coroutine_handle<> waiter;
-    StringTask get_return_object() { return {std::coroutine_handle<promise_type>::from_promise(*this)}; }
-    std::suspend_never initial_suspend() noexcept { return {}; }
-    struct Final {
-      bool await_ready() noexcept { return false; }
-      void await_suspend(std::coroutine_handle<promise_type> h) noexcept {
-        if (h.promise().waiter) h.promise().waiter.resume();
-      }
-      void await_resume() noexcept {}
-    };
-    Final final_suspend() noexcept { return {}; }
-    void return_value(std::string v) { value = std::move(v); }
-    void unhandled_exception() { error = std::current_exception(); }
-  };
-  std::coroutine_handle<promise_type> h;
-  StringTask(std::coroutine_handle<promise_type> handle) : h(handle) {}
-  StringTask(StringTask&& o) noexcept : h(std::exchange(o.h, {})) {}
-  ~StringTask() {
-    if (h) h.destroy();
-  }
-  bool await_ready() const noexcept { return h.done(); }
-  void await_suspend(std::coroutine_handle<> w) { h.promise().waiter = w; }
-  std::string await_resume() {
-    if (h.promise().error) std::rethrow_exception(h.promise().error);
-    return std::move(h.promise().value);
-  }
-};
-
 }  // namespace
 
 TEST_CASE("read_until finds a delimiter split across packets", "[stream]") {
   Testbed t;
-  auto got = run_coroutine(t, [](Stream& s) -> StringTask {
+  auto got = run_coroutine(t, [](Stream& s) -> Task<std::string> {
     std::string line(co_await s.read_until("\r\n", 1024));
     std::string rest(co_await s.read_bytes(4));
     co_return line + "|" + rest;
@@ -154,14 +121,14 @@ TEST_CASE("read_until finds a delimiter split across packets", "[stream]") {
 
 TEST_CASE("read_until past max_bytes is an UnsatisfiableReadError", "[stream]") {
   Testbed t;
-  auto got = run_coroutine(t, [](Stream& s) -> StringTask { co_return std::string(co_await s.read_until("\n", 8)); });
+  auto got = run_coroutine(t, [](Stream& s) -> Task<std::string> { co_return std::string(co_await s.read_until("\n", 8)); });
   t.send("0123456789\n");
   CHECK(wait(got) == "error: no delimiter within 8 bytes");
 }
 
 TEST_CASE("read_until can need more than the pooled buffer holds", "[stream]") {
   Testbed t;
-  auto got = run_coroutine(t, [](Stream& s) -> StringTask {
+  auto got = run_coroutine(t, [](Stream& s) -> Task<std::string> {
     co_return std::to_string((co_await s.read_until("END", 100'000)).size());
   });
   std::string big(60'000, 'x');
@@ -172,7 +139,7 @@ TEST_CASE("read_until can need more than the pooled buffer holds", "[stream]") {
 
 TEST_CASE("read_bytes waits for all n bytes, or with partial returns what is there", "[stream]") {
   Testbed t;
-  auto got = run_coroutine(t, [](Stream& s) -> StringTask {
+  auto got = run_coroutine(t, [](Stream& s) -> Task<std::string> {
     std::string some(co_await s.read_bytes(100, true));
     std::string whole(co_await s.read_bytes(6));
     co_return some + "|" + whole;
@@ -187,7 +154,7 @@ TEST_CASE("read_bytes waits for all n bytes, or with partial returns what is the
 
 TEST_CASE("read_bytes of more than the pooled buffer arrives in one piece", "[stream]") {
   Testbed t;
-  auto got = run_coroutine(t, [](Stream& s) -> StringTask {
+  auto got = run_coroutine(t, [](Stream& s) -> Task<std::string> {
     std::string_view block = co_await s.read_bytes(1 << 20);
     co_return std::to_string(block.size()) + (block == std::string(1 << 20, 'z') ? " same" : " differs");
   });
@@ -198,7 +165,7 @@ TEST_CASE("read_bytes of more than the pooled buffer arrives in one piece", "[st
 
 TEST_CASE("read_until_close returns everything once the peer finishes sending", "[stream]") {
   Testbed t;
-  auto got = run_coroutine(t, [](Stream& s) -> StringTask { co_return std::string(co_await s.read_until_close(1024)); });
+  auto got = run_coroutine(t, [](Stream& s) -> Task<std::string> { co_return std::string(co_await s.read_until_close(1024)); });
   t.send("first ");
   std::this_thread::sleep_for(20ms);
   t.send("second");
@@ -208,7 +175,7 @@ TEST_CASE("read_until_close returns everything once the peer finishes sending", 
 
 TEST_CASE("a read on a stream whose peer left raises StreamClosedError", "[stream]") {
   Testbed t;
-  auto got = run_coroutine(t, [](Stream& s) -> StringTask { co_return std::string(co_await s.read_bytes(10)); });
+  auto got = run_coroutine(t, [](Stream& s) -> Task<std::string> { co_return std::string(co_await s.read_bytes(10)); });
   t.send("short");
   ::close(t.peer);
   t.peer = -1;
@@ -219,7 +186,7 @@ TEST_CASE("writes to a peer that does not read stay bounded and complete once it
   Testbed t;
   constexpr std::size_t chunk = 32 * 1024, chunks = 256;  // 8 MiB in all
   std::atomic<std::size_t> most_queued{0};
-  auto sent = run_coroutine(t, [&most_queued](Stream& s) -> StringTask {
+  auto sent = run_coroutine(t, [&most_queued](Stream& s) -> Task<std::string> {
     std::string block(chunk, 'w');
     for (std::size_t i = 0; i < chunks; ++i) {
       co_await s.write(block);

@@ -33,7 +33,7 @@ pg::PoolOptions options_for(std::size_t max_connections = 4) {
 // Runs the coroutine body(loop) on loop until it finishes (or fails the test after limit); rethrows what it threw.
 template <class Body>
 void run_on(Loop& loop, Body body, std::chrono::seconds limit = 60s) {
-  Task task;
+  Task<> task;
   bool timed_out = false;
   TimerHandle watchdog;
   loop.post([&] {
@@ -51,7 +51,7 @@ void run_on(Loop& loop, Body body, std::chrono::seconds limit = 60s) {
 }
 
 // The query's pg::Error (failing the test if it succeeds).
-Task expect_error(pg::Pool& pool, std::string sql, pg::Error::Kind kind, std::string* message = nullptr,
+Task<> expect_error(pg::Pool& pool, std::string sql, pg::Error::Kind kind, std::string* message = nullptr,
                   std::string* sqlstate = nullptr) {
   try {
     co_await pool.query(std::move(sql));
@@ -63,7 +63,7 @@ Task expect_error(pg::Pool& pool, std::string sql, pg::Error::Kind kind, std::st
   }
 }
 
-Task backend_pid(pg::Pool& pool, int& pid) {
+Task<> backend_pid(pg::Pool& pool, int& pid) {
   pg::Result r = co_await pool.query("select pg_backend_pid()");
   pid = r[0].get<int>(0);
 }
@@ -89,7 +89,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 TEST_CASE("pg::Pool reads typed values and NULLs", "[pg]") {
   Loop loop;
   pg::Pool pool(loop, options_for());
-  run_on(loop, [&]() -> Task {
+  run_on(loop, [&]() -> Task<> {
     pg::Result r = co_await pool.query(
         "select 42::int4 as i, 9000000000::int8 as big, -7::int2 as small, 2.5::float8 as d, 0.1::numeric as n, "
         "'hé ☃'::text as s, true as yes, false as no, null::int as nothing, null::text as no_text, "
@@ -143,7 +143,7 @@ TEST_CASE("pg::Pool reads typed values and NULLs", "[pg]") {
 TEST_CASE("pg::Pool binds parameters, never formats them into the SQL", "[pg]") {
   Loop loop;
   pg::Pool pool(loop, options_for());
-  run_on(loop, [&]() -> Task {
+  run_on(loop, [&]() -> Task<> {
     co_await pool.query("drop table if exists hostile");
     co_await pool.query("create table hostile (id serial primary key, body text)");
     const std::string hostile[] = {
@@ -182,7 +182,7 @@ TEST_CASE("pg::Pool binds parameters, never formats them into the SQL", "[pg]") 
 TEST_CASE("pg::Pool reports a syntax error and keeps the connection", "[pg]") {
   Loop loop;
   pg::Pool pool(loop, options_for(1));
-  run_on(loop, [&]() -> Task {
+  run_on(loop, [&]() -> Task<> {
     int before = 0, after = 0;
     co_await backend_pid(pool, before);
     std::string message, sqlstate;
@@ -199,7 +199,7 @@ TEST_CASE("pg::Pool replaces a connection the server terminated", "[pg]") {
   Loop loop;
   pg::Pool pool(loop, options_for(1));
   pg::Pool admin(loop, options_for(1));
-  run_on(loop, [&]() -> Task {
+  run_on(loop, [&]() -> Task<> {
     // Idle when terminated: the pool notices the server closing it, and the next query gets a new connection.
     int first = 0, second = 0, third = 0;
     co_await backend_pid(pool, first);
@@ -238,7 +238,7 @@ TEST_CASE("pg::Pool survives a server restart in the middle", "[pg]") {
   Loop loop;
   pg::Pool pool(loop, options_for(2));
   PgCluster& cluster = PgCluster::shared();
-  run_on(loop, [&]() -> Task {
+  run_on(loop, [&]() -> Task<> {
     int pid = 0;
     co_await backend_pid(pool, pid);
     // A query is running when the server shuts down (fast: sessions are ended), from another thread; the loop keeps
@@ -294,7 +294,7 @@ TEST_CASE("pg::Pool times a query out and cancels it on the server", "[pg]") {
   options.query_timeout = 300ms;
   pg::Pool pool(loop, options);
   pg::Pool admin(loop, options_for(1));
-  run_on(loop, [&]() -> Task {
+  run_on(loop, [&]() -> Task<> {
     const auto start = std::chrono::steady_clock::now();
     std::string message;
     co_await expect_error(pool, "select pg_sleep(20), 'timeout-test'", pg::Error::Kind::timeout, &message);
@@ -330,7 +330,7 @@ TEST_CASE("pg::Pool times out a connection attempt to a server that never answer
   options.conninfo = "host=127.0.0.1 port=" + std::to_string(ntohs(address.sin_port)) + " dbname=x user=x";
   options.connect_timeout = 300ms;
   pg::Pool pool(loop, options);
-  run_on(loop, [&]() -> Task {
+  run_on(loop, [&]() -> Task<> {
     const auto start = std::chrono::steady_clock::now();
     std::string message;
     co_await expect_error(pool, "select 1", pg::Error::Kind::timeout, &message);
@@ -344,7 +344,7 @@ TEST_CASE("pg::Pool times out a connection attempt to a server that never answer
 TEST_CASE("pg::Pool runs many concurrent queries on a few connections", "[pg]") {
   Loop loop;
   pg::Pool pool(loop, options_for(4));
-  run_on(loop, [&]() -> Task {
+  run_on(loop, [&]() -> Task<> {
     int answered = 0, failed = 0;
     for (int i = 0; i < 1000; ++i) {
       pool.execute("select $1::int", pg::make_params(i), [&, i](std::exception_ptr error, pg::Result r) {
@@ -364,10 +364,10 @@ TEST_CASE("pg::Pool runs many concurrent queries on a few connections", "[pg]") 
 TEST_CASE("pg::Pool's awaiting coroutine, destroyed while it waits, is never resumed", "[pg]") {
   Loop loop;
   pg::Pool pool(loop, options_for(1));
-  run_on(loop, [&]() -> Task {
+  run_on(loop, [&]() -> Task<> {
     bool resumed = false;
     {
-      Task abandoned = [](pg::Pool& p, bool& flag) -> Task {
+      Task<> abandoned = [](pg::Pool& p, bool& flag) -> Task<> {
         co_await p.query("select pg_sleep(0.1)");
         flag = true;
       }(pool, resumed);
@@ -380,7 +380,7 @@ TEST_CASE("pg::Pool's awaiting coroutine, destroyed while it waits, is never res
 TEST_CASE("pg::Pool prepares a statement once per connection, and again when its table changes", "[pg]") {
   Loop loop;
   pg::Pool pool(loop, options_for(1));
-  run_on(loop, [&]() -> Task {
+  run_on(loop, [&]() -> Task<> {
     for (int i = 0; i < 3; ++i) {
       pg::Result r = co_await pool.query("select $1::int + 1", i);
       CHECK(r[0].get<int>(0) == i + 1);
@@ -412,11 +412,11 @@ TEST_CASE("pg::Database gives each loop its pool, which closes with its loop", "
   int pid = 0;
   {
     Loop first, second;
-    run_on(first, [&]() -> Task {
+    run_on(first, [&]() -> Task<> {
       CHECK(&database.pool(first) == &database.pool(first));
       co_await backend_pid(database.pool(first), pid);
     });
-    run_on(second, [&]() -> Task {
+    run_on(second, [&]() -> Task<> {
       CHECK(&database.pool(second) != &database.pool(first));
       int other = 0;
       co_await backend_pid(database.pool(second), other);
@@ -425,7 +425,7 @@ TEST_CASE("pg::Database gives each loop its pool, which closes with its loop", "
   }  // the loops go, their pools' connections with them
   Loop loop;
   pg::Pool admin(loop, options_for(1));
-  run_on(loop, [&]() -> Task {
+  run_on(loop, [&]() -> Task<> {
     int sessions = 1;
     for (int i = 0; i < 100 && sessions; ++i) {
       pg::Result r = co_await admin.query("select count(*) from pg_stat_activity where pid = $1", pid);

@@ -1,0 +1,277 @@
+// AsyncHTTPClient: one fetch as a coroutine on the loop: redirects, a pooled or new connection, Beast's request
+// writer and response parser, gzip decoding, errors as Tornado reports them.
+//
+// Why Boost.Beast rather than the server's Stream and llhttp: a client must read responses whose framing depends on
+// the request (HEAD, 1xx, 204, 304, close-delimited bodies, chunked trailers), and Beast's parser already handles
+// those with body and header limits; its operations take any Asio completion token, so the whole exchange is plain
+// co_await ... use_task and is cancelled through the same cancellation slots as any Asio operation in a handler; and
+// asio::ssl's stream gives TLS with OpenSSL's verification and SNI. Beast stays inside this file and the pool's.
+#include "core/httpclient/async_http_client.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include <boost/asio/consign.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include "core/httpclient/connection_pool.hpp"
+#include "core/httpclient/gunzip.hpp"
+#include "core/net/loop_impl.hpp"
+#include "core/net/use_task.hpp"
+
+namespace updraft {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using httpclient::ClientConnection;
+using httpclient::ConnectionPool;
+using Clock = std::chrono::steady_clock;
+
+// Where a URL points.
+struct Origin {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string target;  // path and query
+
+  std::string key(const HTTPRequest& request) const {
+    std::string key = (tls ? "https://" : "http://") + host + ":" + port;
+    if (tls) key += (request.validate_cert ? "|verify|" : "|none|") + request.ca_certs;
+    return key;
+  }
+  std::string host_header() const {
+    bool default_port = (tls && port == "443") || (!tls && port == "80");
+    return default_port ? host : host + ":" + port;
+  }
+};
+
+Origin parse_origin(const std::string& url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) throw std::invalid_argument("not a URL: " + url);
+  Origin origin;
+  std::string scheme(parsed->scheme());
+  if (scheme == "https") origin.tls = true;
+  else if (scheme != "http") throw std::invalid_argument("not an http:// or https:// URL: " + url);
+  origin.host = std::string(parsed->encoded_host());
+  if (origin.host.empty()) throw std::invalid_argument("no host in " + url);
+  if (parsed->host_type() == boost::urls::host_type::ipv6) origin.host = std::string(parsed->host_address());
+  origin.port = parsed->has_port() ? std::string(parsed->port()) : (origin.tls ? "443" : "80");
+  origin.target = std::string(parsed->encoded_path());
+  if (origin.target.empty()) origin.target = "/";
+  if (parsed->has_query()) origin.target += "?" + std::string(parsed->encoded_query());
+  return origin;
+}
+
+// A Location header resolved against the URL it came from.
+std::string resolve_location(const std::string& base, std::string_view location) {
+  auto base_url = boost::urls::parse_uri(base);
+  auto reference = boost::urls::parse_uri_reference(location);
+  if (!base_url || !reference) throw HTTPClientError(599, "bad redirect location: " + std::string(location));
+  boost::urls::url resolved;
+  if (auto r = boost::urls::resolve(*base_url, *reference, resolved); !r)
+    throw HTTPClientError(599, "bad redirect location: " + std::string(location));
+  return std::string(resolved.buffer());
+}
+
+// The failure of an exchange as Tornado's curl client reports it: code 599 with what went wrong.
+[[noreturn]] void throw_client_error(const boost::system::system_error& e, bool connecting, std::uint64_t max_body) {
+  if (e.code() == beast::error::timeout)
+    throw HTTPTimeoutError(connecting ? "timeout while connecting" : "timeout during request");
+  if (e.code() == http::error::body_limit)
+    throw HTTPClientError(599, "response body larger than max_body_size (" + std::to_string(max_body) + " bytes)");
+  throw HTTPClientError(599, e.code().message());
+}
+
+Task<std::shared_ptr<ClientConnection>> connect(asio::io_context& io, const Origin& origin,
+                                                 const HTTPRequest& request, Clock::time_point deadline) {
+  auto connection = std::make_shared<ClientConnection>();
+  connection->origin = origin.key(request);
+  if (origin.tls) {
+    auto& context = ConnectionPool::of(io).tls_context(request.validate_cert, request.ca_certs);
+    connection->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, context);
+  } else {
+    connection->plain = std::make_unique<beast::tcp_stream>(io);
+  }
+  auto connect_deadline = std::min(deadline, Clock::now() + request.connect_timeout);
+  asio::ip::tcp::resolver resolver(io);
+  auto addresses = co_await resolver.async_resolve(origin.host, origin.port, use_task);
+  connection->tcp().expires_at(connect_deadline);
+  // Each address in turn (Beast's range overload declares its result the pre-C++20 way, which use_task does not take).
+  for (auto it = addresses.begin();; ++it) {
+    try {
+      co_await connection->tcp().async_connect(it->endpoint(), use_task);
+      break;
+    } catch (const boost::system::system_error& e) {
+      if (std::next(it) == addresses.end() || e.code() == beast::error::timeout) throw;
+    }
+  }
+  if (connection->tls) {
+    SSL* ssl = connection->tls->native_handle();
+    if (!SSL_set_tlsext_host_name(ssl, origin.host.c_str())) throw HTTPClientError(599, "cannot set the TLS SNI name");
+    if (request.validate_cert) connection->tls->set_verify_callback(asio::ssl::host_name_verification(origin.host));
+    co_await connection->tls->async_handshake(asio::ssl::stream_base::client, asio::consign(use_task, connection));
+  }
+  connection->tcp().expires_never();
+  co_return connection;
+}
+
+http::request<http::string_body> make_request(const Origin& origin, const HTTPRequest& request,
+                                              const std::string& method, const std::string& body) {
+  http::request<http::string_body> message;
+  message.method_string(method);
+  message.target(origin.target);
+  message.version(11);
+  message.set(http::field::host, origin.host_header());
+  message.set(http::field::user_agent, "updraft AsyncHTTPClient");
+  if (request.decompress_response) message.set(http::field::accept_encoding, "gzip");
+  for (auto field : request.headers) message.set(field.name, field.value);
+  bool sends_body = !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
+  if (sends_body) {
+    message.body() = body;
+    message.prepare_payload();
+  }
+  return message;
+}
+
+// What became of an exchange, besides its response.
+struct ExchangeOutcome {
+  bool reusable = false;       // the connection can take another request
+  bool got_response = false;   // some of a response arrived (a failed request then is not retried)
+};
+
+// Sends the request and reads its response on one connection. Beast's operations hold references to the stream, the
+// buffer, the message and the parser until they complete, which may be after this coroutine was destroyed (its
+// client hung up): they keep them alive with asio::consign.
+template <class Stream>
+Task<HTTPResponse> exchange(Stream& stream, std::shared_ptr<ClientConnection> connection,
+                            std::shared_ptr<http::request<http::string_body>> message, const HTTPRequest& request,
+                            Clock::time_point deadline, ExchangeOutcome& outcome) {
+  connection->tcp().expires_at(deadline);
+  co_await http::async_write(stream, *message, asio::consign(use_task, connection, message));
+  auto parser = std::make_shared<http::response_parser<http::string_body>>();
+  parser->header_limit(64 * 1024);
+  parser->body_limit(request.max_body_size);
+  if (message->method() == http::verb::head) parser->skip(true);
+  try {
+    co_await http::async_read(stream, connection->buffer, *parser, asio::consign(use_task, connection, parser));
+  } catch (const boost::system::system_error&) {
+    outcome.got_response = parser->got_some();
+    throw;
+  }
+  connection->tcp().expires_never();
+  auto& received = parser->get();
+  outcome.got_response = true;
+  outcome.reusable = received.keep_alive() && parser->is_done();
+  HTTPResponse response;
+  response.code = static_cast<int>(received.result_int());
+  response.reason = std::string(received.reason());
+  for (const auto& field : received) response.headers.add(field.name_string(), field.value());
+  response.body = std::move(received.body());
+  co_return response;
+}
+
+void decode_gzip(HTTPResponse& response, const HTTPRequest& request) {
+  auto encoding = response.headers.get("Content-Encoding");
+  if (!encoding || !iequals(trim_ows(*encoding), "gzip")) return;
+  auto decoded = httpclient::gunzip(response.body, request.max_body_size);
+  if (!decoded)
+    throw HTTPClientError(599, "decoded response body larger than max_body_size (" +
+                                   std::to_string(request.max_body_size) + " bytes)");
+  std::string value(*encoding);
+  response.headers.remove("Content-Encoding");
+  response.headers.add("X-Consumed-Content-Encoding", value);
+  response.body = std::move(*decoded);
+}
+
+bool idempotent(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
+}
+
+// One request and its response, on a kept-alive connection if the pool has one (retried once on a new connection if
+// the server had closed it meanwhile), else on a new one.
+Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, const HTTPRequest& request,
+                              const std::string& method, const std::string& body, Clock::time_point deadline) {
+  Origin origin = parse_origin(url);
+  auto message = std::make_shared<http::request<http::string_body>>(make_request(origin, request, method, body));
+  auto& pool = ConnectionPool::of(io);
+  for (int attempt = 0;; ++attempt) {
+    auto connection = attempt == 0 ? pool.take(origin.key(request)) : nullptr;
+    bool reused = connection != nullptr;
+    if (!connection) {
+      try {
+        connection = co_await connect(io, origin, request, deadline);
+      } catch (const boost::system::system_error& e) {
+        throw_client_error(e, true, request.max_body_size);
+      }
+    }
+    ExchangeOutcome outcome;
+    try {
+      HTTPResponse response;  // (no co_await inside ?: : GCC 12 miscompiles it)
+      if (connection->tls) response = co_await exchange(*connection->tls, connection, message, request, deadline, outcome);
+      else response = co_await exchange(*connection->plain, connection, message, request, deadline, outcome);
+      if (outcome.reusable) pool.give_back(connection);
+      if (request.decompress_response) decode_gzip(response, request);
+      co_return response;
+    } catch (const boost::system::system_error& e) {
+      // The server may have closed a kept-alive connection as we reused it: an idempotent request that got no
+      // response is tried once more on a new connection.
+      bool retry = reused && attempt == 0 && !outcome.got_response && idempotent(method);
+      if (!retry) throw_client_error(e, false, request.max_body_size);
+    }
+  }
+}
+
+bool is_redirect(int code) { return code == 301 || code == 302 || code == 303 || code == 307 || code == 308; }
+
+}  // namespace
+
+Task<HTTPResponse> AsyncHTTPClient::fetch(std::string url, bool raise_error) {
+  return fetch(HTTPRequest{.url = std::move(url)}, raise_error);
+}
+
+Task<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_error) {
+  auto start = Clock::now();
+  auto deadline = start + request.request_timeout;
+  asio::io_context& io = loop_.impl().io;
+  std::string url = request.url;
+  std::string method = request.method;
+  std::string body = request.body;
+  HTTPResponse response;
+  for (int redirects = 0;; ++redirects) {
+    response = co_await fetch_once(io, url, request, method, body, deadline);
+    auto location = response.headers.get("Location");
+    if (!request.follow_redirects || !is_redirect(response.code) || !location || redirects >= request.max_redirects)
+      break;
+    url = resolve_location(url, *location);
+    // As browsers and Tornado: 303, and 301/302 after a POST, continue with a GET without the body.
+    if (response.code == 303 || ((response.code == 301 || response.code == 302) && method == "POST")) {
+      method = "GET";
+      body.clear();
+    }
+  }
+  response.effective_url = url;
+  response.request_time = Clock::now() - start;
+  if (raise_error && (response.code < 200 || response.code >= 300)) {
+    std::string reason = response.reason;
+    throw HTTPClientError(response.code, reason, std::move(response));
+  }
+  co_return response;
+}
+
+}  // namespace updraft

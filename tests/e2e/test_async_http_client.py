@@ -1,0 +1,199 @@
+"""AsyncHTTPClient from a native handler (asio_test_app's /fetch): against updraft's hello and the app's own routes,
+a Python HTTP/1.1 server (gzip, kept-alive connections), a TLS server with a self-signed CA, redirects, timeouts,
+oversize responses, raise_error, and a fetch cancelled when the handler's client hangs up."""
+import gzip
+import http.server
+import os
+import socket
+import threading
+import time
+import urllib.parse
+
+import pytest
+import requests
+
+from support import SLACK
+from test_native_asio import Upstream
+from test_tls import certs, tls_flags  # noqa: F401 (certs: the test CA and a server certificate, a fixture)
+
+
+@pytest.fixture
+def app(server_factory):
+    return server_factory("asio_test_app", "--threads", "1")
+
+
+def fetch(app, url, **settings):
+    query = urllib.parse.urlencode({"url": url, **{k: str(v) for k, v in settings.items()}})
+    r = requests.get(f"{app.url}/fetch?{query}", timeout=60 * SLACK)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+class PythonServer:
+    """An HTTP/1.1 server with keep-alive (http.server): /gzip answers a gzip body; every path counts the
+    connections it was asked on."""
+
+    def __init__(self):
+        connections = self.connections = set()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                connections.add(self.client_address)
+                body = b"hello from python " * 100
+                self.send_response(200)
+                if self.path == "/gzip":
+                    body = gzip.compress(body)
+                    self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def python_server():
+    s = PythonServer()
+    yield s
+    s.close()
+
+
+def test_fetch_hello_served_by_updraft(app, hello):
+    r = fetch(app, hello.url + "/")
+    assert (r["code"], r["body"], r["effective_url"]) == (200, "Hello, World!", hello.url + "/")
+
+
+def test_method_headers_and_body_reach_the_server(app):
+    r = fetch(app, app.url + "/echo", method="POST", body="a body", x_test="yes")
+    assert r["code"] == 200
+    seen = requests.models.complexjson.loads(r["body"])
+    assert seen == {"method": "POST", "body": "a body", "x_test": "yes", "accept_encoding": "gzip"}
+
+
+def test_redirects_are_followed_up_to_the_limit(app):
+    r = fetch(app, app.url + "/redirect?n=3")
+    assert (r["code"], r["body"]) == (200, "arrived by GET with body ''")
+    assert r["effective_url"].endswith("/redirect?n=0&status=302")
+    r = fetch(app, app.url + "/redirect?n=9", max_redirects=2)
+    assert r["error_code"] == 302
+    assert r["response"]["headers"]["Location"] == "/redirect?n=6&status=302"
+    r = fetch(app, app.url + "/redirect?n=1", follow_redirects=0, raise_error=0)
+    assert (r["code"], r["headers"]["Location"]) == (302, "/redirect?n=0&status=302")
+
+
+def test_a_303_continues_with_get_and_a_307_keeps_the_method_and_body(app):
+    r = fetch(app, app.url + "/redirect?n=1&status=303", method="POST", body="payload")
+    assert r["body"] == "arrived by GET with body ''"
+    r = fetch(app, app.url + "/redirect?n=1&status=307", method="POST", body="payload")
+    assert r["body"] == "arrived by POST with body 'payload'"
+
+
+def test_raise_error_false_returns_error_responses_but_failures_still_raise(app):
+    r = fetch(app, app.url + "/no-such-page", raise_error=0)
+    assert r["code"] == 404
+    r = fetch(app, app.url + "/no-such-page")
+    assert (r["error_code"], r["response"]["code"]) == (404, 404)
+    unused = socket.create_server(("127.0.0.1", 0))
+    port = unused.getsockname()[1]
+    unused.close()
+    r = fetch(app, f"http://127.0.0.1:{port}/", raise_error=0)
+    assert r["error_code"] == 599 and "refused" in r["error"].lower()
+
+
+def test_request_timeout(app):
+    start = time.monotonic()
+    r = fetch(app, app.url + "/timer?ms=5000", request_timeout_ms=300)
+    assert (r["error_code"], r["timeout"]) == (599, True)
+    assert "timeout during request" in r["error"]
+    assert time.monotonic() - start < 4
+
+
+def test_connect_timeout_on_a_listener_that_never_accepts(app):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    fillers = []
+    for _ in range(3):  # fill the accept queue: further SYNs are dropped, so connect() hangs
+        f = socket.socket()
+        f.setblocking(False)
+        f.connect_ex(listener.getsockname())
+        fillers.append(f)
+    time.sleep(0.2)
+    try:
+        start = time.monotonic()
+        r = fetch(app, "http://127.0.0.1:%d/" % listener.getsockname()[1], connect_timeout_ms=300)
+        assert (r["error_code"], r["timeout"]) == (599, True), r
+        assert "timeout while connecting" in r["error"]
+        assert time.monotonic() - start < 4
+    finally:
+        for f in fillers:
+            f.close()
+        listener.close()
+
+
+def test_an_oversize_response_is_an_error(app):
+    r = fetch(app, app.url + "/big?size=5000", max_body_size=4999)
+    assert r["error_code"] == 599 and "larger than max_body_size" in r["error"]
+    r = fetch(app, app.url + "/big?size=5000", max_body_size=5000)
+    assert (r["code"], len(r["body"])) == (200, 5000)
+
+
+def test_gzip_bodies_are_decoded_within_the_size_limit(app, python_server):
+    r = fetch(app, python_server.url + "/gzip")
+    assert r["body"] == "hello from python " * 100
+    assert r["headers"]["X-Consumed-Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in r["headers"]
+    r = fetch(app, python_server.url + "/gzip", max_body_size=1000)  # 1800 bytes once decoded
+    assert r["error_code"] == 599 and "decoded response body larger" in r["error"]
+
+
+def test_connections_are_kept_alive_and_reused_by_the_loop(app, python_server):
+    for _ in range(4):
+        assert fetch(app, python_server.url + "/plain")["code"] == 200
+    assert len(python_server.connections) == 1
+
+
+def test_a_fetch_is_cancelled_when_the_handlers_client_hangs_up(app):
+    upstream = Upstream()
+    try:
+        query = urllib.parse.urlencode({"url": f"http://127.0.0.1:{upstream.port}/"})
+        client = app.connect()
+        client.sendall(f"GET /fetch?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert upstream.accepted.wait(10 * SLACK)
+        client.close()
+        assert upstream.eof.wait(10 * SLACK), "the upstream connection stayed open after the client hung up"
+    finally:
+        upstream.close()
+    assert fetch(app, app.url + "/echo")["code"] == 200
+
+
+def test_tls_verification_fails_without_the_ca_and_passes_with_it(app, server_factory, certs):
+    tls = server_factory("asio_test_app", "--threads", "1", *tls_flags(certs))
+    url = f"https://127.0.0.1:{tls.port}/echo"
+    r = fetch(app, url)
+    assert r["error_code"] == 599 and "certificate verify failed" in r["error"], r
+    r = fetch(app, url, ca_certs=os.path.join(certs, "ca.pem"))
+    assert r["code"] == 200 and '"method":"GET"' in r["body"]
+    r = fetch(app, f"https://localhost:{tls.port}/echo", ca_certs=os.path.join(certs, "ca.pem"))
+    assert r["code"] == 200
+    r = fetch(app, url, validate_cert=0)
+    assert r["code"] == 200
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced(app, server_factory):
+    short = server_factory("hello", "--idle-timeout", "0.3")
+    assert fetch(app, short.url + "/")["body"] == "Hello, World!"
+    time.sleep(1)  # the server closes the idle connection the pool keeps
+    assert fetch(app, short.url + "/")["body"] == "Hello, World!"
+    assert fetch(app, short.url + "/")["body"] == "Hello, World!"
