@@ -103,8 +103,9 @@ def test_slow_uploaders_do_not_hold_the_threads(server):
     statuses, slowest = normal_requests(server, 200)
     for t in uploaders:
         t.join()
-    assert statuses == [200] * 200
-    assert slowest < 1.5 * SLACK
+    assert statuses == [200] * 200  # held threads would make these 503s after the 2 s queue timeout
+    # Each thread fills a 32 MiB spool meanwhile; on a loaded machine the slowest took 1.6 s.
+    assert slowest < 3 * SLACK
     assert results == [(200, True)] * 8
 
 
@@ -118,8 +119,9 @@ def test_clients_that_do_not_read_do_not_hold_the_threads(server, tmp_path):
         readers.append(s)
     rss_before = server.rss_kib()
     statuses, slowest = normal_requests(server, 200)
-    assert statuses == [200] * 200
-    assert slowest < 1.5 * SLACK
+    assert statuses == [200] * 200  # held threads would make these 503s after the 2 s queue timeout
+    # Each thread fills a 32 MiB spool meanwhile; on a loaded machine the slowest took 1.6 s.
+    assert slowest < 3 * SLACK
     # What the clients have not taken waits in the spool, mostly on disk: the process stays small.
     deadline = time.monotonic() + 20 * SLACK
     while not spool_files(server, tmp_path) and time.monotonic() < deadline:
