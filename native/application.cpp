@@ -105,10 +105,13 @@ std::string Application::static_url(std::string_view path) const {
   if (!static_path_) throw std::logic_error("static_url() without a static_path");
   std::string url = static_path_->url_prefix() + std::string(path);
   try {
-    StaticFile file = static_path_->open(std::string(path));
-    auto hash = static_path_->hashes().find(path, file.stat());
-    if (!hash) hash = static_path_->hashes().compute(path, file.fd(), file.stat());
-    return url.append("?v=").append(hash->data(), hash->size());
+    auto known = static_path_->known(std::string(path));
+    if (!known) {
+      StaticFile file = static_path_->open(std::string(path));
+      known = static_path_->hashes().find(path, ContentHashes::version_of(file.stat()));
+      if (!known) known = static_path_->hashes().compute(path, file.fd(), file.stat());
+    }
+    return url.append("?v=").append(known->hash.data(), known->hash.size());
   } catch (const std::exception& e) {
     spdlog::error("static_url({}): {}", path, e.what());
     return url;

@@ -33,7 +33,12 @@ CompressedCopies::Copy CompressedCopies::compute(const ContentHashes::Hash& hash
     if (n == 0) throw std::system_error(EIO, std::generic_category(), "a static file got shorter while read");
     done += static_cast<std::size_t>(n);
   }
-  auto copy = std::make_shared<const std::string>(encode_content(coding, level, body));
+  return compute(hash, coding, level, body);
+}
+
+CompressedCopies::Copy CompressedCopies::compute(const ContentHashes::Hash& hash, ContentCoding coding, int level,
+                                                 std::string_view content) {
+  auto copy = std::make_shared<const std::string>(encode_content(coding, level, content));
   if (copy->size() > budget_) return copy;
   std::unique_lock lock(mutex_);
   auto [it, inserted] = copies_.try_emplace(Key{hash, coding}, copy);

@@ -30,6 +30,8 @@ class CompressedCopies {
   // result (unless it alone is over the budget); throws std::system_error when the file cannot be read whole. Blocks
   // for as long as reading and compressing take.
   Copy compute(const ContentHashes::Hash& hash, ContentCoding coding, int level, int fd, std::size_t size);
+  // The same, for content already in memory.
+  Copy compute(const ContentHashes::Hash& hash, ContentCoding coding, int level, std::string_view content);
   std::size_t bytes_kept() const;
 
  private:

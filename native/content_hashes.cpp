@@ -2,9 +2,12 @@
 #include "native/content_hashes.hpp"
 
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <system_error>
@@ -13,15 +16,25 @@
 namespace updraft {
 
 namespace {
-bool same_version(const struct stat& st, dev_t dev, ino_t ino, off_t size, const struct timespec& mtime) {
-  return st.st_dev == dev && st.st_ino == ino && st.st_size == size && st.st_mtim.tv_sec == mtime.tv_sec &&
-         st.st_mtim.tv_nsec == mtime.tv_nsec;
+bool same_time(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
 }
 
-ContentHashes::Hash sha256_prefix(int fd) {
+// Whether the version's last change is a second old: a write within the same timestamp tick (the kernel's coarse
+// clock, or a filesystem's own granularity) would not make a new version of one changed just now.
+bool settled(const ContentHashes::Version& version) {
+  struct timespec now {};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  auto ns = [](const struct timespec& t) { return std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; };
+  return ns(version.ctime) + 1'000'000'000 <= ns(now);
+}
+
+// The hash of the file, and its bytes when it has no more than keep_limit of them.
+std::pair<ContentHashes::Hash, std::string> read_and_hash(int fd, std::size_t keep_limit) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || !EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr)) throw std::runtime_error("SHA-256 unavailable");
   std::vector<char> buffer(64 * 1024);
+  std::string content;
   off_t offset = 0;
   for (;;) {
     ssize_t n = ::pread(fd, buffer.data(), buffer.size(), offset);
@@ -30,7 +43,9 @@ ContentHashes::Hash sha256_prefix(int fd) {
     if (n == 0) break;
     EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n));
     offset += n;
+    if (static_cast<std::size_t>(offset) <= keep_limit) content.append(buffer.data(), static_cast<std::size_t>(n));
   }
+  if (static_cast<std::size_t>(offset) > keep_limit) content.clear();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &length);
@@ -40,24 +55,52 @@ ContentHashes::Hash sha256_prefix(int fd) {
     hex[2 * i] = digits[digest[i] >> 4];
     hex[2 * i + 1] = digits[digest[i] & 15];
   }
-  return hex;
+  return {hex, std::move(content)};
 }
 }  // namespace
 
-std::optional<ContentHashes::Hash> ContentHashes::find(std::string_view path, const struct stat& st) const {
-  std::shared_lock lock(mutex_);
-  auto it = entries_.find(path);
-  if (it == entries_.end()) return std::nullopt;
-  const Entry& e = it->second;
-  if (!same_version(st, e.dev, e.ino, e.size, e.mtime)) return std::nullopt;
-  return e.hash;
+bool ContentHashes::Version::operator==(const Version& other) const {
+  return dev == other.dev && ino == other.ino && size == other.size && same_time(mtime, other.mtime) &&
+         same_time(ctime, other.ctime);
 }
 
-ContentHashes::Hash ContentHashes::compute(std::string_view path, int fd, const struct stat& st) {
-  Hash hash = sha256_prefix(fd);
+ContentHashes::Version ContentHashes::version_of(const struct stat& st) {
+  return Version{st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
+}
+
+std::optional<ContentHashes::Known> ContentHashes::find(std::string_view path, const Version& version) const {
+  std::shared_lock lock(mutex_);
+  auto it = entries_.find(path);
+  if (it == entries_.end() || !(it->second.version == version)) return std::nullopt;
+  return it->second;
+}
+
+ContentHashes::Known ContentHashes::compute(std::string_view path, int fd, const struct stat& st) {
+  Version version = version_of(st);
+  auto [hash, content] = read_and_hash(fd, kKeepLimit);
+  Known known{version, hash, nullptr};
+  // A file written while it was read is not remembered: the bytes and the hash may be of neither version.
+  struct stat after {};
+  if (::fstat(fd, &after) < 0 || !(version_of(after) == version) || !settled(version)) return known;
+  bool keep = static_cast<off_t>(content.size()) == version.size;
   std::unique_lock lock(mutex_);
-  entries_.insert_or_assign(std::string(path), Entry{st.st_dev, st.st_ino, st.st_size, st.st_mtim, hash});
-  return hash;
+  auto it = entries_.find(path);
+  if (it != entries_.end() && it->second.content) bytes_ -= it->second.content->size();
+  if (keep && bytes_ + content.size() <= budget_) {
+    known.content = std::make_shared<const std::string>(std::move(content));
+    bytes_ += known.content->size();
+  }
+  if (it != entries_.end()) {
+    it->second = known;
+  } else {
+    entries_.emplace(std::string(path), known);
+  }
+  return known;
+}
+
+std::size_t ContentHashes::bytes_kept() const {
+  std::shared_lock lock(mutex_);
+  return bytes_;
 }
 
 }  // namespace updraft

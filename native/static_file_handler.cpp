@@ -38,14 +38,23 @@ bool etag_listed(std::string_view list, std::string_view etag) {
   }
   return false;
 }
+
+std::string quoted_etag(const ContentHashes::Hash& hash) {
+  std::string etag;
+  etag.reserve(hash.size() + 2);
+  etag.append(1, '"').append(hash.data(), hash.size()).append(1, '"');
+  return etag;
+}
 }  // namespace
 
+// A small file seen before is answered from memory, and a 304 for any file seen before, without opening it.
 Task<> StaticFileHandler::get() {
   auto relative = static_relative_path(path().substr(root_->url_prefix().size()));
   if (!relative) throw HTTPError(403, "refused static path " + std::string(path()));
   path_ = std::move(*relative);
+  if (auto known = root_->known(path_); known && (known->content || not_modified(*known))) return serve(*known);
   file_ = root_->open(path_);
-  if (auto hash = root_->hashes().find(path_, file_.stat())) return serve(*hash);
+  if (auto known = root_->hashes().find(path_, ContentHashes::version_of(file_.stat()))) return serve(*known);
   return hash_then_serve();
 }
 
@@ -62,12 +71,11 @@ Task<> StaticFileHandler::hash_then_serve() {
   co_await serve(co_await hashing);
 }
 
-Task<> StaticFileHandler::serve(const ContentHashes::Hash& hash) {
-  const struct stat& st = file_.stat();
-  std::string& etag = etag_;
-  etag.reserve(hash.size() + 2);
-  etag.append(1, '"').append(hash.data(), hash.size()).append(1, '"');
-  std::string last_modified = format_http_date(st.st_mtim.tv_sec);
+// The file's body comes from known.content when it is there, else from file_, open on this version.
+Task<> StaticFileHandler::serve(const ContentHashes::Known& known) {
+  known_ = known;
+  const std::string etag = quoted_etag(known.hash);
+  std::string last_modified = format_http_date(known.version.mtime.tv_sec);
   std::string_view type = mime_type_for(path_);
   const auto& compression = application().compress_response();
   bool compressible = compression && compressible_type(type);
@@ -81,12 +89,12 @@ Task<> StaticFileHandler::serve(const ContentHashes::Hash& hash) {
     set_header("Expires", format_http_date(now + kCacheMaxAge));
     set_header("Cache-Control", "max-age=" + std::to_string(kCacheMaxAge));
   }
-  if (not_modified(etag)) {
+  if (not_modified(known)) {
     set_status(304);
     finish();
     return {};
   }
-  auto size = static_cast<std::uint64_t>(st.st_size);
+  auto size = static_cast<std::uint64_t>(known.version.size);
   RangeAnswer answer{RangeAnswer::Kind::whole};
   auto range = header("Range");
   auto if_range = header("If-Range");  // a range of another version of the file is no use: the whole of this one
@@ -108,7 +116,7 @@ Task<> StaticFileHandler::serve(const ContentHashes::Hash& hash) {
     case RangeAnswer::Kind::whole:
       if (compressible && size >= compression->min_length && size <= kCompressLimit) {
         if (auto coding = requested_coding(*compression, request()); coding != ContentCoding::identity)
-          return send_compressed(coding, hash);
+          return send_compressed(coding, known.hash);
       }
       send_body(0, size);
       break;
@@ -126,14 +134,18 @@ Task<> StaticFileHandler::send_compressed(ContentCoding coding, const ContentHas
 }
 
 Task<> StaticFileHandler::compress_then_send(ContentCoding coding, ContentHashes::Hash hash) {
-  int fd = ::dup(file_.fd());
-  if (fd < 0) throw HTTPError(500, "dup failed");
-  auto copy = std::make_shared<StaticFile>(fd, file_.stat());  // as in hash_then_serve
   const CompressionOptions& options = *application().compress_response();
   int level = coding == ContentCoding::gzip ? options.gzip_level : options.brotli_quality;
-  auto compressing = run_in_executor(loop(), [root = root_, coding, hash, level, copy] {
-    return root->compressed_copies().compute(hash, coding, level, copy->fd(),
-                                             static_cast<std::size_t>(copy->stat().st_size));
+  std::shared_ptr<StaticFile> copy;  // as in hash_then_serve, when the bytes are not in memory
+  if (!known_.content) {
+    int fd = ::dup(file_.fd());
+    if (fd < 0) throw HTTPError(500, "dup failed");
+    copy = std::make_shared<StaticFile>(fd, file_.stat());
+  }
+  auto compressing = run_in_executor(loop(), [root = root_, coding, hash, level, content = known_.content, copy] {
+    auto& copies = root->compressed_copies();
+    if (content) return copies.compute(hash, coding, level, *content);
+    return copies.compute(hash, coding, level, copy->fd(), static_cast<std::size_t>(copy->stat().st_size));
   });
   auto compressed = co_await compressing;
   send_copy(coding, *compressed);
@@ -143,13 +155,14 @@ Task<> StaticFileHandler::compress_then_send(ContentCoding coding, ContentHashes
 // compress_response's transform (the Content-Encoding is there).
 void StaticFileHandler::send_copy(ContentCoding coding, const std::string& copy) {
   set_header("Content-Encoding", content_coding_name(coding));
-  set_header("ETag", "W/" + etag_);
+  set_header("ETag", "W/" + quoted_etag(known_.hash));
   finish(copy);
 }
 
 // A small body is read into the response and leaves with the head in one send (one TCP segment, two system calls
 // fewer); a larger one follows the head with sendfile(2), never passing through memory.
 void StaticFileHandler::send_body(std::uint64_t offset, std::uint64_t length) {
+  if (known_.content) return finish(std::string_view(*known_.content).substr(offset, length));
   if (length > kReadLimit || request().is_head()) return finish_with_file(file_.release(), offset, length);
   std::string body(length, '\0');
   ssize_t n = ::pread(file_.fd(), body.data(), body.size(), static_cast<off_t>(offset));
@@ -158,12 +171,12 @@ void StaticFileHandler::send_body(std::uint64_t offset, std::uint64_t length) {
 }
 
 // Tornado's should_return_304: If-None-Match when present, else If-Modified-Since at or after the modification time.
-bool StaticFileHandler::not_modified(std::string_view etag) const {
-  if (auto tags = header("If-None-Match"); tags && !tags->empty()) return etag_listed(*tags, etag);
+bool StaticFileHandler::not_modified(const ContentHashes::Known& known) const {
+  if (auto tags = header("If-None-Match"); tags && !tags->empty()) return etag_listed(*tags, quoted_etag(known.hash));
   auto since = header("If-Modified-Since");
   if (!since) return false;
   auto when = parse_http_date(*since);
-  return when && *when >= file_.stat().st_mtim.tv_sec;
+  return when && *when >= known.version.mtime.tv_sec;
 }
 
 }  // namespace updraft

@@ -29,17 +29,17 @@ class StaticFileHandler : public RequestHandler {
 
  private:
   Task<> hash_then_serve();
-  Task<> serve(const ContentHashes::Hash& hash);
+  Task<> serve(const ContentHashes::Known& known);
   Task<> send_compressed(ContentCoding coding, const ContentHashes::Hash& hash);
   Task<> compress_then_send(ContentCoding coding, ContentHashes::Hash hash);
   void send_copy(ContentCoding coding, const std::string& copy);
   void send_body(std::uint64_t offset, std::uint64_t length);
-  bool not_modified(std::string_view etag) const;
+  bool not_modified(const ContentHashes::Known& known) const;
 
   const StaticRoot* root_ = nullptr;
   std::string path_;  // relative to the root
-  StaticFile file_;
-  std::string etag_;
+  StaticFile file_;  // open unless the answer needs nothing from the file that known_ lacks
+  ContentHashes::Known known_;
 };
 
 }  // namespace updraft

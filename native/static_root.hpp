@@ -1,10 +1,12 @@
 // StaticRoot: a directory that StaticFileHandler serves at a URL prefix. Its files are opened beneath it only: the
 // kernel resolves each path with openat2(RESOLVE_BENEATH), so "..", absolute paths and symlinks that lead out of it
-// fail (symlinks within it work); their content hashes (and compressed copies) are kept for every loop thread.
+// fail (symlinks within it work); their content hashes, small files' bytes and compressed copies are kept for every
+// loop thread.
 #pragma once
 
 #include <sys/stat.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,6 +49,11 @@ class StaticRoot {
   // Opens the regular file at relative (as static_relative_path() made it): HTTPError 404 when nothing is there, 403
   // when it is not a regular file (a directory) or not beneath the root.
   StaticFile open(const std::string& relative) const;
+  // What the hashes know of the file at relative as it is now, found with one statx(2) and no open (nullopt: open
+  // it). statx resolves the path without RESOLVE_BENEATH, so the answer counts only because it must be the very
+  // file (device and inode) that an open beneath the root found before, unchanged since (size, mtime, ctime): a path
+  // that now leads anywhere else finds nothing.
+  std::optional<ContentHashes::Known> known(const std::string& relative) const;
   ContentHashes& hashes() const { return hashes_; }
   // Its files' gzip and br encodings, with compress_response.
   CompressedCopies& compressed_copies() const { return compressed_copies_; }

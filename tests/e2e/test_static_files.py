@@ -210,6 +210,31 @@ def test_a_changed_file_gets_a_new_version(app, tree):
     assert (r.status_code, r.content) == (200, b"a { color: blue; }")
 
 
+def test_a_file_answered_from_memory_follows_its_changes(app, tree):
+    """A small file read a second or more after its last change is kept in memory and found again with one statx: a
+    write, and a symlink out of the root in its place, each take effect at the next request."""
+    path = tree / "kept.txt"
+    path.write_bytes(b"first version")
+    time.sleep(1.1)
+    for _ in range(2):  # the first reads and keeps it, the second is answered from memory
+        r = get(app, "/static/kept.txt")
+        assert (r.status_code, r.content) == (200, b"first version")
+    etag = r.headers["ETag"]
+    assert get(app, "/static/kept.txt", **{"If-None-Match": etag}).status_code == 304
+    r = get(app, "/static/kept.txt", Range="bytes=6-12")
+    assert (r.status_code, r.content) == (206, b"version")
+    head = requests.head(app.url + "/static/kept.txt")
+    assert (head.headers["Content-Length"], head.content) == ("13", b"")
+    path.write_bytes(b"other version")  # the same size
+    r = get(app, "/static/kept.txt", **{"If-None-Match": etag})
+    assert (r.status_code, r.content) == (200, b"other version")
+    assert r.headers["ETag"] != etag
+    path.unlink()
+    os.symlink(tree.parent / "secret.txt", path)
+    r = exchange(app, "GET", "/static/kept.txt")
+    assert r.status == 403 and b"outside the root" not in r.body
+
+
 def test_static_url_of_a_missing_file_has_no_version(app):
     assert requests.get(app.url + "/static-url?path=missing.css").text == "/static/missing.css"
 
