@@ -7,7 +7,7 @@
 
 namespace updraft {
 
-static_assert(sizeof(ReadBuffer) == 16 * 1024, "ReadBuffer should fill whole pages");
+static_assert(sizeof(ReadBuffer) % 4096 == 0, "ReadBuffer should fill whole pages");
 
 void* ReadBuffer::operator new(std::size_t size) {
   void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
