@@ -19,7 +19,8 @@ install(TARGETS hello mixed chat kv RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECD
 # Not straight under lib/updraft: CPack would then run ldconfig on install and removal, for a plugin ld.so never loads.
 install(TARGETS hello_plugin LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/updraft/plugins COMPONENT runtime)
 
-install(TARGETS updraft_headers updraft_plugin updraft_core updraft_pg updraft_native updraft_wsgi updraft_cli llhttp
+install(TARGETS updraft_headers updraft_plugin updraft_core updraft_pg updraft_native updraft_wsgi updraft_python
+                updraft_cli llhttp
         EXPORT updraft-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT development
         FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/updraft COMPONENT development)
@@ -64,6 +65,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION web)
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)  # libupdraft-dev depends on updraft (= VERSION)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME updraft)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)  # the shared libraries' packages, found by dpkg-shlibdeps
+# The standard library the embedded CPython imports (linked statically, libpython is no shared library to find).
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "libpython${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}-stdlib")
 # Each description's first line is its package's summary.
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "asynchronous HTTP/1.1 server and framework in the spirit of Tornado
 updraft serves native C++ request handlers and WSGI apps (Flask, Django) on one port, with gunicorn's flags and

@@ -156,7 +156,7 @@ def test_the_packages_say_what_they_are_and_need(debs):
 
     assert field("updraft", "Version") == VERSION
     depends = field("updraft", "Depends")  # from dpkg-shlibdeps: the shared libraries the executables load
-    for library in ("libpython3.11", "libssl3", "libboost-json1.81.0", "libre2-9", "libhiredis0.14", "libsystemd0"):
+    for library in ("libpython3.11-stdlib", "libssl3", "libboost-json1.81.0", "libre2-9", "libhiredis0.14", "libsystemd0"):
         assert library in depends
     dev_depends = field("libupdraft-dev", "Depends")
     assert f"updraft (= {VERSION})" in dev_depends
