@@ -46,10 +46,12 @@ def payload(size, kind="random"):
 class PythonServer:
     """An HTTP/1.1 server with keep-alive (http.server): /gzip answers a gzip body; /stream?size=&kind=&framing=
     (chunked or length)&gzip= answers payload(size, kind) in 100 KiB writes; /moved redirects to /stream with a body
-    of its own; every path counts the connections it was asked on."""
+    of its own; every path counts the connections it was asked on, /stream the bytes it has sent (sent)."""
 
     def __init__(self):
         connections = self.connections = set()
+        server = self
+        self.sent = 0
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -90,6 +92,7 @@ class PythonServer:
                     for i in range(0, len(body), 100 * 1024):
                         piece = body[i:i + 100 * 1024]
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                        server.sent += len(piece)
                     if chunked:
                         self.wfile.write(b"0\r\n\r\n")
                 except OSError:  # the client gave up (max_body_size)
@@ -308,20 +311,20 @@ def test_only_the_final_response_of_redirects_streams(app, python_server):
     assert (r["error_code"], r["streamed"]["bytes"]) == (302, 0)  # a 302 without a body: nothing to stream
 
 
+def peak_kib(server):
+    with open(f"/proc/{server.proc.pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
 def test_streaming_keeps_memory_bounded(app, python_server):
     if SANITIZED:
         pytest.skip("sanitizers keep freed memory resident")
     size = 64 * MiB
-
-    def peak_kib():
-        with open(f"/proc/{app.proc.pid}/status") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
-
     fetch(app, f"{python_server.url}/stream?size={MiB}", stream="plain")  # the pool, buffers and threads in place
-    before = peak_kib()
+    before = peak_kib(app)
     r = fetch(app, f"{python_server.url}/stream?size={size}", stream="plain")
     assert r["streamed"]["bytes"] == size
-    grown = peak_kib() - before
+    grown = peak_kib(app) - before
     assert grown < 8 * 1024, f"the peak RSS grew {grown} KiB while streaming a {size >> 20} MiB body"
 
 
@@ -371,3 +374,24 @@ def test_a_streaming_fetch_is_cancelled_when_the_handlers_client_hangs_up(app):
         upstream.close()
     assert requests.get(app.url + "/counters").json()["chunks_streamed"] == before + 1
     assert fetch(app, app.url + "/echo")["code"] == 200
+
+
+def test_a_coroutine_callback_relays_with_backpressure(app, python_server):
+    """/relay writes each piece to its own client and awaits flush(): while that client reads nothing, the upstream
+    is not read either (it stops sending once the sockets' buffers are full) and the app holds no more than a piece;
+    then every byte arrives."""
+    size = 64 * MiB
+    with requests.get(f"{app.url}/relay", params={"url": f"{python_server.url}/stream?size={size}"}, stream=True,
+                      timeout=60 * SLACK) as r:
+        assert r.status_code == 200
+        before = peak_kib(app)
+        last, deadline = -1, time.monotonic() + 20 * SLACK
+        while python_server.sent != last:  # until the upstream is held back
+            last = python_server.sent
+            time.sleep(0.5)
+            assert time.monotonic() < deadline
+        assert python_server.sent < size / 2, f"the upstream sent {python_server.sent} bytes to a stalled relay"
+        if not SANITIZED:
+            assert peak_kib(app) - before < 8 * 1024
+        body = b"".join(r.iter_content(256 * 1024))
+    assert (len(body), zlib.crc32(body)) == (size, zlib.crc32(payload(size)))

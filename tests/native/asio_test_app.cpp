@@ -1,6 +1,6 @@
 // asio_test_app: native handlers awaiting Asio operations (timers, the resolver, sockets, asio::awaitable) and Task<T>
 // values, and being cancelled when their client hangs up; AsyncHTTPClient's fetches and the routes they fetch. Driven
-// by tests/e2e/test_native_asio.py and tests/e2e/test_async_http_client.py.
+// by tests/e2e/test_native_asio.py and tests/e2e/test_async_http_client*.py.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -204,6 +204,19 @@ struct FetchHandler : RequestHandler {
   }
 };
 
+// Relays ?url='s body to this handler's client as it arrives: a coroutine streaming_callback that waits for each piece
+// to be taken (flush) before the client reads the next from the upstream.
+struct RelayHandler : RequestHandler {
+  Task<> get() {
+    AsyncHTTPClient client(loop());
+    HTTPRequest request{.url = get_argument("url"), .streaming_callback = [this](std::string_view piece) -> Task<> {
+                          write(piece);
+                          co_await flush();
+                        }};
+    co_await client.fetch(std::move(request));
+  }
+};
+
 // ?n= redirects (302, relative Location) before "arrived"; ?status= picks the redirect's code.
 struct RedirectHandler : RequestHandler {
   void get() { redirect_or_arrive(); }
@@ -262,6 +275,7 @@ int main(int argc, char** argv) {
     app.add<ValuesHandler>("/values");
     app.add<CountersHandler>("/counters");
     app.add<FetchHandler>("/fetch");
+    app.add<RelayHandler>("/relay");
     app.add<RedirectHandler>("/redirect");
     app.add<BigHandler>("/big");
     app.add<EchoHandler>("/echo");
