@@ -328,41 +328,14 @@ def test_streaming_keeps_memory_bounded(app, python_server):
     assert grown < 8 * 1024, f"the peak RSS grew {grown} KiB while streaming a {size >> 20} MiB body"
 
 
-class StallingUpstream:
-    """A raw HTTP server: answers a chunked response's head and first chunk, then sends nothing more and records
-    when the client closes (EOF)."""
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
-        self.eof = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        conn, _ = self.listener.accept()
-        with conn:
-            conn.settimeout(30 * SLACK)
-            received = b""
-            while b"\r\n\r\n" not in received:
-                received += conn.recv(4096)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n")
-            try:
-                while conn.recv(4096):
-                    pass
-                self.eof.set()
-            except OSError:
-                pass
-
-    def close(self):
-        self.listener.close()
-
-
 def test_a_streaming_fetch_is_cancelled_when_the_handlers_client_hangs_up(app):
-    upstream = StallingUpstream()
+    """The upstream answers a chunked head and its first chunk, then nothing more: the client hangs up while the
+    fetch waits for the rest."""
+    upstream = Upstream(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n", keep_open=True)
     try:
         before = requests.get(app.url + "/counters").json()["chunks_streamed"]
         client = app.connect()
-        query = urllib.parse.urlencode({"url": upstream.url, "stream": "plain"})
+        query = urllib.parse.urlencode({"url": f"http://127.0.0.1:{upstream.port}/", "stream": "plain"})
         client.sendall(f"GET /fetch?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         deadline = time.monotonic() + 10 * SLACK
         while requests.get(app.url + "/counters").json()["chunks_streamed"] == before:
