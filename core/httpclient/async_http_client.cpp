@@ -258,7 +258,7 @@ Task<HTTPResponse> read_streaming(Stream& stream, std::shared_ptr<ClientConnecti
   }
   if (decoder && got_body && !decoder->ended()) throw HTTPClientError(599, "the gzip response body is truncated");
   connection->tcp().expires_never();
-  outcome.reusable = parser.get().keep_alive();
+  outcome.reusable = parser.keep_alive();  // false for a body that ended with the connection
   co_return response;
 }
 

@@ -368,3 +368,25 @@ def test_a_coroutine_callback_relays_with_backpressure(app, python_server):
             assert peak_kib(app) - before < 8 * 1024
         body = b"".join(r.iter_content(256 * 1024))
     assert (len(body), zlib.crc32(body)) == (size, zlib.crc32(payload(size)))
+
+
+def test_a_close_delimited_body_streams(app):
+    body = payload(300 * 1024)
+    upstream = Upstream(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body)
+    try:
+        r = fetch(app, f"http://127.0.0.1:{upstream.port}/", stream="plain")
+    finally:
+        upstream.close()
+    assert_streamed(r, body)
+
+
+def test_a_streaming_fetch_that_times_out_stops_streaming(app):
+    upstream = Upstream(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n", keep_open=True)
+    try:
+        r = fetch(app, f"http://127.0.0.1:{upstream.port}/", stream="coroutine", request_timeout_ms=500)
+        assert (r["error_code"], r["timeout"]) == (599, True), r
+        assert "timeout during request" in r["error"]
+        assert (r["streamed"]["chunks"], r["streamed"]["bytes"]) == (1, 5)
+        assert upstream.eof.wait(10 * SLACK), "the timed out connection stayed open"
+    finally:
+        upstream.close()
