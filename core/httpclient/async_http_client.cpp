@@ -170,6 +170,18 @@ HTTPResponse response_head(const http::response_header<Fields>& received) {
   return response;
 }
 
+// Hands the head's lines to request.header_callback, if set.
+template <class Fields>
+void report_head(const http::response_header<Fields>& received, const HTTPRequest& request) {
+  if (!request.header_callback) return;
+  unsigned version = received.version();
+  request.header_callback("HTTP/" + std::to_string(version / 10) + "." + std::to_string(version % 10) + " " +
+                          std::to_string(received.result_int()) + " " + std::string(received.reason()) + "\r\n");
+  for (const auto& field : received)
+    request.header_callback(std::string(field.name_string()) + ": " + std::string(field.value()) + "\r\n");
+  request.header_callback("\r\n");
+}
+
 // Renames a gzip Content-Encoding to X-Consumed-Content-Encoding, as Tornado does when it decodes: true if gzip.
 bool consume_gzip_encoding(HeaderList& headers) {
   auto encoding = headers.get("Content-Encoding");
@@ -228,6 +240,7 @@ Task<HTTPResponse> read_streaming(Stream& stream, std::shared_ptr<ClientConnecti
     throw;
   }
   outcome.got_response = true;
+  report_head(parser.get(), request);
   HTTPResponse response = response_head(parser.get());
   bool delivers = !will_follow(response, follows_redirects);
   std::optional<httpclient::GunzipStream> decoder;
@@ -276,6 +289,11 @@ Task<HTTPResponse> exchange(Stream& stream, std::shared_ptr<ClientConnection> co
   parser->body_limit(request.max_body_size);
   if (head) parser->skip(true);
   try {
+    if (request.header_callback) {
+      co_await http::async_read_header(stream, connection->buffer, *parser,
+                                       asio::consign(use_task, connection, parser));
+      report_head(parser->get(), request);
+    }
     co_await http::async_read(stream, connection->buffer, *parser, asio::consign(use_task, connection, parser));
   } catch (const boost::system::system_error&) {
     outcome.got_response = parser->got_some();

@@ -69,6 +69,9 @@ struct HTTPRequest {
   std::string ca_certs{};  // a PEM file of the CAs to trust instead of the system's
   // Set: the final response's body goes to it piece by piece and HTTPResponse::body stays empty (see above).
   StreamingCallback streaming_callback{};
+  // Set: called with each line of each response's head as it was received, redirects' too (Tornado's): the status
+  // line, each field, then an empty line; every line ends in "\r\n".
+  std::function<void(std::string_view line)> header_callback{};
 };
 
 struct HTTPResponse {

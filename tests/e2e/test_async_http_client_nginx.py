@@ -150,6 +150,21 @@ def test_redirects_are_followed(app, nginx):
     assert (r["error_code"], r["response"]["headers"]["Location"]) == (301, nginx.url + "/page.txt")
 
 
+@pytest.mark.parametrize("stream", [None, "plain"])
+def test_header_callback_gets_every_responses_head_line_by_line(app, nginx, stream):
+    settings = {"stream": stream} if stream else {}
+    r = fetch(app, nginx.url + "/moved", header_lines=1, **settings)
+    lines = r["header_lines"]
+    assert all(line.endswith("\r\n") for line in lines)
+    second = lines.index("\r\n") + 1
+    moved, page = lines[:second], lines[second:]
+    assert moved[0] == "HTTP/1.1 301 Moved Permanently\r\n"
+    assert f"Location: {nginx.url}/page.txt\r\n" in moved
+    assert page[0] == "HTTP/1.1 200 OK\r\n" and page[-1] == "\r\n" and page.count("\r\n") == 1
+    assert "Content-Encoding: gzip\r\n" in page and "Transfer-Encoding: chunked\r\n" in page  # as received
+    assert r["headers"]["X-Consumed-Content-Encoding"] == "gzip"
+
+
 def test_head_of_a_gzip_file_and_a_404(app, nginx):
     r = fetch(app, nginx.url + "/page.txt", method="HEAD")
     assert (r["code"], r["body"], r["headers"]["X-Consumed-Content-Encoding"]) == (200, "", "gzip")

@@ -156,7 +156,8 @@ struct Streamed {
 
 // Fetches ?url= with the HTTPRequest settings given as arguments; answers what came back (or the error) as JSON.
 // ?stream=plain streams the body to a plain streaming_callback, ?stream=coroutine to one that awaits a timer for each
-// piece before counting it; what they were given is the answer's "streamed".
+// piece before counting it; what they were given is the answer's "streamed". ?header_lines=1: the lines a
+// header_callback was given are the answer's "header_lines".
 struct FetchHandler : RequestHandler {
   Task<> get() {
     HTTPRequest request{.url = get_argument("url"),
@@ -182,6 +183,10 @@ struct FetchHandler : RequestHandler {
         streamed.add(chunk);  // the piece stays valid until this returns: the client reads on only then
       };
     }
+    boost::json::array header_lines;
+    bool reports_head = get_argument<bool>("header_lines", false);
+    if (reports_head)
+      request.header_callback = [&header_lines](std::string_view line) { header_lines.emplace_back(line); };
     boost::json::object out;
     try {
       AsyncHTTPClient client(loop());
@@ -194,6 +199,7 @@ struct FetchHandler : RequestHandler {
       if (e.response()) out["response"] = response_json(*e.response());
     }
     if (!stream.empty()) out["streamed"] = streamed.json();
+    if (reports_head) out["header_lines"] = std::move(header_lines);
     write(boost::json::value(std::move(out)));
   }
   static boost::json::object response_json(const HTTPResponse& r) {
