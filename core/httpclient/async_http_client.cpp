@@ -203,9 +203,6 @@ struct ExchangeOutcome {
   bool got_response = false;   // some of a response arrived (a failed request then is not retried)
 };
 
-// Sends the request and reads its response on one connection. Beast's operations hold references to the stream, the
-// buffer, the message and the parser until they complete, which may be after this coroutine was destroyed (its
-// client hung up): they keep them alive with asio::consign.
 // The next decoded piece of a streamed gzip body; corrupt bytes fail the fetch (599).
 std::string_view next_decoded(httpclient::GunzipStream& decoder) {
   try {
@@ -223,7 +220,8 @@ struct PieceReader {
 
 // Reads a response handing its body to request.streaming_callback piece by piece as it arrives (decoded when gzip
 // is decoded): memory stays a piece and the connection's buffer, whatever the body's size. A redirect that fetch()
-// follows has its body read and dropped: only the final response streams.
+// follows has its body read and dropped: only the final response streams. The parser and its piece outlive a
+// destroyed coroutine as exchange()'s do (asio::consign).
 template <class Stream>
 Task<HTTPResponse> read_streaming(Stream& stream, std::shared_ptr<ClientConnection> connection,
                                   const HTTPRequest& request, bool head, bool follows_redirects,
@@ -275,6 +273,9 @@ Task<HTTPResponse> read_streaming(Stream& stream, std::shared_ptr<ClientConnecti
   co_return response;
 }
 
+// Sends the request and reads its response on one connection. Beast's operations hold references to the stream, the
+// buffer, the message and the parser until they complete, which may be after this coroutine was destroyed (its
+// client hung up): they keep them alive with asio::consign.
 template <class Stream>
 Task<HTTPResponse> exchange(Stream& stream, std::shared_ptr<ClientConnection> connection,
                             std::shared_ptr<http::request<http::string_body>> message, const HTTPRequest& request,
