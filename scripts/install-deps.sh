@@ -24,9 +24,10 @@ PACKAGES=(
   libpq-dev  # core/pg: PostgreSQL from native handlers (libpq's asynchronous API)
   postgresql python3-psycopg2  # the throwaway clusters of the PostgreSQL tests; the Django sample on PostgreSQL
   clang-14 libclang-rt-14-dev libfuzzer-14-dev  # the fuzz targets (scripts/fuzz.sh)
+  nginx-light  # AsyncHTTPClient against nginx (tests/e2e/test_async_http_client_nginx.py); a bench peer too
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  PACKAGES+=(wrk gunicorn uwsgi-core uwsgi-plugin-python3 nginx-light python3-waitress util-linux
+  PACKAGES+=(wrk gunicorn uwsgi-core uwsgi-plugin-python3 python3-waitress util-linux
              libwebsocketpp-dev)
 fi
 

@@ -1,5 +1,6 @@
 // AsyncHTTPClient: one fetch as a coroutine on the loop: redirects, a pooled or new connection, Beast's request
-// writer and response parser, gzip decoding, errors as Tornado reports them.
+// writer and response parser (whole, or in pieces for a streaming_callback), gzip decoding, errors as Tornado reports
+// them.
 //
 // Why Boost.Beast rather than the server's Stream and llhttp: a client must read responses whose framing depends on
 // the request (HEAD, 1xx, 204, 304, close-delimited bodies, chunked trailers), and Beast's parser already handles
@@ -9,17 +10,20 @@
 #include "core/httpclient/async_http_client.hpp"
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 #include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/consign.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -149,11 +153,125 @@ http::request<http::string_body> make_request(const Origin& origin, const HTTPRe
   return message;
 }
 
+bool is_redirect(int code) { return code == 301 || code == 302 || code == 303 || code == 307 || code == 308; }
+
+// Whether fetch() follows this response (when it still may: follows_redirects) rather than returns it.
+bool will_follow(const HTTPResponse& response, bool follows_redirects) {
+  return follows_redirects && is_redirect(response.code) && response.headers.get("Location");
+}
+
+// The status line and fields of a response Beast parsed.
+template <class Fields>
+HTTPResponse response_head(const http::response_header<Fields>& received) {
+  HTTPResponse response;
+  response.code = static_cast<int>(received.result_int());
+  response.reason = std::string(received.reason());
+  for (const auto& field : received) response.headers.add(field.name_string(), field.value());
+  return response;
+}
+
+// Hands the head's lines to request.header_callback, if set.
+template <class Fields>
+void report_head(const http::response_header<Fields>& received, const HTTPRequest& request) {
+  if (!request.header_callback) return;
+  unsigned version = received.version();
+  request.header_callback("HTTP/" + std::to_string(version / 10) + "." + std::to_string(version % 10) + " " +
+                          std::to_string(received.result_int()) + " " + std::string(received.reason()) + "\r\n");
+  for (const auto& field : received)
+    request.header_callback(std::string(field.name_string()) + ": " + std::string(field.value()) + "\r\n");
+  request.header_callback("\r\n");
+}
+
+// Renames a gzip Content-Encoding to X-Consumed-Content-Encoding, as Tornado does when it decodes: true if gzip.
+bool consume_gzip_encoding(HeaderList& headers) {
+  auto encoding = headers.get("Content-Encoding");
+  if (!encoding || !iequals(trim_ows(*encoding), "gzip")) return false;
+  std::string value(*encoding);
+  headers.remove("Content-Encoding");
+  headers.add("X-Consumed-Content-Encoding", value);
+  return true;
+}
+
+[[noreturn]] void throw_decoded_too_large(const HTTPRequest& request) {
+  throw HTTPClientError(599, "decoded response body larger than max_body_size (" +
+                                 std::to_string(request.max_body_size) + " bytes)");
+}
+
 // What became of an exchange, besides its response.
 struct ExchangeOutcome {
   bool reusable = false;       // the connection can take another request
   bool got_response = false;   // some of a response arrived (a failed request then is not retried)
 };
+
+// The next decoded piece of a streamed gzip body; corrupt bytes fail the fetch (599).
+std::string_view next_decoded(httpclient::GunzipStream& decoder) {
+  try {
+    return decoder.output();
+  } catch (const std::runtime_error& e) {
+    throw HTTPClientError(599, e.what());
+  }
+}
+
+// A response parser reading the body into one piece-sized buffer of its own (Beast's buffer_body), again and again.
+struct PieceReader {
+  http::response_parser<http::buffer_body> parser;
+  std::array<char, 64 * 1024> piece;
+};
+
+// Reads a response handing its body to request.streaming_callback piece by piece as it arrives (decoded when gzip
+// is decoded): memory stays a piece and the connection's buffer, whatever the body's size. A redirect that fetch()
+// follows has its body read and dropped: only the final response streams. The parser and its piece outlive a
+// destroyed coroutine as exchange()'s do (asio::consign).
+template <class Stream>
+Task<HTTPResponse> read_streaming(Stream& stream, std::shared_ptr<ClientConnection> connection,
+                                  const HTTPRequest& request, bool head, bool follows_redirects,
+                                  ExchangeOutcome& outcome) {
+  auto reader = std::make_shared<PieceReader>();
+  auto& parser = reader->parser;
+  parser.header_limit(64 * 1024);
+  parser.body_limit(request.max_body_size);
+  if (head) parser.skip(true);
+  try {
+    co_await http::async_read_header(stream, connection->buffer, parser, asio::consign(use_task, connection, reader));
+  } catch (const boost::system::system_error&) {
+    outcome.got_response = parser.got_some();
+    throw;
+  }
+  outcome.got_response = true;
+  report_head(parser.get(), request);
+  HTTPResponse response = response_head(parser.get());
+  bool delivers = !will_follow(response, follows_redirects);
+  std::optional<httpclient::GunzipStream> decoder;
+  if (delivers && request.decompress_response && consume_gzip_encoding(response.headers)) decoder.emplace();
+  bool got_body = false;
+  std::uint64_t decoded = 0;
+  while (!parser.is_done()) {
+    auto& body = parser.get().body();
+    body.data = reader->piece.data();
+    body.size = reader->piece.size();
+    // Some: what has arrived is handed over now, not once the piece is full (a slow or endless body streams too).
+    auto [error, ignored] = co_await http::async_read_some(
+        stream, connection->buffer, parser, asio::consign(asio::as_tuple(use_task), connection, reader));
+    if (error && error != http::error::need_buffer) throw boost::system::system_error(error);
+    std::string_view piece(reader->piece.data(), reader->piece.size() - body.size);
+    got_body = got_body || !piece.empty();
+    if (!delivers || piece.empty()) continue;
+    if (!decoder) {
+      co_await request.streaming_callback(piece);
+      continue;
+    }
+    decoder->input(piece);
+    for (auto out = next_decoded(*decoder); !out.empty(); out = next_decoded(*decoder)) {
+      decoded += out.size();
+      if (decoded > request.max_body_size) throw_decoded_too_large(request);
+      co_await request.streaming_callback(out);
+    }
+  }
+  if (decoder && got_body && !decoder->ended()) throw HTTPClientError(599, "the gzip response body is truncated");
+  connection->tcp().expires_never();
+  outcome.reusable = parser.keep_alive();  // false for a body that ended with the connection
+  co_return response;
+}
 
 // Sends the request and reads its response on one connection. Beast's operations hold references to the stream, the
 // buffer, the message and the parser until they complete, which may be after this coroutine was destroyed (its
@@ -161,14 +279,22 @@ struct ExchangeOutcome {
 template <class Stream>
 Task<HTTPResponse> exchange(Stream& stream, std::shared_ptr<ClientConnection> connection,
                             std::shared_ptr<http::request<http::string_body>> message, const HTTPRequest& request,
-                            Clock::time_point deadline, ExchangeOutcome& outcome) {
+                            Clock::time_point deadline, bool follows_redirects, ExchangeOutcome& outcome) {
   connection->tcp().expires_at(deadline);
   co_await http::async_write(stream, *message, asio::consign(use_task, connection, message));
+  bool head = message->method() == http::verb::head;
+  if (request.streaming_callback)
+    co_return co_await read_streaming(stream, std::move(connection), request, head, follows_redirects, outcome);
   auto parser = std::make_shared<http::response_parser<http::string_body>>();
   parser->header_limit(64 * 1024);
   parser->body_limit(request.max_body_size);
-  if (message->method() == http::verb::head) parser->skip(true);
+  if (head) parser->skip(true);
   try {
+    if (request.header_callback) {
+      co_await http::async_read_header(stream, connection->buffer, *parser,
+                                       asio::consign(use_task, connection, parser));
+      report_head(parser->get(), request);
+    }
     co_await http::async_read(stream, connection->buffer, *parser, asio::consign(use_task, connection, parser));
   } catch (const boost::system::system_error&) {
     outcome.got_response = parser->got_some();
@@ -178,24 +304,21 @@ Task<HTTPResponse> exchange(Stream& stream, std::shared_ptr<ClientConnection> co
   auto& received = parser->get();
   outcome.got_response = true;
   outcome.reusable = received.keep_alive() && parser->is_done();
-  HTTPResponse response;
-  response.code = static_cast<int>(received.result_int());
-  response.reason = std::string(received.reason());
-  for (const auto& field : received) response.headers.add(field.name_string(), field.value());
+  HTTPResponse response = response_head(received);
   response.body = std::move(received.body());
   co_return response;
 }
 
+// A gzip body decoded whole (an empty one, as a HEAD response's, is left empty); corrupt bytes fail the fetch (599).
 void decode_gzip(HTTPResponse& response, const HTTPRequest& request) {
-  auto encoding = response.headers.get("Content-Encoding");
-  if (!encoding || !iequals(trim_ows(*encoding), "gzip")) return;
-  auto decoded = httpclient::gunzip(response.body, request.max_body_size);
-  if (!decoded)
-    throw HTTPClientError(599, "decoded response body larger than max_body_size (" +
-                                   std::to_string(request.max_body_size) + " bytes)");
-  std::string value(*encoding);
-  response.headers.remove("Content-Encoding");
-  response.headers.add("X-Consumed-Content-Encoding", value);
+  if (!consume_gzip_encoding(response.headers) || response.body.empty()) return;
+  std::optional<std::string> decoded;
+  try {
+    decoded = httpclient::gunzip(response.body, request.max_body_size);
+  } catch (const std::runtime_error& e) {
+    throw HTTPClientError(599, e.what());
+  }
+  if (!decoded) throw_decoded_too_large(request);
   response.body = std::move(*decoded);
 }
 
@@ -204,9 +327,10 @@ bool idempotent(const std::string& method) {
 }
 
 // One request and its response, on a kept-alive connection if the pool has one (retried once on a new connection if
-// the server had closed it meanwhile), else on a new one.
+// the server had closed it meanwhile), else on a new one. follows_redirects: fetch() still follows a redirect.
 Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, const HTTPRequest& request,
-                              const std::string& method, const std::string& body, Clock::time_point deadline) {
+                              const std::string& method, const std::string& body, Clock::time_point deadline,
+                              bool follows_redirects) {
   Origin origin = parse_origin(url);
   auto message = std::make_shared<http::request<http::string_body>>(make_request(origin, request, method, body));
   auto& pool = ConnectionPool::of(io);
@@ -223,8 +347,12 @@ Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, cons
     ExchangeOutcome outcome;
     try {
       HTTPResponse response;  // (no co_await inside ?: : GCC 12 miscompiles it)
-      if (connection->tls) response = co_await exchange(*connection->tls, connection, message, request, deadline, outcome);
-      else response = co_await exchange(*connection->plain, connection, message, request, deadline, outcome);
+      if (connection->tls)
+        response = co_await exchange(*connection->tls, connection, message, request, deadline, follows_redirects,
+                                     outcome);
+      else
+        response = co_await exchange(*connection->plain, connection, message, request, deadline, follows_redirects,
+                                     outcome);
       if (outcome.reusable) pool.give_back(connection);
       if (request.decompress_response) decode_gzip(response, request);
       co_return response;
@@ -236,8 +364,6 @@ Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, cons
     }
   }
 }
-
-bool is_redirect(int code) { return code == 301 || code == 302 || code == 303 || code == 307 || code == 308; }
 
 }  // namespace
 
@@ -254,11 +380,10 @@ Task<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_error)
   std::string body = request.body;
   HTTPResponse response;
   for (int redirects = 0;; ++redirects) {
-    response = co_await fetch_once(io, url, request, method, body, deadline);
-    auto location = response.headers.get("Location");
-    if (!request.follow_redirects || !is_redirect(response.code) || !location || redirects >= request.max_redirects)
-      break;
-    url = resolve_location(url, *location);
+    bool follows_redirects = request.follow_redirects && redirects < request.max_redirects;
+    response = co_await fetch_once(io, url, request, method, body, deadline, follows_redirects);
+    if (!will_follow(response, follows_redirects)) break;
+    url = resolve_location(url, *response.headers.get("Location"));
     // As browsers and Tornado: 303, and 301/302 after a POST, continue with a GET without the body.
     if (response.code == 303 || ((response.code == 301 || response.code == 302) && method == "POST")) {
       method = "GET";

@@ -3,10 +3,12 @@
 //   AsyncHTTPClient client(loop());
 //   HTTPResponse r = co_await client.fetch("http://127.0.0.1:8000/api");        // HTTPClientError unless 2xx
 //   HTTPResponse any = co_await client.fetch(HTTPRequest{.url = u, .method = "POST", .body = "x"}, false);
+//   co_await client.fetch(HTTPRequest{.url = u, .streaming_callback = [&](std::string_view chunk) { sink(chunk); }});
 //
 // Built on Boost.Beast's HTTP/1.1 client (see async_http_client.cpp for why). Redirects are followed up to
 // max_redirects; gzip bodies are decoded; https verifies the server's certificate and name against the system's CAs
-// or ca_certs; connections are kept alive in a pool per loop and reused. When the coroutine awaiting fetch() is
+// or ca_certs; with a streaming_callback the body is handed over piece by piece as it arrives instead of kept;
+// connections are kept alive in a pool per loop and reused. When the coroutine awaiting fetch() is
 // cancelled (its client hung up), the fetch is cancelled and its connection closed.
 #pragma once
 
@@ -14,13 +16,42 @@
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "core/http/headers.hpp"
 #include "core/net/loop.hpp"
 #include "core/net/task.hpp"
 
 namespace updraft {
+
+// HTTPRequest::streaming_callback: called with each piece of the response body as it arrives (decoded, when gzip is
+// decoded), the next piece read only once it returns. Either a plain function, as Tornado's, or a coroutine
+// returning Task<> that the fetch awaits before reading on: backpressure, e.g. a proxy that co_awaits flush().
+class StreamingCallback {
+ public:
+  StreamingCallback() = default;
+  template <class F>
+    requires std::is_invocable_v<F&, std::string_view>
+  StreamingCallback(F callback) {  // implicit: a lambda is assigned to streaming_callback
+    if constexpr (std::is_same_v<std::invoke_result_t<F&, std::string_view>, Task<>>) {
+      callback_ = std::move(callback);
+    } else {
+      callback_ = [plain = std::move(callback)](std::string_view chunk) mutable {
+        plain(chunk);
+        return Task<>();
+      };
+    }
+  }
+  explicit operator bool() const { return static_cast<bool>(callback_); }
+  Task<> operator()(std::string_view chunk) const { return callback_(chunk); }
+
+ private:
+  std::function<Task<>(std::string_view)> callback_;
+};
 
 // Tornado's HTTPRequest arguments (default member initializers keep designated initializers warning-free).
 struct HTTPRequest {
@@ -36,6 +67,11 @@ struct HTTPRequest {
   bool decompress_response{true};                  // asks for gzip and decodes it
   bool validate_cert{true};
   std::string ca_certs{};  // a PEM file of the CAs to trust instead of the system's
+  // Set: the final response's body goes to it piece by piece and HTTPResponse::body stays empty (see above).
+  StreamingCallback streaming_callback{};
+  // Set: called with each line of each response's head as it was received, redirects' too (Tornado's): the status
+  // line, each field, then an empty line; every line ends in "\r\n".
+  std::function<void(std::string_view line)> header_callback{};
 };
 
 struct HTTPResponse {
@@ -43,7 +79,7 @@ struct HTTPResponse {
   std::string reason;
   // A decoded body's Content-Encoding is renamed X-Consumed-Content-Encoding (as Tornado does).
   HeaderList headers;
-  std::string body;
+  std::string body;           // empty with a streaming_callback
   std::string effective_url;  // after redirects
   std::chrono::steady_clock::duration request_time{};
 };

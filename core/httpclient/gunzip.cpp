@@ -1,39 +1,49 @@
-// Decoding a gzip response body with zlib's inflate (windowBits 16 + 15: the gzip wrapper), within a size limit.
+// Decoding a gzip response body with zlib's inflate (windowBits 16 + 15: the gzip wrapper), in pieces or whole.
 #include "core/httpclient/gunzip.hpp"
 
 #include <zlib.h>
 
+#include <array>
 #include <stdexcept>
 
 namespace updraft::httpclient {
 
-std::optional<std::string> gunzip(std::string_view compressed, std::uint64_t max_size) {
+struct GunzipStream::State {
   z_stream z{};
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("inflateInit2 failed");
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  z.avail_in = static_cast<uInt>(compressed.size());
+  std::array<char, 64 * 1024> out;
+};
+
+GunzipStream::GunzipStream() : state_(std::make_unique<State>()) {
+  if (inflateInit2(&state_->z, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("inflateInit2 failed");
+}
+
+GunzipStream::~GunzipStream() { inflateEnd(&state_->z); }
+
+void GunzipStream::input(std::string_view compressed) {
+  state_->z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  state_->z.avail_in = static_cast<uInt>(compressed.size());
+}
+
+std::string_view GunzipStream::output() {
+  z_stream& z = state_->z;
+  if (ended_ || z.avail_in == 0) return {};
+  z.next_out = reinterpret_cast<Bytef*>(state_->out.data());
+  z.avail_out = static_cast<uInt>(state_->out.size());
+  int rc = inflate(&z, Z_NO_FLUSH);
+  if (rc == Z_STREAM_END) ended_ = true;
+  else if (rc != Z_OK && rc != Z_BUF_ERROR) throw std::runtime_error("the gzip response body is corrupt");
+  return {state_->out.data(), state_->out.size() - z.avail_out};
+}
+
+std::optional<std::string> gunzip(std::string_view compressed, std::uint64_t max_size) {
+  GunzipStream decoder;
+  decoder.input(compressed);
   std::string out;
-  char chunk[16384];
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    z.next_out = reinterpret_cast<Bytef*>(chunk);
-    z.avail_out = sizeof chunk;
-    rc = inflate(&z, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      inflateEnd(&z);
-      throw std::runtime_error("the gzip response body is corrupt or truncated");
-    }
-    out.append(chunk, sizeof chunk - z.avail_out);
-    if (out.size() > max_size) {
-      inflateEnd(&z);
-      return std::nullopt;
-    }
-    if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
-      inflateEnd(&z);
-      throw std::runtime_error("the gzip response body is truncated");
-    }
+  for (auto piece = decoder.output(); !piece.empty(); piece = decoder.output()) {
+    out.append(piece);
+    if (out.size() > max_size) return std::nullopt;
   }
-  inflateEnd(&z);
+  if (!decoder.ended()) throw std::runtime_error("the gzip response body is truncated");
   return out;
 }
 

@@ -18,10 +18,12 @@ def asio_app(server_factory):
 
 class Upstream:
     """A raw TCP server on a free loopback port: answer(data) is what it sends after reading the client's bytes up to
-    a newline, before closing; with answer None it never answers and records when the client closes (EOF)."""
+    a newline, before closing (with keep_open, before waiting for the client to close); with answer None it never
+    answers; either way it records when the client closes (EOF) if it does not close first."""
 
-    def __init__(self, answer=None):
+    def __init__(self, answer=None, keep_open=False):
         self.answer = answer
+        self.keep_open = keep_open
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.accepted = threading.Event()
@@ -42,7 +44,8 @@ class Upstream:
                         break
                     self.received += chunk
                 conn.sendall(self.answer)
-                return
+                if not self.keep_open:
+                    return
             try:
                 while conn.recv(4096):
                     pass

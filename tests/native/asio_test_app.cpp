@@ -1,6 +1,7 @@
 // asio_test_app: native handlers awaiting Asio operations (timers, the resolver, sockets, asio::awaitable) and Task<T>
 // values, and being cancelled when their client hangs up; AsyncHTTPClient's fetches and the routes they fetch. Driven
-// by tests/e2e/test_native_asio.py and tests/e2e/test_async_http_client.py.
+// by tests/e2e/test_native_asio.py and tests/e2e/test_async_http_client*.py.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
+#include <zlib.h>
 
 #include "cli/serve.hpp"
 #include "cli/server_flags.hpp"
@@ -35,6 +37,7 @@ std::atomic<long> connection_closed{0};
 std::atomic<long> task_frames_destroyed{0};
 std::atomic<long> awaitable_cancelled{0};
 std::atomic<long> resumed_after_hang_up{0};
+std::atomic<long> chunks_streamed{0};
 
 // Counts the destruction of the coroutine frame it lives in.
 struct FrameDestroyed {
@@ -133,7 +136,28 @@ struct ValuesHandler : RequestHandler {
 
 // --- AsyncHTTPClient -------------------------------------------------------------------------------------------------
 
+// What a streaming_callback was given: pieces, bytes, the largest piece and the bytes' CRC-32.
+struct Streamed {
+  long chunks = 0;
+  std::size_t bytes = 0;
+  std::size_t largest = 0;
+  unsigned long crc = crc32(0, nullptr, 0);
+  void add(std::string_view chunk) {
+    ++chunks;
+    ++chunks_streamed;
+    bytes += chunk.size();
+    largest = std::max(largest, chunk.size());
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(chunk.data()), static_cast<uInt>(chunk.size()));
+  }
+  boost::json::object json() const {
+    return {{"chunks", chunks}, {"bytes", bytes}, {"largest", largest}, {"crc32", crc}};
+  }
+};
+
 // Fetches ?url= with the HTTPRequest settings given as arguments; answers what came back (or the error) as JSON.
+// ?stream=plain streams the body to a plain streaming_callback, ?stream=coroutine to one that awaits a timer for each
+// piece before counting it; what they were given is the answer's "streamed". ?header_lines=1: the lines a
+// header_callback was given are the answer's "header_lines".
 struct FetchHandler : RequestHandler {
   Task<> get() {
     HTTPRequest request{.url = get_argument("url"),
@@ -148,6 +172,21 @@ struct FetchHandler : RequestHandler {
     request.request_timeout = milliseconds(get_argument<long>("request_timeout_ms", 20000));
     request.max_body_size = get_argument<unsigned long>("max_body_size", 100 << 20);
     if (auto value = get_query_argument("x_test")) request.headers.add("X-Test", *value);
+    Streamed streamed;
+    std::string stream = get_argument("stream", "");
+    if (stream == "plain") {
+      request.streaming_callback = [&streamed](std::string_view chunk) { streamed.add(chunk); };
+    } else if (stream == "coroutine") {
+      request.streaming_callback = [&streamed, this](std::string_view chunk) -> Task<> {
+        asio::steady_timer timer(executor(loop()), milliseconds(0));
+        co_await timer.async_wait(use_task);
+        streamed.add(chunk);  // the piece stays valid until this returns: the client reads on only then
+      };
+    }
+    boost::json::array header_lines;
+    bool reports_head = get_argument<bool>("header_lines", false);
+    if (reports_head)
+      request.header_callback = [&header_lines](std::string_view line) { header_lines.emplace_back(line); };
     boost::json::object out;
     try {
       AsyncHTTPClient client(loop());
@@ -159,6 +198,8 @@ struct FetchHandler : RequestHandler {
       out["timeout"] = dynamic_cast<const HTTPTimeoutError*>(&e) != nullptr;
       if (e.response()) out["response"] = response_json(*e.response());
     }
+    if (!stream.empty()) out["streamed"] = streamed.json();
+    if (reports_head) out["header_lines"] = std::move(header_lines);
     write(boost::json::value(std::move(out)));
   }
   static boost::json::object response_json(const HTTPResponse& r) {
@@ -166,6 +207,19 @@ struct FetchHandler : RequestHandler {
     for (auto field : r.headers) headers[std::string(field.name)] = std::string(field.value);
     return {{"code", r.code}, {"reason", r.reason}, {"body", r.body}, {"effective_url", r.effective_url},
             {"headers", std::move(headers)}};
+  }
+};
+
+// Relays ?url='s body to this handler's client as it arrives: a coroutine streaming_callback that waits for each piece
+// to be taken (flush) before the client reads the next from the upstream.
+struct RelayHandler : RequestHandler {
+  Task<> get() {
+    AsyncHTTPClient client(loop());
+    HTTPRequest request{.url = get_argument("url"), .streaming_callback = [this](std::string_view piece) -> Task<> {
+                          write(piece);
+                          co_await flush();
+                        }};
+    co_await client.fetch(std::move(request));
   }
 };
 
@@ -204,7 +258,8 @@ struct CountersHandler : RequestHandler {
     write(boost::json::value{{"connection_closed", connection_closed.load()},
                              {"task_frames_destroyed", task_frames_destroyed.load()},
                              {"awaitable_cancelled", awaitable_cancelled.load()},
-                             {"resumed_after_hang_up", resumed_after_hang_up.load()}});
+                             {"resumed_after_hang_up", resumed_after_hang_up.load()},
+                             {"chunks_streamed", chunks_streamed.load()}});
   }
 };
 
@@ -226,6 +281,7 @@ int main(int argc, char** argv) {
     app.add<ValuesHandler>("/values");
     app.add<CountersHandler>("/counters");
     app.add<FetchHandler>("/fetch");
+    app.add<RelayHandler>("/relay");
     app.add<RedirectHandler>("/redirect");
     app.add<BigHandler>("/big");
     app.add<EchoHandler>("/echo");
