@@ -57,13 +57,13 @@ free_port() {
   "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Wait until GET / on 127.0.0.1:$1 answers 200 (server pid $2 must stay alive), over $SCHEME (http; https: any
-# certificate).
+# Wait until GET $READY_PATH (/) on 127.0.0.1:$1 answers 200 (server pid $2 must stay alive), over $SCHEME (http;
+# https: any certificate).
 wait_ready() {
   local port=$1 pid=$2
   for _ in $(seq 100); do
     if ! kill -0 "$pid" 2>/dev/null; then echo "bench: server (pid $pid) on port $port died" >&2; return 1; fi
-    if curl -fsk -o /dev/null "${SCHEME:-http}://127.0.0.1:$port/"; then return 0; fi
+    if curl -fsk -o /dev/null "${SCHEME:-http}://127.0.0.1:$port${READY_PATH:-/}"; then return 0; fi
     sleep 0.1
   done
   echo "bench: server on port $port not ready" >&2

@@ -74,6 +74,12 @@ def test_fetch_hello_served_by_updraft(app, hello):
     assert (r["code"], r["body"], r["effective_url"]) == (200, "Hello, World!", hello.url + "/")
 
 
+def test_the_proxy_route_passes_the_body_and_content_type_through(app, hello):
+    # bench/proxy_hop.sh measures this route.
+    r = requests.get(f"{app.url}/proxy", params={"url": hello.url + "/"}, timeout=60 * SLACK)
+    assert (r.status_code, r.text, r.headers["Content-Type"]) == (200, "Hello, World!", "text/plain")
+
+
 def test_method_headers_and_body_reach_the_server(app):
     r = fetch(app, app.url + "/echo", method="POST", body="a body", x_test="yes")
     assert r["code"] == 200
