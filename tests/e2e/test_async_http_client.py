@@ -87,6 +87,19 @@ def test_method_headers_and_body_reach_the_server(app):
     assert seen == {"method": "POST", "body": "a body", "x_test": "yes", "accept_encoding": "gzip"}
 
 
+def test_the_request_on_the_wire_and_a_head_answer_without_its_body(app):
+    upstream = Upstream(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n")
+    try:
+        r = fetch(app, f"http://127.0.0.1:{upstream.port}/a/b?c=d&e", method="HEAD", x_test="yes")
+        assert (r["code"], r["body"]) == (200, "")
+        assert upstream.received == (
+            f"HEAD /a/b?c=d&e HTTP/1.1\r\nHost: 127.0.0.1:{upstream.port}\r\nUser-Agent: updraft AsyncHTTPClient\r\n"
+            "Accept-Encoding: gzip\r\nX-Test: yes\r\n\r\n"
+        ).encode()
+    finally:
+        upstream.close()
+
+
 def test_redirects_are_followed_up_to_the_limit(app):
     r = fetch(app, app.url + "/redirect?n=3")
     assert (r["code"], r["body"]) == (200, "arrived by GET with body ''")
