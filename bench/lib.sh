@@ -172,6 +172,24 @@ measure_wrk() {
   echo "server-cpu-ticks: $((after - before)) clk-tck: $(getconf CLK_TCK)" >>"$out"
 }
 
+# A warm-up of $WARMUP for each server, then $REPS rounds running each once in turn (so drifting background load hits
+# all alike), into $BENCH_TMP/wrk-NAME-ROUND.txt, through the function MEASURE names (measure_wrk: same arguments).
+# Args: name, pid, url, for each server.
+measure_rounds() {
+  local measure=${MEASURE:-measure_wrk} servers=("$@") r i line
+  for ((i = 0; i < ${#servers[@]}; i += 3)); do
+    "$measure" "$BENCH_TMP/warmup-${servers[i]}.txt" "${servers[i + 1]}" "$WARMUP" "${servers[i + 2]}"
+  done
+  for r in $(seq "$REPS"); do
+    line="round $r:"
+    for ((i = 0; i < ${#servers[@]}; i += 3)); do
+      "$measure" "$BENCH_TMP/wrk-${servers[i]}-$r.txt" "${servers[i + 1]}" "$DURATION" "${servers[i + 2]}"
+      line+=" ${servers[i]} $(awk '/Requests\/sec/ {print $2}' "$BENCH_TMP/wrk-${servers[i]}-$r.txt") req/s"
+    done
+    echo "$line"
+  done
+}
+
 print_load() {
   echo "load: $(uptime | sed 's/.*load average/load average/')"
 }

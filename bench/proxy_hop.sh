@@ -16,6 +16,7 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 REPS=${REPS:-3}
 WARMUP=${WARMUP:-2s}
+PROXY_APP=${PROXY_APP:-build/bin/asio_test_app}  # another build's, to compare two versions of the client
 TARGET=0.5
 raise_nofile proxy_hop.sh
 
@@ -27,15 +28,16 @@ UPSTREAM_PORT=$(free_port)
 start_updraft "$UPSTREAM_PORT" "$UPSTREAM_CPU"
 UPSTREAM_PID=$STARTED_PID
 PROXY_PORT=$(free_port)
-spawn_pinned "$SERVER_CPU" "$BENCH_TMP/proxy.log" build/bin/asio_test_app --address 127.0.0.1 --port "$PROXY_PORT" \
-  --threads 1 --log-level warning
+spawn_pinned "$SERVER_CPU" "$BENCH_TMP/proxy.log" "$PROXY_APP" --address 127.0.0.1 --port "$PROXY_PORT" --threads 1 \
+  --log-level warning
 PROXY_PID=$STARTED_PID
 DIRECT_URL="http://127.0.0.1:$DIRECT_PORT/"
 PROXY_URL="http://127.0.0.1:$PROXY_PORT/proxy?url=http://127.0.0.1:$UPSTREAM_PORT/"
 READY_PATH="/proxy?url=http://127.0.0.1:$UPSTREAM_PORT/" wait_ready "$PROXY_PORT" "$PROXY_PID"
 
 # Both answer the same bytes, or the comparison means nothing.
-if [[ $(curl -fsi "$DIRECT_URL" | tr -d '\r' | grep -iv '^date:') != $(curl -fsi "$PROXY_URL" | tr -d '\r' | grep -iv '^date:') ]]; then
+answer() { curl -fsi "$1" | tr -d '\r' | grep -iv '^date:'; }
+if [[ $(answer "$DIRECT_URL") != $(answer "$PROXY_URL") ]]; then
   echo "proxy_hop: the direct and proxied answers differ:" >&2
   curl -si "$DIRECT_URL" "$PROXY_URL" >&2
   exit 1
@@ -53,35 +55,7 @@ echo "direct: hello (--threads 1) on cpu $SERVER_CPU; proxy: asio_test_app /prox
      "fetching a hello on cpu $UPSTREAM_CPU; wrk -t1 -c$CONNECTIONS -d$DURATION --latency on cpu $CLIENT_CPU;" \
      "$REPS rounds"
 print_machine_load
-measure "$BENCH_TMP/warmup-direct.txt" "$DIRECT_PID" "$WARMUP" "$DIRECT_URL"
-measure "$BENCH_TMP/warmup-proxy.txt" "$PROXY_PID" "$WARMUP" "$PROXY_URL"
-for r in $(seq "$REPS"); do
-  measure "$BENCH_TMP/wrk-proxy-$r.txt" "$PROXY_PID" "$DURATION" "$PROXY_URL"
-  measure "$BENCH_TMP/wrk-direct-$r.txt" "$DIRECT_PID" "$DURATION" "$DIRECT_URL"
-  echo "round $r: proxy $(grep 'Requests/sec' "$BENCH_TMP/wrk-proxy-$r.txt" | tr -s ' ')," \
-       "direct $(grep 'Requests/sec' "$BENCH_TMP/wrk-direct-$r.txt" | tr -s ' ')"
-done
+MEASURE=measure measure_rounds proxy "$PROXY_PID" "$PROXY_URL" direct "$DIRECT_PID" "$DIRECT_URL"
 print_machine_load
 echo
-"$PY" bench/wrk_report.py "$BENCH_TMP" "$REPS" proxy direct
-"$PY" - "$BENCH_TMP" "$REPS" "$TARGET" <<'PYEOF'
-import os, re, statistics, sys
-sys.path.insert(0, "bench")
-from wrk_report import parse
-tmp, reps, target = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-
-
-def upstream_us(path):
-    """The upstream hello's CPU time per request during the run, in microseconds."""
-    text = open(path).read()
-    ticks = int(re.search(r"upstream-cpu-ticks: (\d+)", text).group(1))
-    return ticks * 1e6 / os.sysconf("SC_CLK_TCK") / int(re.search(r"(\d+) requests in", text).group(1))
-
-
-paths = [f"{tmp}/wrk-proxy-{r}.txt" for r in range(1, reps + 1)]
-print(f"proxy: the upstream hello's CPU per request {statistics.median(upstream_us(p) for p in paths):.1f} us (median)")
-rps = {s: statistics.median(parse(f"{tmp}/wrk-{s}-{r}.txt")["rps"] for r in range(1, reps + 1))
-       for s in ("proxy", "direct")}
-ratio = rps["proxy"] / rps["direct"]
-print(f"\nproxy / direct requests/s: {ratio:.2f}x (target >= {target}x: {'met' if ratio >= target else 'MISSED'})")
-PYEOF
+"$PY" bench/wrk_report.py --target "$TARGET" --extra-cpu upstream "$BENCH_TMP" "$REPS" proxy direct
