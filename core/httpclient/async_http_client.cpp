@@ -78,6 +78,19 @@ Origin parse_origin(const std::string& url) {
   return origin;
 }
 
+// parse_origin(url), remembered for the last URL this thread (a loop) fetched: a handler that fetches one URL over and
+// over (a proxy to one upstream, a health check) skips Boost.URL's parse, 6% of a proxied fetch's instructions
+// (bench/proxy_hop.sh); another URL costs one string comparison more.
+Origin origin_of(const std::string& url) {
+  thread_local std::string last_url;
+  thread_local Origin last_origin;
+  if (last_url.empty() || url != last_url) {
+    last_origin = parse_origin(url);  // a bad URL throws and is not remembered
+    last_url = url;
+  }
+  return last_origin;
+}
+
 // A Location header resolved against the URL it came from.
 std::string resolve_location(const std::string& base, std::string_view location) {
   auto base_url = boost::urls::parse_uri(base);
@@ -214,7 +227,7 @@ bool idempotent(const std::string& method) {
 // the server had closed it meanwhile), else on a new one.
 Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, const HTTPRequest& request,
                               const std::string& method, const std::string& body, Clock::time_point deadline) {
-  Origin origin = parse_origin(url);
+  Origin origin = origin_of(url);
   auto message = std::make_shared<const std::string>(make_request(origin, request, method, body));
   bool head = method == "HEAD";
   auto& pool = ConnectionPool::of(io);

@@ -80,6 +80,18 @@ def test_the_proxy_route_passes_the_body_and_content_type_through(app, hello):
     assert (r.status_code, r.text, r.headers["Content-Type"]) == (200, "Hello, World!", "text/plain")
 
 
+def test_a_bad_url_is_refused_also_right_after_a_good_one(app, hello):
+    # The client remembers its last URL's parse: each different URL must be parsed (and refused) anew. A refused URL
+    # is std::invalid_argument, which /fetch does not catch (500); a failed fetch would answer 200 with code 599.
+    good = hello.url + "/"
+    for url in (good, "ftp://127.0.0.1/", good, "http://", good, "http://127.0.0.1:1/a b", good):
+        r = requests.get(f"{app.url}/fetch", params={"url": url}, timeout=60 * SLACK)
+        if url == good:
+            assert (r.status_code, r.json()["body"]) == (200, "Hello, World!")
+        else:
+            assert r.status_code == 500, (url, r.text)
+
+
 def test_method_headers_and_body_reach_the_server(app):
     r = fetch(app, app.url + "/echo", method="POST", body="a body", x_test="yes")
     assert r["code"] == 200
