@@ -117,9 +117,9 @@ Task<std::shared_ptr<ClientConnection>> connect(asio::io_context& io, const Orig
   connection->origin = origin.key(request);
   if (origin.tls) {
     auto& context = ConnectionPool::of(io).tls_context(request.validate_cert, request.ca_certs);
-    connection->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, context);
+    connection->tls = std::make_unique<ClientConnection::TlsStream>(io, context);
   } else {
-    connection->plain = std::make_unique<beast::tcp_stream>(io);
+    connection->plain = std::make_unique<ClientConnection::TcpStream>(io);
   }
   auto connect_deadline = std::min(deadline, Clock::now() + request.connect_timeout);
   asio::ip::tcp::resolver resolver(io);
