@@ -85,35 +85,7 @@ echo "Django's view through updraft (-w 1 --threads $WSGI_THREADS) and mixed's n
      "-d$DURATION --latency on cpu $CLIENT_CPU; $REPS rounds"
 echo "the same 20 notes: $(curl -fs "$NATIVE_URL" | wc -c) bytes of JSON"
 print_machine_load
-measure "$BENCH_TMP/warmup-django.txt" "$DJANGO_PID" "$WARMUP" "$DJANGO_URL"
-measure "$BENCH_TMP/warmup-native.txt" "$NATIVE_PID" "$WARMUP" "$NATIVE_URL"
-for r in $(seq "$REPS"); do
-  measure "$BENCH_TMP/wrk-native-$r.txt" "$NATIVE_PID" "$DURATION" "$NATIVE_URL"
-  measure "$BENCH_TMP/wrk-django-$r.txt" "$DJANGO_PID" "$DURATION" "$DJANGO_URL"
-  echo "round $r: native $(grep 'Requests/sec' "$BENCH_TMP/wrk-native-$r.txt" | tr -s ' ')," \
-       "django $(grep 'Requests/sec' "$BENCH_TMP/wrk-django-$r.txt" | tr -s ' ')"
-done
+MEASURE=measure measure_rounds native "$NATIVE_PID" "$NATIVE_URL" django "$DJANGO_PID" "$DJANGO_URL"
 print_machine_load
 echo
-"$PY" bench/wrk_report.py "$BENCH_TMP" "$REPS" native django
-"$PY" - "$BENCH_TMP" "$REPS" "$TARGET" <<'PYEOF'
-import os, re, statistics, sys
-sys.path.insert(0, "bench")
-from wrk_report import parse
-tmp, reps, target = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-
-
-def postgres_us(path):
-    """PostgreSQL's CPU time per request during the run, in microseconds."""
-    text = open(path).read()
-    ticks = int(re.search(r"postgres-cpu-ticks: (\d+)", text).group(1))
-    return ticks * 1e6 / os.sysconf("SC_CLK_TCK") / int(re.search(r"(\d+) requests in", text).group(1))
-
-
-runs = {s: [f"{tmp}/wrk-{s}-{r}.txt" for r in range(1, reps + 1)] for s in ("native", "django")}
-rps = {s: statistics.median(parse(path)["rps"] for path in paths) for s, paths in runs.items()}
-for s, paths in runs.items():
-    print(f"{s}: PostgreSQL CPU per request {statistics.median(postgres_us(p) for p in paths):.1f} us (median)")
-ratio = rps["native"] / rps["django"]
-print(f"\nnative / Django requests/s: {ratio:.1f}x (target >= {target:.0f}x: {'met' if ratio >= target else 'MISSED'})")
-PYEOF
+"$PY" bench/wrk_report.py --target "$TARGET" --extra-cpu postgres "$BENCH_TMP" "$REPS" native django

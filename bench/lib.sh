@@ -57,13 +57,13 @@ free_port() {
   "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Wait until GET / on 127.0.0.1:$1 answers 200 (server pid $2 must stay alive), over $SCHEME (http; https: any
-# certificate).
+# Wait until GET $READY_PATH (/) on 127.0.0.1:$1 answers 200 (server pid $2 must stay alive), over $SCHEME (http;
+# https: any certificate).
 wait_ready() {
   local port=$1 pid=$2
   for _ in $(seq 100); do
     if ! kill -0 "$pid" 2>/dev/null; then echo "bench: server (pid $pid) on port $port died" >&2; return 1; fi
-    if curl -fsk -o /dev/null "${SCHEME:-http}://127.0.0.1:$port/"; then return 0; fi
+    if curl -fsk -o /dev/null "${SCHEME:-http}://127.0.0.1:$port${READY_PATH:-/}"; then return 0; fi
     sleep 0.1
   done
   echo "bench: server on port $port not ready" >&2
@@ -170,6 +170,24 @@ measure_wrk() {
   taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency "$@" "$url" >"$out"
   after=$(cpu_ticks "$pid")
   echo "server-cpu-ticks: $((after - before)) clk-tck: $(getconf CLK_TCK)" >>"$out"
+}
+
+# A warm-up of $WARMUP for each server, then $REPS rounds running each once in turn (so drifting background load hits
+# all alike), into $BENCH_TMP/wrk-NAME-ROUND.txt, through the function MEASURE names (measure_wrk: same arguments).
+# Args: name, pid, url, for each server.
+measure_rounds() {
+  local measure=${MEASURE:-measure_wrk} servers=("$@") r i line
+  for ((i = 0; i < ${#servers[@]}; i += 3)); do
+    "$measure" "$BENCH_TMP/warmup-${servers[i]}.txt" "${servers[i + 1]}" "$WARMUP" "${servers[i + 2]}"
+  done
+  for r in $(seq "$REPS"); do
+    line="round $r:"
+    for ((i = 0; i < ${#servers[@]}; i += 3)); do
+      "$measure" "$BENCH_TMP/wrk-${servers[i]}-$r.txt" "${servers[i + 1]}" "$DURATION" "${servers[i + 2]}"
+      line+=" ${servers[i]} $(awk '/Requests\/sec/ {print $2}' "$BENCH_TMP/wrk-${servers[i]}-$r.txt") req/s"
+    done
+    echo "$line"
+  done
 }
 
 print_load() {

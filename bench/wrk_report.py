@@ -1,4 +1,8 @@
-"""Turns the wrk --latency outputs of hello_vs_peers.sh into a table of medians and updraft/peer ratios."""
+"""Turns the wrk --latency outputs of the bench scripts into a table of medians and first-server/peer ratios; with
+--target, checks the first server's requests/s against the second's; with --extra-cpu NAME, the CPU per request of the
+processes a script recorded as "NAME-cpu-ticks: N" (PostgreSQL, an upstream)."""
+import argparse
+import os
 import re
 import statistics
 import sys
@@ -30,8 +34,22 @@ def parse(path):
     return {"rps": rps, "p50": to_ms(pct["50"]), "p99": to_ms(pct["99"]), "cpu": cpu_us, "errors": errors}
 
 
+def extra_cpu_us(path, name):
+    """CPU time per request, in microseconds, of the processes a bench script recorded as "NAME-cpu-ticks: N"."""
+    text = open(path).read()
+    ticks = int(re.search(rf"{name}-cpu-ticks: (\d+)", text).group(1))
+    return ticks * 1e6 / os.sysconf("SC_CLK_TCK") / int(re.search(r"(\d+) requests in", text).group(1))
+
+
 def main():
-    tmp, reps, servers = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    args = argparse.ArgumentParser()
+    args.add_argument("--target", type=float, help="the least first/second requests/s ratio")
+    args.add_argument("--extra-cpu", help="NAME of other processes' CPU ticks recorded beside each run")
+    args.add_argument("tmp")
+    args.add_argument("reps", type=int)
+    args.add_argument("servers", nargs="+")
+    args = args.parse_args()
+    tmp, reps, servers = args.tmp, args.reps, args.servers
     runs = {s: [parse(f"{tmp}/wrk-{s}-{r}.txt") for r in range(1, reps + 1)] for s in servers}
     med = {
         s: {k: statistics.median(run[k] for run in runs[s]) for k in ("rps", "p50", "p99", "cpu")}
@@ -63,6 +81,22 @@ def main():
             ratios = sorted(a[key] / b[key] for a, b in pairs)
             print(f"  per round, {key}: median {statistics.median(ratios):.2f}x"
                   f" (rounds: {' '.join(f'{r:.2f}' for r in ratios)}; {better} 1.0 = better)")
+    if args.extra_cpu:
+        for s in servers:
+            paths = [f"{tmp}/wrk-{s}-{r}.txt" for r in range(1, reps + 1)]
+            us = statistics.median(extra_cpu_us(path, args.extra_cpu) for path in paths)
+            print(f"{s}: {args.extra_cpu} CPU per request {us:.1f} us (median)")
+    if args.target is not None:
+        peer = servers[1]
+        ratio = med[base]["rps"] / med[peer]["rps"]
+        print(f"\n{base} / {peer} requests/s: {ratio:.2f}x"
+              f" (target >= {args.target:g}x: {'met' if ratio >= args.target else 'MISSED'})")
+        # When the load generator, not a server's core, limits a server, requests/s flatter the other: a saturated
+        # core answers requests in inverse proportion to the CPU each costs.
+        per_core = med[peer]["cpu"] / med[base]["cpu"]
+        print(f"per core of server CPU ({peer}'s CPU per request / {base}'s): {per_core:.2f}x;"
+              f" {base} used {med[base]['rps'] * med[base]['cpu'] / 1e4:.0f}% of its core,"
+              f" {peer} {med[peer]['rps'] * med[peer]['cpu'] / 1e4:.0f}%")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 // asio_test_app: native handlers awaiting Asio operations (timers, the resolver, sockets, asio::awaitable) and Task<T>
 // values, and being cancelled when their client hangs up; AsyncHTTPClient's fetches and the routes they fetch. Driven
-// by tests/e2e/test_native_asio.py and tests/e2e/test_async_http_client*.py.
+// by tests/e2e/test_native_asio.py, tests/e2e/test_async_http_client*.py and bench/proxy_hop.sh.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -223,6 +223,16 @@ struct RelayHandler : RequestHandler {
   }
 };
 
+// A one-hop proxy, as small as one can be (bench/proxy_hop.sh): fetches ?url= and answers its body as it came.
+struct ProxyHandler : RequestHandler {
+  Task<> get() {
+    AsyncHTTPClient client(loop());
+    HTTPResponse upstream = co_await client.fetch(get_argument("url"));
+    if (auto type = upstream.headers.get("Content-Type")) set_header("Content-Type", std::string(*type));
+    write(upstream.body);
+  }
+};
+
 // ?n= redirects (302, relative Location) before "arrived"; ?status= picks the redirect's code.
 struct RedirectHandler : RequestHandler {
   void get() { redirect_or_arrive(); }
@@ -282,6 +292,7 @@ int main(int argc, char** argv) {
     app.add<CountersHandler>("/counters");
     app.add<FetchHandler>("/fetch");
     app.add<RelayHandler>("/relay");
+    app.add<ProxyHandler>("/proxy");
     app.add<RedirectHandler>("/redirect");
     app.add<BigHandler>("/big");
     app.add<EchoHandler>("/echo");
