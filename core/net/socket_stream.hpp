@@ -14,16 +14,8 @@ namespace updraft {
 class SocketStream final : public Stream {
  public:
   // Bound to its io_context's executor: 40 bytes smaller than with the type-erased any_io_executor.
-  class Socket
-      : public boost::asio::basic_stream_socket<boost::asio::generic::stream_protocol,
-                                                boost::asio::io_context::executor_type> {
-   public:
-    using basic_stream_socket::basic_stream_socket;
-    // Takes a connection accept4() made non-blocking and close-on-exec, two system calls cheaper than Asio's accept:
-    // no FIONBIO, and no EPOLL_CTL_DEL when it is closed (Asio's assign() marks a socket "possibly a dup", whose close
-    // must take it out of epoll itself; this one is nobody's dup, so closing it is enough, as for a socket Asio opens).
-    void assign_accepted(const protocol_type& protocol, int fd, boost::system::error_code& ec);
-  };
+  using Socket =
+      boost::asio::basic_stream_socket<boost::asio::generic::stream_protocol, boost::asio::io_context::executor_type>;
   // A stream for a connected socket (its peer's address as accept() gave it, or null to ask the socket), not yet
   // started; the caller sets its handler, then calls start().
   static SocketStream* create(NetContext& ctx, Socket socket, const sockaddr_storage* peer = nullptr);

@@ -74,20 +74,11 @@ struct Stream::FileSegment {
   Ready done;
 };
 
-void SocketStream::Socket::assign_accepted(const protocol_type& protocol, int fd, error_code& ec) {
-  assign(protocol, fd, ec);
-  if (ec) return;
-  namespace ops = asio::detail::socket_ops;
-  auto& state = impl_.get_implementation().state_;
-  state = static_cast<ops::state_type>((state & ~ops::possible_dup) | ops::user_set_non_blocking |
-                                       ops::internal_non_blocking);
-}
-
 SocketStream* SocketStream::create(NetContext& ctx, Socket socket, const sockaddr_storage* peer) {
   auto* s = new SocketStream(ctx, std::move(socket));
   intrusive_ptr_add_ref(s);  // an open stream keeps itself; close() lets go
   error_code ec;
-  if (!s->socket.non_blocking()) s->socket.non_blocking(true, ec);
+  s->socket.non_blocking(true, ec);
   sockaddr_storage address{};
   socklen_t len = sizeof address;
   if (!peer && ::getpeername(s->socket.native_handle(), reinterpret_cast<sockaddr*>(&address), &len) == 0)

@@ -7,18 +7,17 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <cstring>
 #include <list>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <system_error>
 #include <thread>
 
 #include "core/net/listener.hpp"
@@ -39,7 +38,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 constexpr auto kTick = std::chrono::milliseconds(250);
-constexpr int kAcceptBatch = 16;
 
 // SIGINT and SIGTERM, held pending from bind() until run() can turn them into a graceful shutdown.
 sigset_t shutdown_signals() {
@@ -60,20 +58,19 @@ Protocol protocol_of(int fd) {
 
 // One loop thread: its io_context, acceptors, streams and tick timer.
 struct TCPServer::LoopWorker {
-  // A listening socket (non-blocking) and its protocol.
+  // A listening socket and where its accepts put the peer's address.
   struct Listening {
-    Listening(asio::io_context& io, const Protocol& p) : acceptor(io), protocol(p) {}
+    explicit Listening(asio::io_context& io) : acceptor(io) {}
     Acceptor acceptor;
-    Protocol protocol;
+    Protocol::endpoint peer;
   };
 
   LoopWorker(TCPServer& s, const NetOptions& options, std::size_t i)
       : server(s), index(i), net(loop, options), tick(loop.impl().io) {}
 
   void adopt(int fd) {
-    auto& listening = acceptors.emplace_back(loop.impl().io, protocol_of(fd));
-    listening.acceptor.assign(listening.protocol, ::dup(fd));
-    listening.acceptor.non_blocking(true);
+    auto& listening = acceptors.emplace_back(loop.impl().io);
+    listening.acceptor.assign(protocol_of(fd), ::dup(fd));
   }
 
   void start() {
@@ -82,49 +79,26 @@ struct TCPServer::LoopWorker {
     schedule_tick();
   }
 
-  // Serves the connections waiting (a batch at a time, so that the loop's other work interleaves), then waits for more.
   void accept(Listening& l) {
-    for (int i = 0; i < kAcceptBatch; ++i) {
-      if (accept_one(l)) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        l.acceptor.async_wait(Acceptor::wait_read, [this, &l](const error_code& ec) {
-          if (!ec && l.acceptor.is_open()) accept(l);
-        });
-      } else {
+    // The peer's address comes with the accept: no getpeername() per connection.
+    l.acceptor.async_accept(loop.impl().io, l.peer, [this, &l](const error_code& ec, SocketStream::Socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      // Accepted just before the drain closed the acceptor: served all the same, its client may have sent a request.
+      if (!ec) serve_accepted(l, std::move(socket));
+      if (!l.acceptor.is_open()) return;
+      if (ec) {
         // Out of descriptors or similar: back off briefly instead of spinning.
-        spdlog::warn("accept failed: {}", std::generic_category().message(errno));
+        spdlog::warn("accept failed: {}", ec.message());
         retries[&l] = loop.call_later(std::chrono::milliseconds(100), [this, &l] { accept(l); });
+        return;
       }
-      return;
-    }
-    asio::post(loop.impl().io, [this, &l] {
-      if (l.acceptor.is_open()) accept(l);
+      accept(l);
     });
   }
 
-  // One connection taken with accept4(), non-blocking and close-on-exec from the start, its peer's address with it
-  // (no getpeername()), and served; false with errno set when none was waiting or accepting failed.
-  bool accept_one(Listening& l) {
+  void serve_accepted(Listening& l, SocketStream::Socket socket) {
     sockaddr_storage peer{};
-    socklen_t length = sizeof peer;
-    int fd;
-    do fd = ::accept4(l.acceptor.native_handle(), reinterpret_cast<sockaddr*>(&peer), &length,
-                      SOCK_NONBLOCK | SOCK_CLOEXEC);
-    while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));  // ECONNABORTED: it left before we took it
-    if (fd < 0) return false;
-    SocketStream::Socket socket(loop.impl().io);
-    error_code ec;
-    socket.assign_accepted(l.protocol, fd, ec);
-    if (ec) {
-      ::close(fd);
-      errno = ec.value();
-      return false;
-    }
-    serve_accepted(std::move(socket), peer);
-    return true;
-  }
-
-  void serve_accepted(SocketStream::Socket socket, const sockaddr_storage& peer) {
+    std::memcpy(&peer, l.peer.data(), std::min<std::size_t>(l.peer.size(), sizeof peer));
     StreamRef stream(SocketStream::create(net, std::move(socket), &peer));
     if (tls && !tls_after_preamble) stream->start_tls(*tls);
     server.handle_stream(*stream, index);
@@ -135,7 +109,12 @@ struct TCPServer::LoopWorker {
   // Connections the kernel completed that nobody accepted yet are served: if this process holds the last copy of the
   // listening socket, closing it would reset them, requests and all.
   void take_pending(Listening& l) {
-    while (accept_one(l)) {
+    error_code ec;
+    l.acceptor.non_blocking(true, ec);
+    while (!ec) {
+      SocketStream::Socket socket(loop.impl().io);
+      l.acceptor.accept(socket, l.peer, ec);
+      if (!ec) serve_accepted(l, std::move(socket));
     }
   }
 
