@@ -140,6 +140,14 @@ def test_a_bad_url_is_refused_also_right_after_a_good_one(app, hello):
             assert r.status_code == 500, (url, r.text)
 
 
+def test_a_header_that_would_start_another_is_refused(app):
+    # std::invalid_argument before anything is sent, which /fetch does not catch (500), as a bad URL.
+    for value in ("yes\r\nX-Injected: 1", "yes\nGET / HTTP/1.1", "a\x00b"):
+        r = requests.get(f"{app.url}/fetch", params={"url": app.url + "/echo", "x_test": value}, timeout=60 * SLACK)
+        assert r.status_code == 500, (value, r.text)
+    assert fetch(app, app.url + "/echo", x_test="yes")["code"] == 200
+
+
 def test_method_headers_and_body_reach_the_server(app):
     r = fetch(app, app.url + "/echo", method="POST", body="a body", x_test="yes")
     assert r["code"] == 200
