@@ -62,7 +62,8 @@ struct Origin {
   }
   std::string host_header() const {
     bool default_port = (tls && port == "443") || (!tls && port == "80");
-    return default_port ? host : host + ":" + port;
+    std::string name = host.find(':') == std::string::npos ? host : "[" + host + "]";  // IPv6 (RFC 9110 7.2)
+    return default_port ? name : name + ":" + port;
   }
 };
 

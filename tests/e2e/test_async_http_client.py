@@ -4,6 +4,7 @@ self-signed CA, redirects, timeouts, oversize responses, raise_error, streaming_
 the handler's client hangs up."""
 import gzip
 import http.server
+import json
 import os
 import random
 import socket
@@ -15,7 +16,7 @@ import zlib
 import pytest
 import requests
 
-from support import SANITIZED, SLACK
+from support import BIN_DIR, SANITIZED, SLACK, ServerProcess
 from test_native_asio import Upstream
 from test_tls import certs, tls_flags  # noqa: F401 (certs: the test CA and a server certificate, a fixture)
 
@@ -148,11 +149,22 @@ def test_a_header_that_would_start_another_is_refused(app):
     assert fetch(app, app.url + "/echo", x_test="yes")["code"] == 200
 
 
+def test_an_ipv6_host_is_named_in_brackets(app):
+    v6 = ServerProcess([os.path.join(BIN_DIR, "asio_test_app"), "--port", "0", "--address", "::1", "--threads", "1"])
+    try:
+        r = fetch(app, f"http://[::1]:{v6.port}/echo")
+        assert r["code"] == 200, r
+        assert json.loads(r["body"])["host"] == f"[::1]:{v6.port}"
+    finally:
+        assert v6.stop() == 0, v6.error_log()
+
+
 def test_method_headers_and_body_reach_the_server(app):
     r = fetch(app, app.url + "/echo", method="POST", body="a body", x_test="yes")
     assert r["code"] == 200
-    seen = requests.models.complexjson.loads(r["body"])
-    assert seen == {"method": "POST", "body": "a body", "x_test": "yes", "accept_encoding": "gzip"}
+    seen = json.loads(r["body"])
+    host = app.url.removeprefix("http://")
+    assert seen == {"method": "POST", "body": "a body", "host": host, "x_test": "yes", "accept_encoding": "gzip"}
 
 
 def test_the_request_on_the_wire_and_a_head_answer_without_its_body(app):

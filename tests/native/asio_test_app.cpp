@@ -258,6 +258,7 @@ struct EchoHandler : RequestHandler {
   void echo() {
     write(boost::json::value{{"method", method()},
                              {"body", body()},
+                             {"host", header("Host").value_or("")},
                              {"x_test", header("X-Test").value_or("")},
                              {"accept_encoding", header("Accept-Encoding").value_or("")}});
   }
