@@ -1,16 +1,17 @@
-// AsyncHTTPClient: one fetch as a coroutine on the loop: redirects, a pooled or new connection, Beast's request
-// writer and response parser (whole, or in pieces for a streaming_callback), gzip decoding, errors as Tornado reports
-// them.
+// AsyncHTTPClient: one fetch as a coroutine on the loop: redirects, a pooled or new connection, the request written in
+// one piece and the response read with llhttp (whole, or in pieces for a streaming_callback), gzip decoding, errors as
+// Tornado reports them.
 //
-// Why Boost.Beast rather than the server's Stream and llhttp: a client must read responses whose framing depends on
-// the request (HEAD, 1xx, 204, 304, close-delimited bodies, chunked trailers), and Beast's parser already handles
-// those with body and header limits; its operations take any Asio completion token, so the whole exchange is plain
-// co_await ... use_task and is cancelled through the same cancellation slots as any Asio operation in a handler; and
-// asio::ssl's stream gives TLS with OpenSSL's verification and SNI. Beast stays inside this file and the pool's.
+// Why Asio's sockets and llhttp rather than Boost.Beast's client: a proxied fetch through Beast cost about three times
+// a whole hello request in user space (its composed operations, per-operation timers and field allocations;
+// bench/proxy_hop.sh), where the response parser the server already trusts, fed from one buffer per connection, costs
+// a fraction. llhttp frames every response (HEAD, 1xx, 204, 304, chunked with trailers, close-delimited), the limits
+// are counted in its callbacks, and the exchange is plain co_await ... use_task on Asio operations, cancelled through
+// the same cancellation slots as any Asio operation in a handler; asio::ssl's stream gives TLS with OpenSSL's
+// verification and SNI.
 #include "core/httpclient/async_http_client.hpp"
 
 #include <algorithm>
-#include <array>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -19,21 +20,18 @@
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/consign.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
 #include "core/httpclient/connection_pool.hpp"
 #include "core/httpclient/gunzip.hpp"
+#include "core/httpclient/response_parser.hpp"
 #include "core/net/loop_impl.hpp"
 #include "core/net/use_task.hpp"
 
@@ -42,10 +40,9 @@ namespace updraft {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using httpclient::ClientConnection;
 using httpclient::ConnectionPool;
+using httpclient::ResponseParser;
 using Clock = std::chrono::steady_clock;
 
 // Where a URL points.
@@ -109,44 +106,46 @@ std::string resolve_location(const std::string& base, std::string_view location)
 }
 
 // The failure of an exchange as Tornado's curl client reports it: code 599 with what went wrong.
-[[noreturn]] void throw_client_error(const boost::system::system_error& e, bool connecting, std::uint64_t max_body) {
-  if (e.code() == beast::error::timeout)
+[[noreturn]] void throw_client_error(const boost::system::system_error& e, const ClientConnection& connection,
+                                     bool connecting) {
+  if (connection.timed_out())
     throw HTTPTimeoutError(connecting ? "timeout while connecting" : "timeout during request");
-  if (e.code() == http::error::body_limit)
-    throw HTTPClientError(599, "response body larger than max_body_size (" + std::to_string(max_body) + " bytes)");
   throw HTTPClientError(599, e.code().message());
 }
 
 Task<std::shared_ptr<ClientConnection>> connect(asio::io_context& io, const Origin& origin,
                                                  const HTTPRequest& request, Clock::time_point deadline) {
-  auto connection = std::make_shared<ClientConnection>();
-  connection->origin = origin.key(request);
-  if (origin.tls) {
-    auto& context = ConnectionPool::of(io).tls_context(request.validate_cert, request.ca_certs);
-    connection->tls = std::make_unique<ClientConnection::TlsStream>(io, context);
-  } else {
-    connection->plain = std::make_unique<ClientConnection::TcpStream>(io);
-  }
-  auto connect_deadline = std::min(deadline, Clock::now() + request.connect_timeout);
-  asio::ip::tcp::resolver resolver(io);
-  auto addresses = co_await resolver.async_resolve(origin.host, origin.port, use_task);
-  connection->tcp().expires_at(connect_deadline);
-  // Each address in turn (Beast's range overload declares its result the pre-C++20 way, which use_task does not take).
-  for (auto it = addresses.begin();; ++it) {
-    try {
-      co_await connection->tcp().async_connect(it->endpoint(), use_task);
-      break;
-    } catch (const boost::system::system_error& e) {
-      if (std::next(it) == addresses.end() || e.code() == beast::error::timeout) throw;
+  auto* tls_context =
+      origin.tls ? &ConnectionPool::of(io).tls_context(request.validate_cert, request.ca_certs) : nullptr;
+  auto connection = std::make_shared<ClientConnection>(io, origin.key(request), tls_context);
+  try {
+    asio::ip::tcp::resolver resolver(io);
+    auto addresses = co_await resolver.async_resolve(origin.host, origin.port, use_task);
+    connection->expire_at(std::min(deadline, Clock::now() + request.connect_timeout));
+    // Each address in turn (asio::async_connect's range overload declares its result the pre-C++20 way, which
+    // use_task does not take).
+    auto& socket = connection->socket();
+    for (auto it = addresses.begin();; ++it) {
+      try {
+        co_await socket.async_connect(it->endpoint(), asio::consign(use_task, connection));
+        break;
+      } catch (const boost::system::system_error&) {
+        if (std::next(it) == addresses.end() || connection->timed_out()) throw;
+        socket.close();
+      }
     }
+    socket.set_option(asio::ip::tcp::no_delay(true));
+    socket.non_blocking(true);  // the request is first written at once (exchange())
+    if (connection->tls) {
+      SSL* ssl = connection->tls->native_handle();
+      if (!SSL_set_tlsext_host_name(ssl, origin.host.c_str())) throw HTTPClientError(599, "cannot set the TLS SNI name");
+      if (request.validate_cert) connection->tls->set_verify_callback(asio::ssl::host_name_verification(origin.host));
+      co_await connection->tls->async_handshake(asio::ssl::stream_base::client, asio::consign(use_task, connection));
+    }
+  } catch (const boost::system::system_error& e) {
+    throw_client_error(e, *connection, true);
   }
-  if (connection->tls) {
-    SSL* ssl = connection->tls->native_handle();
-    if (!SSL_set_tlsext_host_name(ssl, origin.host.c_str())) throw HTTPClientError(599, "cannot set the TLS SNI name");
-    if (request.validate_cert) connection->tls->set_verify_callback(asio::ssl::host_name_verification(origin.host));
-    co_await connection->tls->async_handshake(asio::ssl::stream_base::client, asio::consign(use_task, connection));
-  }
-  connection->tcp().expires_never();
+  connection->expire_never();
   co_return connection;
 }
 
@@ -160,10 +159,9 @@ void check_fields(const HeaderList& headers) {
   }
 }
 
-// The request as it goes on the wire, in one buffer: writing it costs a fraction of Beast's serializer, whose buffer
-// sequences took a quarter of a proxied fetch's instructions (bench/proxy_hop.sh). As Beast's message.set() and
-// prepare_payload(): a header of the request replaces a default of its name, the last of several of one name wins,
-// and a body sent gets its Content-Length.
+// The request as it goes on the wire, in one buffer for one send. As Beast's message.set() and prepare_payload(): a
+// header of the request replaces a default of its name, the last of several of one name wins, and a body sent gets
+// its Content-Length.
 std::string make_request(const Origin& origin, const HTTPRequest& request, const std::string& method,
                          const std::string& body) {
   check_fields(request.headers);
@@ -193,25 +191,13 @@ bool will_follow(const HTTPResponse& response, bool follows_redirects) {
   return follows_redirects && is_redirect(response.code) && response.headers.get("Location");
 }
 
-// The status line and fields of a response Beast parsed.
-template <class Fields>
-HTTPResponse response_head(const http::response_header<Fields>& received) {
-  HTTPResponse response;
-  response.code = static_cast<int>(received.result_int());
-  response.reason = std::string(received.reason());
-  for (const auto& field : received) response.headers.add(field.name_string(), field.value());
-  return response;
-}
-
 // Hands the head's lines to request.header_callback, if set.
-template <class Fields>
-void report_head(const http::response_header<Fields>& received, const HTTPRequest& request) {
+void report_head(ResponseParser& parser, const HTTPRequest& request) {
   if (!request.header_callback) return;
-  unsigned version = received.version();
-  request.header_callback("HTTP/" + std::to_string(version / 10) + "." + std::to_string(version % 10) + " " +
-                          std::to_string(received.result_int()) + " " + std::string(received.reason()) + "\r\n");
-  for (const auto& field : received)
-    request.header_callback(std::string(field.name_string()) + ": " + std::string(field.value()) + "\r\n");
+  request.header_callback("HTTP/1." + std::to_string(parser.http_minor()) + " " + std::to_string(parser.status()) +
+                          " " + parser.reason() + "\r\n");
+  for (auto field : parser.headers())
+    request.header_callback(std::string(field.name) + ": " + std::string(field.value) + "\r\n");
   request.header_callback("\r\n");
 }
 
@@ -245,53 +231,19 @@ std::string_view next_decoded(httpclient::GunzipStream& decoder) {
   }
 }
 
-// A response parser reading the body into one piece-sized buffer of its own (Beast's buffer_body), again and again.
-struct PieceReader {
-  http::response_parser<http::buffer_body> parser;
-  std::array<char, 64 * 1024> piece;
-};
-
-// Reads a response handing its body to request.streaming_callback piece by piece as it arrives (decoded when gzip
-// is decoded): memory stays a piece and the connection's buffer, whatever the body's size. A redirect that fetch()
-// follows has its body read and dropped: only the final response streams. The parser and its piece outlive a
-// destroyed coroutine as exchange()'s do (asio::consign).
-template <class Stream>
-Task<HTTPResponse> read_streaming(Stream& stream, std::shared_ptr<ClientConnection> connection,
-                                  const HTTPRequest& request, bool head, bool follows_redirects,
-                                  ExchangeOutcome& outcome) {
-  auto reader = std::make_shared<PieceReader>();
-  auto& parser = reader->parser;
-  parser.header_limit(64 * 1024);
-  parser.body_limit(request.max_body_size);
-  if (head) parser.skip(true);
-  try {
-    co_await http::async_read_header(stream, connection->buffer, parser, asio::consign(use_task, connection, reader));
-  } catch (const boost::system::system_error&) {
-    outcome.got_response = parser.got_some();
-    throw;
-  }
-  outcome.got_response = true;
-  report_head(parser.get(), request);
-  HTTPResponse response = response_head(parser.get());
-  bool delivers = !will_follow(response, follows_redirects);
+// Where a streamed body goes: to request.streaming_callback, decoded first when gzip is decoded.
+struct BodySink {
+  explicit BodySink(const HTTPRequest& r) : request(r) {}
+  const HTTPRequest& request;
   std::optional<httpclient::GunzipStream> decoder;
-  if (delivers && request.decompress_response && consume_gzip_encoding(response.headers)) decoder.emplace();
-  bool got_body = false;
   std::uint64_t decoded = 0;
-  while (!parser.is_done()) {
-    auto& body = parser.get().body();
-    body.data = reader->piece.data();
-    body.size = reader->piece.size();
-    // Some: what has arrived is handed over now, not once the piece is full (a slow or endless body streams too).
-    auto [error, ignored] = co_await http::async_read_some(
-        stream, connection->buffer, parser, asio::consign(asio::as_tuple(use_task), connection, reader));
-    if (error && error != http::error::need_buffer) throw boost::system::system_error(error);
-    std::string_view piece(reader->piece.data(), reader->piece.size() - body.size);
-    got_body = got_body || !piece.empty();
-    if (!delivers || piece.empty()) continue;
+  bool got_body = false;
+
+  Task<> deliver(std::string_view piece) {
+    got_body = true;
     if (!decoder) {
       co_await request.streaming_callback(piece);
-      continue;
+      co_return;
     }
     decoder->input(piece);
     for (auto out = next_decoded(*decoder); !out.empty(); out = next_decoded(*decoder)) {
@@ -300,44 +252,79 @@ Task<HTTPResponse> read_streaming(Stream& stream, std::shared_ptr<ClientConnecti
       co_await request.streaming_callback(out);
     }
   }
-  if (decoder && got_body && !decoder->ended()) throw HTTPClientError(599, "the gzip response body is truncated");
-  connection->tcp().expires_never();
-  outcome.reusable = parser.keep_alive();  // false for a body that ended with the connection
-  co_return response;
+  void finish() const {
+    if (decoder && got_body && !decoder->ended()) throw HTTPClientError(599, "the gzip response body is truncated");
+  }
+};
+
+// Writes the request, at once when the socket takes it (plain TCP: no operation, no wake-up), else through Asio.
+template <class Stream>
+Task<> send_request(Stream& stream, const std::shared_ptr<ClientConnection>& connection, const std::string& message) {
+  std::size_t sent = 0;
+  if (!connection->tls) {
+    boost::system::error_code error;
+    sent = connection->plain->write_some(asio::buffer(message), error);  // non-blocking: what fits now
+    if (error && error != asio::error::would_block) throw boost::system::system_error(error);
+  }
+  if (sent == message.size()) co_return;
+  auto rest = std::make_shared<const std::string>(message.substr(sent));
+  co_await asio::async_write(stream, asio::buffer(*rest), asio::consign(use_task, connection, rest));
 }
 
-// Sends the request and reads its response on one connection. Beast's operations hold references to the stream, the
-// buffer, the message and the parser until they complete, which may be after this coroutine was destroyed (its
-// client hung up): they keep them alive with asio::consign.
+// Sends the request and reads its response on one connection into the connection's buffer, parsed as it arrives. With
+// request.streaming_callback the final response's body is handed over piece by piece as it arrives (memory stays the
+// buffer whatever the body's size); a redirect that fetch() follows has its body read and dropped. Asio's operations
+// keep the connection (and so the buffer) alive with asio::consign until they complete, which may be after this
+// coroutine was destroyed (its client hung up).
 template <class Stream>
-Task<HTTPResponse> exchange(Stream& stream, std::shared_ptr<ClientConnection> connection,
-                            std::shared_ptr<const std::string> message, bool head, const HTTPRequest& request,
-                            Clock::time_point deadline, bool follows_redirects, ExchangeOutcome& outcome) {
-  connection->tcp().expires_at(deadline);
-  co_await asio::async_write(stream, asio::buffer(*message), asio::consign(use_task, connection, message));
-  if (request.streaming_callback)
-    co_return co_await read_streaming(stream, std::move(connection), request, head, follows_redirects, outcome);
-  auto parser = std::make_shared<http::response_parser<http::string_body>>();
-  parser->header_limit(64 * 1024);
-  parser->body_limit(request.max_body_size);
-  if (head) parser->skip(true);
+Task<HTTPResponse> exchange(Stream& stream, std::shared_ptr<ClientConnection> connection, const std::string& message,
+                            bool head, const HTTPRequest& request, Clock::time_point deadline,
+                            bool follows_redirects, ExchangeOutcome& outcome) {
+  connection->expire_at(deadline);
+  co_await send_request(stream, connection, message);
+  bool streams = static_cast<bool>(request.streaming_callback);
+  ResponseParser parser(head, request.max_body_size, streams);
+  HTTPResponse response;
+  BodySink sink(request);
+  bool delivers = false;
   try {
-    if (request.header_callback) {
-      co_await http::async_read_header(stream, connection->buffer, *parser,
-                                       asio::consign(use_task, connection, parser));
-      report_head(parser->get(), request);
+    for (;;) {
+      bool had_head = parser.head_done();
+      std::size_t used = parser.feed(connection->unparsed());
+      if (parser.head_done() && !had_head) {
+        report_head(parser, request);
+        response.code = parser.status();
+        response.reason = parser.reason();
+        response.headers = std::move(parser.headers());
+        delivers = streams && !will_follow(response, follows_redirects);
+        if (delivers && request.decompress_response && consume_gzip_encoding(response.headers))
+          sink.decoder.emplace();
+      }
+      if (delivers)
+        for (auto piece : parser.pieces()) co_await sink.deliver(piece);  // views into the buffer, consumed below
+      connection->consume(used);
+      if (parser.done()) break;
+      if (connection->timed_out()) throw boost::system::system_error(asio::error::operation_aborted);
+      auto [error, n] = co_await stream.async_read_some(connection->room(),
+                                                        asio::consign(asio::as_tuple(use_task), connection));
+      // The end of the connection ends a body that runs to it (a TLS peer often closes without close_notify).
+      bool ended = error == asio::error::eof || error == asio::ssl::error::stream_truncated;
+      if (ended && parser.got_some()) {
+        parser.finish();
+        break;
+      }
+      if (error) throw boost::system::system_error(error);
+      connection->filled(n);
     }
-    co_await http::async_read(stream, connection->buffer, *parser, asio::consign(use_task, connection, parser));
   } catch (const boost::system::system_error&) {
-    outcome.got_response = parser->got_some();
+    outcome.got_response = parser.got_some();
     throw;
   }
-  connection->tcp().expires_never();
-  auto& received = parser->get();
+  sink.finish();
+  connection->expire_never();
   outcome.got_response = true;
-  outcome.reusable = received.keep_alive() && parser->is_done();
-  HTTPResponse response = response_head(received);
-  response.body = std::move(received.body());
+  outcome.reusable = parser.keep_alive() && connection->unparsed().empty();  // nothing unasked was sent
+  if (!streams) response.body = std::move(parser.body());
   co_return response;
 }
 
@@ -364,19 +351,14 @@ Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, cons
                               const std::string& method, const std::string& body, Clock::time_point deadline,
                               bool follows_redirects) {
   Origin origin = origin_of(url);
-  auto message = std::make_shared<const std::string>(make_request(origin, request, method, body));
+  std::string message = make_request(origin, request, method, body);
   bool head = method == "HEAD";
+  bool can_retry = idempotent(method);
   auto& pool = ConnectionPool::of(io);
   for (int attempt = 0;; ++attempt) {
-    auto connection = attempt == 0 ? pool.take(origin.key(request)) : nullptr;
+    auto connection = attempt == 0 ? pool.take(origin.key(request), can_retry) : nullptr;
     bool reused = connection != nullptr;
-    if (!connection) {
-      try {
-        connection = co_await connect(io, origin, request, deadline);
-      } catch (const boost::system::system_error& e) {
-        throw_client_error(e, true, request.max_body_size);
-      }
-    }
+    if (!connection) connection = co_await connect(io, origin, request, deadline);
     ExchangeOutcome outcome;
     try {
       HTTPResponse response;  // (no co_await inside ?: : GCC 12 miscompiles it)
@@ -386,14 +368,16 @@ Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, cons
       else
         response = co_await exchange(*connection->plain, connection, message, head, request, deadline,
                                      follows_redirects, outcome);
-      if (outcome.reusable) pool.give_back(connection);
+      if (outcome.reusable) pool.give_back(std::move(connection));
       if (request.decompress_response) decode_gzip(response, request);
       co_return response;
+    } catch (const httpclient::BadResponse& e) {
+      throw HTTPClientError(599, e.what());
     } catch (const boost::system::system_error& e) {
       // The server may have closed a kept-alive connection as we reused it: an idempotent request that got no
       // response is tried once more on a new connection.
-      bool retry = reused && attempt == 0 && !outcome.got_response && idempotent(method);
-      if (!retry) throw_client_error(e, false, request.max_body_size);
+      bool retry = reused && attempt == 0 && !outcome.got_response && can_retry;
+      if (!retry) throw_client_error(e, *connection, false);
     }
   }
 }

@@ -5,7 +5,7 @@
 //   HTTPResponse any = co_await client.fetch(HTTPRequest{.url = u, .method = "POST", .body = "x"}, false);
 //   co_await client.fetch(HTTPRequest{.url = u, .streaming_callback = [&](std::string_view chunk) { sink(chunk); }});
 //
-// Built on Boost.Beast's HTTP/1.1 client (see async_http_client.cpp for why). Redirects are followed up to
+// Built on Asio's sockets and llhttp's response parser (see async_http_client.cpp for why). Redirects are followed up to
 // max_redirects; gzip bodies are decoded; https verifies the server's certificate and name against the system's CAs
 // or ca_certs; with a streaming_callback the body is handed over piece by piece as it arrives instead of kept;
 // connections are kept alive in a pool per loop and reused. When the coroutine awaiting fetch() is
