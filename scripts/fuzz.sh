@@ -18,7 +18,7 @@ mkdir -p build-fuzz/findings build-fuzz/logs
 fuzz_target() {
   local target=$1 dict=() log="build-fuzz/logs/$1.log"
   cp -r "tests/fuzz/corpus/$target" "$scratch/$target"
-  if [[ $target == request_parser ]]; then dict=(-dict=tests/fuzz/http.dict); fi
+  if [[ $target == request_parser || $target == client_response ]]; then dict=(-dict=tests/fuzz/http.dict); fi
   if build-fuzz/bin/${target}_fuzz "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix="build-fuzz/findings/$target-" "$scratch/$target" >"$log" 2>&1; then
     echo "=== fuzz: $target for $seconds s: $(grep -E '^#[0-9]+[[:space:]]+DONE|^Done [0-9]+ runs' "$log")"
@@ -32,7 +32,7 @@ fuzz_target() {
 
 # Two targets at a time, one per core.
 targets=(request_parser url router byte_range cookie accept accept_encoding resp_parser websocket_frame websocket_deflate
-         proxy_header forwarded multipart gunzip)
+         proxy_header forwarded multipart gunzip client_response)
 failed=()
 for ((i = 0; i < ${#targets[@]}; i += 2)); do
   pair=("${targets[@]:i:2}")

@@ -50,11 +50,10 @@ struct ResponseParser::Callbacks {
     bool interim = s.status_ >= 100 && s.status_ < 200 && s.status_ != 101;
     if (interim) return 0;
     s.head_done_ = true;
-    if (s.head_request_) return 1;  // no body follows
-    // A body known to be over the limit is refused before any of it is read (204 and 304 have none, whatever their
-    // Content-Length says).
-    bool bodiless = s.status_ == 204 || s.status_ == 304;
-    if (!bodiless && (p->flags & F_CONTENT_LENGTH) && p->content_length > s.max_body_bytes_) {
+    // No body follows the answer to HEAD, a 204 or a 304, whatever their Content-Length says (RFC 9112 6.3).
+    if (s.head_request_ || s.status_ == 204 || s.status_ == 304) return 1;
+    // A body known to be over the limit is refused before any of it is read.
+    if ((p->flags & F_CONTENT_LENGTH) && p->content_length > s.max_body_bytes_) {
       s.body_too_large_ = true;
       return HPE_USER;
     }
@@ -137,8 +136,9 @@ void ResponseParser::finish() {
   if (done_) return;
   if (!got_some_) throw BadResponse("connection closed before a response");
   llhttp_errno_t err = llhttp_finish(&llhttp_);
+  if (err == HPE_INVALID_EOF_STATE || (err == HPE_OK && !done_))
+    throw BadResponse("connection closed before the end of the response");
   if (err != HPE_OK && err != HPE_PAUSED) fail_llhttp(err);
-  if (!done_) throw BadResponse("connection closed before the end of the response");
   keep_alive_ = false;
 }
 
