@@ -50,17 +50,14 @@ struct Origin {
   bool tls = false;
   std::string host;
   std::string port;
-  std::string target;  // path and query
+  std::string target;      // path and query
+  std::string server;      // scheme://host:port: the pool's key for plain HTTP
+  std::string host_field;  // the Host header: the port only when it is not the scheme's
 
+  // The pool's key: a TLS connection must also have been verified the same way.
   std::string key(const HTTPRequest& request) const {
-    std::string key = (tls ? "https://" : "http://") + host + ":" + port;
-    if (tls) key += (request.validate_cert ? "|verify|" : "|none|") + request.ca_certs;
-    return key;
-  }
-  std::string host_header() const {
-    bool default_port = (tls && port == "443") || (!tls && port == "80");
-    std::string name = host.find(':') == std::string::npos ? host : "[" + host + "]";  // IPv6 (RFC 9110 7.2)
-    return default_port ? name : name + ":" + port;
+    if (!tls) return server;
+    return server + (request.validate_cert ? "|verify|" : "|none|") + request.ca_certs;
   }
 };
 
@@ -78,17 +75,22 @@ Origin parse_origin(const std::string& url) {
   origin.target = std::string(parsed->encoded_path());
   if (origin.target.empty()) origin.target = "/";
   if (parsed->has_query()) origin.target += "?" + std::string(parsed->encoded_query());
+  origin.server = (origin.tls ? "https://" : "http://") + origin.host + ":" + origin.port;
+  bool default_port = (origin.tls && origin.port == "443") || (!origin.tls && origin.port == "80");
+  std::string name = origin.host.find(':') == std::string::npos ? origin.host : "[" + origin.host + "]";  // IPv6
+  origin.host_field = default_port ? name : name + ":" + origin.port;  // (RFC 9110 7.2)
   return origin;
 }
 
 // parse_origin(url), remembered for the last URL this thread (a loop) fetched: a handler that fetches one URL over and
 // over (a proxy to one upstream, a health check) skips Boost.URL's parse, 6% of a proxied fetch's instructions
-// (bench/proxy_hop.sh); another URL costs one string comparison more.
-Origin origin_of(const std::string& url) {
+// (bench/proxy_hop.sh), and copying its strings; another URL costs one string comparison more. Shared, because a
+// fetch keeps its origin while another on the same loop parses the next.
+std::shared_ptr<const Origin> origin_of(const std::string& url) {
   thread_local std::string last_url;
-  thread_local Origin last_origin;
+  thread_local std::shared_ptr<const Origin> last_origin;
   if (last_url.empty() || url != last_url) {
-    last_origin = parse_origin(url);  // a bad URL throws and is not remembered
+    last_origin = std::make_shared<const Origin>(parse_origin(url));  // a bad URL throws and is not remembered
     last_url = url;
   }
   return last_origin;
@@ -164,21 +166,34 @@ void check_fields(const HeaderList& headers) {
 // its Content-Length.
 std::string make_request(const Origin& origin, const HTTPRequest& request, const std::string& method,
                          const std::string& body) {
-  check_fields(request.headers);
-  HeaderList fields;
-  fields.add("Host", origin.host_header());
-  fields.add("User-Agent", "updraft AsyncHTTPClient");
-  if (request.decompress_response) fields.add("Accept-Encoding", "gzip");
-  for (auto field : request.headers) fields.set(field.name, field.value);
+  const HeaderList& headers = request.headers;
+  check_fields(headers);
   bool sends_body = !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
-  if (sends_body) {
-    fields.remove("Transfer-Encoding");
-    fields.set("Content-Length", std::to_string(body.size()));
-  }
   std::string bytes;
-  bytes.reserve(method.size() + origin.target.size() + fields.storage_bytes() + 4 * fields.size() + body.size() + 16);
+  bytes.reserve(method.size() + origin.target.size() + origin.host_field.size() + headers.storage_bytes() +
+                4 * headers.size() + body.size() + 128);
   bytes.append(method).append(" ").append(origin.target).append(" HTTP/1.1\r\n");
-  for (auto field : fields) bytes.append(field.name).append(": ").append(field.value).append("\r\n");
+  auto add = [&bytes](std::string_view name, std::string_view value) {
+    bytes.append(name).append(": ").append(value).append("\r\n");
+  };
+  auto add_default = [&](std::string_view name, std::string_view value) {
+    if (!headers.get(name)) add(name, value);
+  };
+  add_default("Host", origin.host_field);
+  add_default("User-Agent", "updraft AsyncHTTPClient");
+  if (request.decompress_response) add_default("Accept-Encoding", "gzip");
+  auto repeated_later = [&headers](std::size_t i) {
+    for (std::size_t j = i + 1; j < headers.size(); ++j)
+      if (iequals(headers[j].name, headers[i].name)) return true;
+    return false;
+  };
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    auto field = headers[i];
+    bool framing = iequals(field.name, "Content-Length") || iequals(field.name, "Transfer-Encoding");
+    if ((sends_body && framing) || repeated_later(i)) continue;
+    add(field.name, field.value);
+  }
+  if (sends_body) add("Content-Length", std::to_string(body.size()));
   bytes.append("\r\n");
   if (sends_body) bytes.append(body);
   return bytes;
@@ -257,18 +272,13 @@ struct BodySink {
   }
 };
 
-// Writes the request, at once when the socket takes it (plain TCP: no operation, no wake-up), else through Asio.
-template <class Stream>
-Task<> send_request(Stream& stream, const std::shared_ptr<ClientConnection>& connection, const std::string& message) {
-  std::size_t sent = 0;
-  if (!connection->tls) {
-    boost::system::error_code error;
-    sent = connection->plain->write_some(asio::buffer(message), error);  // non-blocking: what fits now
-    if (error && error != asio::error::would_block) throw boost::system::system_error(error);
-  }
-  if (sent == message.size()) co_return;
-  auto rest = std::make_shared<const std::string>(message.substr(sent));
-  co_await asio::async_write(stream, asio::buffer(*rest), asio::consign(use_task, connection, rest));
+// Writes what of the request the socket takes at once (plain TCP: no operation, no wake-up); returns how much.
+std::size_t send_now(ClientConnection& connection, const std::string& message) {
+  if (connection.tls) return 0;
+  boost::system::error_code error;
+  std::size_t sent = connection.plain->write_some(asio::buffer(message), error);  // non-blocking: what fits now
+  if (error && error != asio::error::would_block) throw boost::system::system_error(error);
+  return sent;
 }
 
 // Sends the request and reads its response on one connection into the connection's buffer, parsed as it arrives. With
@@ -281,7 +291,10 @@ Task<HTTPResponse> exchange(Stream& stream, std::shared_ptr<ClientConnection> co
                             bool head, const HTTPRequest& request, Clock::time_point deadline,
                             bool follows_redirects, ExchangeOutcome& outcome) {
   connection->expire_at(deadline);
-  co_await send_request(stream, connection, message);
+  if (std::size_t sent = send_now(*connection, message); sent < message.size()) {
+    auto rest = std::make_shared<const std::string>(message.substr(sent));
+    co_await asio::async_write(stream, asio::buffer(*rest), asio::consign(use_task, connection, rest));
+  }
   bool streams = static_cast<bool>(request.streaming_callback);
   ResponseParser parser(head, request.max_body_size, streams);
   HTTPResponse response;
@@ -350,15 +363,17 @@ bool idempotent(const std::string& method) {
 Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, const HTTPRequest& request,
                               const std::string& method, const std::string& body, Clock::time_point deadline,
                               bool follows_redirects) {
-  Origin origin = origin_of(url);
-  std::string message = make_request(origin, request, method, body);
+  auto origin = origin_of(url);
+  std::string message = make_request(*origin, request, method, body);
   bool head = method == "HEAD";
   bool can_retry = idempotent(method);
   auto& pool = ConnectionPool::of(io);
   for (int attempt = 0;; ++attempt) {
-    auto connection = attempt == 0 ? pool.take(origin.key(request), can_retry) : nullptr;
+    std::shared_ptr<ClientConnection> connection;
+    if (attempt == 0) connection = origin->tls ? pool.take(origin->key(request), can_retry)
+                                               : pool.take(origin->server, can_retry);
     bool reused = connection != nullptr;
-    if (!connection) connection = co_await connect(io, origin, request, deadline);
+    if (!connection) connection = co_await connect(io, *origin, request, deadline);
     ExchangeOutcome outcome;
     try {
       HTTPResponse response;  // (no co_await inside ?: : GCC 12 miscompiles it)
@@ -392,9 +407,9 @@ Task<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_error)
   auto start = Clock::now();
   auto deadline = start + request.request_timeout;
   asio::io_context& io = loop_.impl().io;
-  std::string url = request.url;
+  std::string url = std::move(request.url);  // the fetches below use these, and change them on redirects
   std::string method = request.method;
-  std::string body = request.body;
+  std::string body = std::move(request.body);
   HTTPResponse response;
   for (int redirects = 0;; ++redirects) {
     bool follows_redirects = request.follow_redirects && redirects < request.max_redirects;

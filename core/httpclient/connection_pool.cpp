@@ -64,7 +64,7 @@ bool still_open(ClientConnection& connection) {
 }
 }  // namespace
 
-std::shared_ptr<ClientConnection> ConnectionPool::take(const std::string& origin, bool can_retry) {
+std::shared_ptr<ClientConnection> ConnectionPool::take(std::string_view origin, bool can_retry) {
   auto it = idle_.find(origin);
   if (it == idle_.end()) return nullptr;
   auto& connections = it->second;

@@ -76,7 +76,7 @@ class ConnectionPool : public boost::asio::execution_context::service {
 
   // An idle connection to origin, or none. Unless the caller can retry on a new connection (an idempotent request),
   // or the connection has been idle for a second or more, it is first checked not to have been closed by the server.
-  std::shared_ptr<ClientConnection> take(const std::string& origin, bool can_retry);
+  std::shared_ptr<ClientConnection> take(std::string_view origin, bool can_retry);
   // Keeps a connection whose last response left it reusable.
   void give_back(std::shared_ptr<ClientConnection> connection);
   // The TLS client context for these settings, made once per loop.
