@@ -8,14 +8,9 @@
 #include "support/multipart_replay.hpp"
 
 using updraft::testing::MultipartReplay;
+using updraft::testing::require_same;
 
 namespace {
-void require_same(const std::string& whole, const std::string& other, const char* how) {
-  if (whole == other) return;
-  std::fprintf(stderr, "transcripts differ\n--- whole:\n%s--- %s:\n%s", whole.c_str(), how, other.c_str());
-  std::abort();
-}
-
 struct PartCounter : updraft::MultipartSink {
   std::size_t parts = 0;
   void part_begin(const updraft::PartHeaders&) override { ++parts; }

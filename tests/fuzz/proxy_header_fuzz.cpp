@@ -14,17 +14,12 @@
 using updraft::proxy::ProxyHeader;
 using updraft::proxy::ProxyHeaderResult;
 using updraft::proxy::testing::ProxyHeaderReplay;
+using updraft::testing::require_same;
 
 namespace {
 void require(bool condition, const char* what) {
   if (condition) return;
   std::fprintf(stderr, "broken promise: %s\n", what);
-  std::abort();
-}
-
-void require_same(const std::string& whole, const std::string& other, const char* how) {
-  if (whole == other) return;
-  std::fprintf(stderr, "transcripts differ\n--- whole:\n%s--- %s:\n%s", whole.c_str(), how, other.c_str());
   std::abort();
 }
 }  // namespace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,5 +62,13 @@ inline void append_quoted(std::string& transcript, std::string_view bytes) {
   transcript += '"';
 }
 
+// For fuzz targets: aborts, printing both transcripts, unless they agree once normalized (normalize drops what may
+// legitimately differ with the cut, such as an error's words).
+inline void require_same(const std::string& whole, const std::string& other, const char* how,
+                         std::string (*normalize)(const std::string&) = nullptr) {
+  if (normalize ? normalize(whole) == normalize(other) : whole == other) return;
+  std::fprintf(stderr, "transcripts differ\n--- whole:\n%s--- %s:\n%s", whole.c_str(), how, other.c_str());
+  std::abort();
+}
 
 }  // namespace updraft::testing
