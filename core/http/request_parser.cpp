@@ -93,26 +93,22 @@ struct RequestParser::Callbacks {
   static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
     if (int err = count_trailer(s, n)) return err;
-    if (!s.field_open_) {
-      fields(s).begin_field();
-      s.field_open_ = true;
-    }
-    fields(s).append_name({at, n});
+    s.field_pieces_.name(fields(s), {at, n});
     return 0;
   }
   static int on_header_field_complete(llhttp_t* p) {
-    self(p).field_open_ = false;
+    self(p).field_pieces_.name_done();
     return 0;
   }
   static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
     if (int err = count_trailer(s, n)) return err;
-    fields(s).append_value({at, n});
+    s.field_pieces_.value(fields(s), {at, n});
     return 0;
   }
   static int on_header_value_complete(llhttp_t* p) {
     auto& s = self(p);
-    fields(s).end_field();
+    s.field_pieces_.value_done(fields(s));
     return 0;
   }
   static int on_headers_complete(llhttp_t* p) {
@@ -211,7 +207,7 @@ void RequestParser::next_message() {
   scanner_.reset();
   headers_done_ = false;
   message_done_ = false;
-  field_open_ = false;
+  field_pieces_.reset();
   trailer_bytes_ = 0;
   chunk_line_open_ = false;
   last_chunk_ = false;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/http/chunk_line.hpp"
+#include "core/http/field_pieces.hpp"
 #include "core/http/head_scanner.hpp"
 #include "core/http/limits.hpp"
 #include "core/http/request_head.hpp"
@@ -74,7 +75,7 @@ class RequestParser {
   llhttp_t llhttp_;
   bool headers_done_ = false;
   bool message_done_ = false;
-  bool field_open_ = false;
+  FieldPieces field_pieces_;
   std::size_t trailer_bytes_ = 0;
   ChunkLine chunk_line_;
   bool chunk_line_open_ = false;  // llhttp waits for a chunk-size line, which chunk_line_ reads first

@@ -20,27 +20,22 @@ struct ResponseParser::Callbacks {
   static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
     if (int err = s.count_head(n)) return err;
-    if (s.head_done_) return 0;  // a trailer field of a chunked body: counted, not kept
-    if (!s.field_open_) {
-      s.headers_.begin_field();
-      s.field_open_ = true;
-    }
-    s.headers_.append_name({at, n});
+    if (!s.head_done_) s.field_pieces_.name(s.headers_, {at, n});  // a trailer field is counted, not kept
     return 0;
   }
   static int on_header_field_complete(llhttp_t* p) {
-    self(p).field_open_ = false;
+    self(p).field_pieces_.name_done();
     return 0;
   }
   static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
     auto& s = self(p);
     if (int err = s.count_head(n)) return err;
-    if (!s.head_done_) s.headers_.append_value({at, n});
+    if (!s.head_done_) s.field_pieces_.value(s.headers_, {at, n});
     return 0;
   }
   static int on_header_value_complete(llhttp_t* p) {
     auto& s = self(p);
-    if (!s.head_done_) s.headers_.end_field();
+    if (!s.head_done_) s.field_pieces_.value_done(s.headers_);
     return s.count_head(4);  // ": " and CRLF
   }
   static int on_headers_complete(llhttp_t* p) {

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/http/field_pieces.hpp"
 #include "core/http/headers.hpp"
 
 namespace updraft::httpclient {
@@ -70,7 +71,6 @@ class ResponseParser {
   bool done_ = false;
   bool got_some_ = false;
   bool keep_alive_ = false;
-  bool field_open_ = false;
   bool body_too_large_ = false;
   int status_ = 0;
   unsigned minor_ = 1;
@@ -78,6 +78,7 @@ class ResponseParser {
   std::uint64_t body_bytes_ = 0;
   std::string reason_;
   HeaderList headers_;
+  FieldPieces field_pieces_;
   std::string body_;
   std::vector<std::string_view> pieces_;
 };
