@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <cstddef>
 #include <cstring>
 #include <ctime>
@@ -216,7 +217,7 @@ void Stream::set_read_timeout(std::chrono::duration<double> d, bool per_read) {
   read_deadline_ = d.count() > 0 ? coarse_now() + read_timeout_ : Clock::time_point::max();
 }
 
-// Starts the socket operation that fits: a read into the buffer while the protocol reads, else a one-byte peek that
+// Starts the socket operation that fits: a read into the buffer while the protocol reads, else a wait for input that
 // holds no buffer and still notices the peer hanging up.
 void Stream::arm_read() {
   if (closed_ || eof_ || read_op_ != ReadOp::none || deferred_) return;
@@ -248,17 +249,28 @@ void Stream::arm_read() {
                                      });
     return;
   }
-  // Records already in the TLS session are input enough: a peek would wait for more from the socket.
+  // Records already in the TLS session are input enough: a wait would wait for more from the socket.
   if (tls_ && tls_->has_input()) return;
   if (begin_ == end_) release_idle_buffers();
-  read_op_ = ReadOp::peek;
-  socket_of(*this).async_receive(asio::buffer(&peek_byte_, 1), asio::socket_base::message_peek,
-                                 [self = StreamRef(this)](const error_code& ec, std::size_t n) {
-                                   self->read_op_ = ReadOp::none;
-                                   if (self->closed_) return;
-                                   if (ec == asio::error::operation_aborted) return self->arm_read();
-                                   self->on_peek(ec && ec != asio::error::eof ? 1 : 0, n);
-                                 });
+  // A readiness wait: Asio re-arms the socket for it (one epoll_ctl, which also reports input that came before), and
+  // when input comes the next read takes it at once. A one-byte peek would cost a recv that finds nothing now and
+  // another when input comes.
+  read_op_ = ReadOp::wait;
+  socket_of(*this).async_wait(asio::socket_base::wait_read, [self = StreamRef(this)](const error_code& ec) {
+    self->read_op_ = ReadOp::none;
+    if (self->closed_) return;
+    if (ec == asio::error::operation_aborted) return self->arm_read();
+    self->on_readable();
+  });
+}
+
+// Input, an end or an error waits in the socket: read it if the protocol reads, else peek at what it is.
+void Stream::on_readable() {
+  if (wants_data() || lingering_) return read_now();
+  char byte;
+  ssize_t n = ::recv(socket_of(*this).native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return arm_read();  // nothing after all
+  on_peek(n < 0 ? 1 : 0, n < 0 ? 0 : static_cast<std::size_t>(n));
 }
 
 // Room at the end of the buffer for the next read: moves the pending bytes to its start, or grows it for a coroutine
@@ -278,7 +290,7 @@ bool Stream::make_room() {
   return true;
 }
 
-// A synchronous read for a stream that knows input is (probably) there: after a peek, or a deferred read.
+// A synchronous read for a stream that knows input is (probably) there: after a wait, or a deferred read.
 void Stream::read_now() {
   if (!make_room()) return;
   error_code ec;

@@ -168,7 +168,7 @@ class Stream {
 
  private:
   friend class SocketStream;
-  enum class ReadOp : unsigned char { none, hot, peek };
+  enum class ReadOp : unsigned char { none, hot, wait };
   struct FileSegment;
 
   void destroy();
@@ -193,6 +193,7 @@ class Stream {
   bool send_tls_output();
   // The TLS piece of flush_file(): encrypts the next part of the file; false when it must wait or the stream closed.
   bool encrypt_file_piece();
+  void on_readable();
   void on_peek(int error, std::size_t n);
   void flush();
   bool flush_file();
@@ -225,7 +226,6 @@ class Stream {
   Clock::duration read_timeout_{0};
   std::uint16_t peer_port_ = 0;
   ReadOp read_op_ = ReadOp::none;
-  char peek_byte_ = 0;
   bool wants_read_ : 1 = false;
   bool per_read_timeout_ : 1 = false;
   bool cold_ : 1 = false;        // idle for a while: watch for input without holding a buffer
