@@ -218,15 +218,16 @@ class RequestHandler {
   CookieState& cookie_state();
   void add_cookie_headers();
 
+  // Ordered so that no padding comes between members: a WebSocket keeps its handler for the connection's life.
   const Application* app_ = nullptr;
   const RequestHead* head_ = nullptr;
   ResponseWriter* writer_ = nullptr;  // none once the connection switched protocols
   Loop* loop_ = nullptr;
   std::vector<std::string> path_args_;
   unsigned allowed_methods_ = 0;
+  int status_ = 200;
   std::optional<std::uint64_t> max_body_size_;
   std::string body_;
-  int status_ = 200;
   std::unique_ptr<HeaderList> headers_;
   std::string buffer_;
   std::unique_ptr<std::string> error_reason_;  // only once an error is sent
@@ -235,11 +236,11 @@ class RequestHandler {
   Arguments body_arguments_;
   bool arguments_parsed_ = false;
   bool body_type_checked_ = false;
+  bool headers_written_ = false;
+  bool finished_ = false;
   std::unique_ptr<MultipartForm> multipart_;
   std::unique_ptr<CookieState> cookie_state_;
   std::unique_ptr<ResponseCompressor> compressor_;  // while a compressed response is under way
-  bool headers_written_ = false;
-  bool finished_ = false;
   Task<> task_;
 };
 

@@ -43,15 +43,16 @@ void RouteDelegate::headers_received() {
 void RouteDelegate::data_received(std::string_view chunk) {
   if (!handler_->streams_body()) return handler_->buffer_body(chunk);
   if (handler_->finished()) return;  // answered already (an error, a redirect in prepare()): the rest is dropped
-  if (!chunk_task_.done()) return static_cast<void>(waiting_.append(chunk));
-  chunk_.assign(chunk);
+  if (!streamed_) streamed_ = std::make_unique<Streamed>();
+  if (!chunk_task_.done()) return static_cast<void>(streamed_->waiting.append(chunk));
+  streamed_->chunk.assign(chunk);
   deliver();
 }
 
 void RouteDelegate::deliver() {
   bool running = false;
   guarded([this, &running] {
-    chunk_task_ = handler_->stream_chunk(chunk_);
+    chunk_task_ = handler_->stream_chunk(streamed_->chunk);
     running = !chunk_task_.done();
     if (!running) chunk_task_.rethrow_if_failed();
   });
@@ -63,9 +64,9 @@ void RouteDelegate::deliver() {
 void RouteDelegate::chunk_taken() {
   guarded([this] { chunk_task_.rethrow_if_failed(); });
   if (handler_->finished()) return;  // an error page: the connection drops what is left of the body
-  if (!waiting_.empty()) {
-    chunk_.swap(waiting_);
-    waiting_.clear();
+  if (!streamed_->waiting.empty()) {
+    streamed_->chunk.swap(streamed_->waiting);
+    streamed_->waiting.clear();
     deliver();  // replaces the finished task, whose final step this is: nothing of it runs after
     if (!chunk_task_.done() || handler_->finished()) return;
   }

@@ -48,9 +48,14 @@ class RouteDelegate : public RequestDelegate {
   ResponseWriter* writer_ = nullptr;
   std::optional<std::uint64_t> route_max_body_size_;
   // Streaming: the chunk data_received() was given, valid until its coroutine finishes (the connection's read buffer
-  // may go back to its pool meanwhile), and the bytes that the connection had read already when it paused.
-  std::string chunk_;
-  std::string waiting_;
+  // may go back to its pool meanwhile), and the bytes that the connection had read already when it paused. Made for
+  // the first chunk: the delegate of a request without a streamed body (a WebSocket's, for the connection's life)
+  // does without.
+  struct Streamed {
+    std::string chunk;
+    std::string waiting;
+  };
+  std::unique_ptr<Streamed> streamed_;
   Task<> chunk_task_;
   bool headers_seen_ = false;
   bool body_complete_ = false;

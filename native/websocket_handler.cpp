@@ -51,8 +51,8 @@ void WebSocketHandler::get() {
     if (auto chosen = select_subprotocol(handshake.protocols)) {
       if (std::find(handshake.protocols.begin(), handshake.protocols.end(), *chosen) == handshake.protocols.end())
         throw std::logic_error("select_subprotocol() chose a subprotocol the client did not offer");
-      subprotocol_ = *chosen;
-      set_header("Sec-WebSocket-Protocol", subprotocol_);
+      subprotocol_ = std::make_unique<std::string>(*chosen);
+      set_header("Sec-WebSocket-Protocol", *subprotocol_);
     }
   }
   websocket::ConnectionOptions options = connection_options();
@@ -142,10 +142,15 @@ std::optional<std::uint16_t> WebSocketHandler::close_code() const {
   return connection_->close_code();
 }
 
+namespace {
+const std::string kNone;
+}  // namespace
+
 const std::string& WebSocketHandler::close_reason() const {
-  static const std::string none;
-  return connection_ ? connection_->close_reason() : none;
+  return connection_ ? connection_->close_reason() : kNone;
 }
+
+const std::string& WebSocketHandler::selected_subprotocol() const { return subprotocol_ ? *subprotocol_ : kNone; }
 
 void WebSocketHandler::connection_closed(std::uint16_t, std::string_view) {
   try {

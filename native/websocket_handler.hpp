@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -69,7 +70,7 @@ class WebSocketHandler : public RequestHandler, private websocket::ConnectionUse
   void unsubscribe(std::string_view topic);
   std::optional<std::uint16_t> close_code() const;
   const std::string& close_reason() const;
-  const std::string& selected_subprotocol() const { return subprotocol_; }
+  const std::string& selected_subprotocol() const;
 
   // The handshake (RFC 6455 4.2): 400 or 426 for a bad one, 403 for a foreign origin, else 101 and open().
   void get();
@@ -84,7 +85,7 @@ class WebSocketHandler : public RequestHandler, private websocket::ConnectionUse
   void opened();
 
   websocket::WebSocketConnection* connection_ = nullptr;
-  std::string subprotocol_;
+  std::unique_ptr<std::string> subprotocol_;  // if one was selected (most WebSockets have none: 24 bytes fewer)
   Task<> open_task_;  // a coroutine open() still running
 };
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 namespace updraft {
 
@@ -66,16 +67,24 @@ void HeaderList::remove(std::string_view name) {
   fields_.erase(kept, fields_.end());
 }
 
+bool HeaderList::holds_inline(const void* data) const {
+  const auto* self = reinterpret_cast<const char*>(this);
+  const std::less<const void*> before;
+  return !before(data, self) && before(data, self + sizeof *this);
+}
+
 std::size_t HeaderList::heap_bytes() const {
   std::size_t bytes = 0;
-  if (storage_.capacity() > storage_.static_capacity) bytes += storage_.capacity();
-  if (fields_.capacity() > fields_.static_capacity) bytes += fields_.capacity() * sizeof(Slot);
+  if (!holds_inline(storage_.data())) bytes += storage_.capacity();
+  if (!holds_inline(fields_.data())) bytes += fields_.capacity() * sizeof(Slot);
   return bytes;
 }
 
+// Only a vector on the heap is shrunk: Boost's small_vector::shrink_to_fit() would move contents that sit in the
+// inline room out to a heap block of their size (224 bytes more for a small WebSocket request's head).
 void HeaderList::shrink_to_fit() {
-  storage_.shrink_to_fit();
-  fields_.shrink_to_fit();
+  if (!holds_inline(storage_.data())) storage_.shrink_to_fit();
+  if (!holds_inline(fields_.data())) fields_.shrink_to_fit();
 }
 
 void HeaderList::clear() {

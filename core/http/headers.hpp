@@ -71,6 +71,8 @@ class HeaderList {
     std::uint32_t name_off, name_len, value_off, value_len;
   };
   std::string_view all() const { return {storage_.data(), storage_.size()}; }
+  // Whether a vector's elements are in its inline room, inside the list, rather than on the heap.
+  bool holds_inline(const void* data) const;
   void append_bytes(std::string_view piece);
   // Inline room for the heads HTTP tools and libraries send (curl, requests, wrk: a few fields, under 128 bytes) and
   // for a handler's response headers, so building one costs no allocation; a browser's larger head takes one.

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,6 +23,7 @@
 
 #include "core/net/listener.hpp"
 #include "core/net/loop_impl.hpp"
+#include "core/net/operation_allocator.hpp"
 #include "core/net/process.hpp"
 #include "core/net/scheduling.hpp"
 #include "core/net/socket_stream.hpp"
@@ -80,8 +82,9 @@ struct TCPServer::LoopWorker {
   }
 
   void accept(Listening& l) {
-    // The peer's address comes with the accept: no getpeername() per connection.
-    l.acceptor.async_accept(loop.impl().io, l.peer, [this, &l](const error_code& ec, SocketStream::Socket socket) {
+    // The peer's address comes with the accept: no getpeername() per connection. The operation is allocated at its
+    // size, not as a recycled block that a stream's read would take over and keep while its connection idles.
+    auto accepted = [this, &l](const error_code& ec, SocketStream::Socket socket) {
       if (ec == asio::error::operation_aborted) return;
       // Accepted just before the drain closed the acceptor: served all the same, its client may have sent a request.
       if (!ec) serve_accepted(l, std::move(socket));
@@ -93,7 +96,8 @@ struct TCPServer::LoopWorker {
         return;
       }
       accept(l);
-    });
+    };
+    l.acceptor.async_accept(loop.impl().io, l.peer, asio::bind_allocator(OperationAllocator<void>(), accepted));
   }
 
   void serve_accepted(Listening& l, SocketStream::Socket socket) {

@@ -74,8 +74,8 @@ WebSocketConnection::Settings::Settings(const ConnectionOptions& o)
     : close_timeout(o.close_timeout),
       ping_interval(o.ping_interval),
       ping_timeout(effective_ping_timeout(o)),
-      max_buffered_output(o.max_buffered_output),
-      slow_peer(o.slow_peer) {}
+      slow_peer(o.slow_peer),
+      max_buffered_output(o.max_buffered_output) {}
 
 struct WebSocketConnection::Compression {
   Compression(const DeflateParameters& agreed, const DeflateOptions& options)

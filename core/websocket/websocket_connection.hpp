@@ -109,8 +109,8 @@ class WebSocketConnection final : public StreamHandler, private Subscriber {
   struct Settings {
     explicit Settings(const ConnectionOptions& options);
     std::chrono::duration<float> close_timeout, ping_interval, ping_timeout;
-    std::size_t max_buffered_output;
     SlowPeerPolicy slow_peer;
+    std::size_t max_buffered_output;
   };
 
   Settings settings_;
@@ -121,8 +121,8 @@ class WebSocketConnection final : public StreamHandler, private Subscriber {
   std::unique_ptr<Compression> compression_;  // with permessage-deflate
   struct Subscriptions;
   std::unique_ptr<Subscriptions> subscriptions_;  // from the first subscribe()
-  std::uint16_t close_code_ = kCloseAbnormal;  // what on_close() reports: the peer's Close frame, if it sent one
   std::string close_reason_;
+  std::uint16_t close_code_ = kCloseAbnormal;  // what on_close() reports: the peer's Close frame, if it sent one
   bool close_sent_ = false;
   bool paused_ = false;
 };

@@ -141,3 +141,20 @@ TEST_CASE("views stay valid as more fields are added", "[headers]") {
   CHECK(list.get("x-999") == std::string(50, 'v'));
   CHECK(list.size() == 1001);
 }
+
+TEST_CASE("shrink_to_fit leaves a list in its inline room and shrinks one on the heap to its fields", "[headers]") {
+  HeaderList small = sample();
+  small.shrink_to_fit();
+  CHECK(small.heap_bytes() == 0);  // Boost's small_vector would have moved it out to the heap
+  CHECK(dump(small) == "Content-Type=text/plain;Set-Cookie=a=1;X-Trace=t;set-cookie=b=2;");
+
+  HeaderList large;
+  for (int i = 0; i < 100; ++i) large.add("X-" + std::to_string(i), std::string(50, 'v'));
+  large.remove("x-5");
+  const std::size_t grown = large.heap_bytes();
+  large.shrink_to_fit();
+  CHECK(large.heap_bytes() < grown);
+  CHECK(large.heap_bytes() == large.storage_bytes() + large.size() * 16);
+  CHECK(large.size() == 99);
+  CHECK(large.get("x-99") == std::string(50, 'v'));
+}
