@@ -22,11 +22,12 @@ first_child_pid() {
 start_wsgi_server() {
   local kind=$1 threads=$2 module=$3 dir=$4 port=$5 log=$6
   case $kind in
-    updraft | updraft-shared)
-      local dispatch=fair
+    updraft | updraft-shared | updraft-nofreeze)
+      local dispatch=fair freeze=()
       [[ $kind == updraft-shared ]] && dispatch=shared
+      [[ $kind == updraft-nofreeze ]] && freeze=(--no-gc-freeze)
       spawn_pinned "$SERVER_CPU" "$log" build/bin/updraft -b "127.0.0.1:$port" -w 1 --threads "$threads" \
-        --dispatch "$dispatch" --chdir "$dir" --log-level warning "$module" ;;
+        --dispatch "$dispatch" "${freeze[@]}" --chdir "$dir" --log-level warning "$module" ;;
     gunicorn)
       spawn_pinned "$SERVER_CPU" "$log" gunicorn -k gthread -w 1 --threads "$threads" -b "127.0.0.1:$port" \
         --chdir "$dir" --log-level warning "$module" ;;

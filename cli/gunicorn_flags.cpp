@@ -60,6 +60,8 @@ void add_gunicorn_flags(CLI::App& app, GunicornFlags& f) {
       "--pythonpath", [&f](const std::string& s) { f.runtime.pythonpath = split_commas(s); },
       "comma-separated directories to add to sys.path");
   app.add_option("--virtualenv", f.runtime.virtualenv, "a virtualenv (made from Debian's python3) to use");
+  app.add_flag("!--no-gc-freeze", f.runtime.freeze_loaded,
+               "keep the objects the app made as it loaded in the garbage collector's full collections (no gc.freeze())");
   app.add_option("--graceful-timeout", f.graceful_timeout, "seconds to finish in-flight requests on SIGTERM")
       ->capture_default_str();
   app.add_option("--keep-alive", f.keep_alive, "seconds to keep an idle connection open")->capture_default_str();

@@ -18,6 +18,7 @@ namespace updraft::py {
 
 namespace {
 PyThreadState* main_thread_state = nullptr;
+bool freeze_loaded = true;
 
 void check(PyStatus status, const char* what) {
   if (PyStatus_Exception(status))
@@ -39,6 +40,7 @@ void run_python(const std::string& code, PyObject* args) {
 void initialize(const RuntimeOptions& options) {
   if (!options.chdir.empty() && ::chdir(options.chdir.c_str()) != 0)
     throw std::runtime_error("cannot chdir to " + options.chdir + ": " + std::strerror(errno));
+  freeze_loaded = options.freeze_loaded;
   PyConfig config;
   PyConfig_InitPythonConfig(&config);
   config.install_signal_handlers = 0;
@@ -87,6 +89,10 @@ void finalize() {
   PyEval_RestoreThread(main_thread_state);
   main_thread_state = nullptr;
   Py_FinalizeEx();
+}
+
+void freeze_loaded_objects() {
+  if (freeze_loaded) run_python("import gc\ngc.freeze()", Py_None);
 }
 
 void after_fork_child() {

@@ -187,6 +187,7 @@ WsgiApp::WsgiApp(std::string_view spec, const ServerIdentity& identity) : spec_(
     throw std::runtime_error("cannot load WSGI app '" + std::string(spec) + "': " + one_line(tb) + "\n" + tb);
   }
   environ_ = std::make_unique<EnvironBuilder>(identity);
+  freeze_loaded_objects();
 }
 
 WsgiApp::~WsgiApp() {

@@ -427,3 +427,23 @@ def test_head_lines_are_counted_as_gunicorn_counts_them(updraft):
     field = b"X: " + b"b" * (98 - 3)
     assert status(b"GET / HTTP/1.1\r\nHost: t\r\n" + field) == 200
     assert status(b"GET / HTTP/1.1\r\nHost: t\r\n" + field + b"b") == 431
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_objects_made_while_loading_are_frozen(workers):
+    server = start_updraft("gc_app:app", "-w", workers)
+    try:
+        for _ in range(2):
+            seen = get_json(server)
+            assert seen["frozen"] >= 10_000, seen  # gc.freeze() ran after the app loaded, in the worker that serves
+            assert seen["collected"] >= 100, seen  # and the collector still frees what requests leave in cycles
+    finally:
+        assert server.stop() == 0
+
+
+def test_no_gc_freeze_leaves_everything_to_the_collector():
+    server = start_updraft("gc_app:app", "--no-gc-freeze")
+    try:
+        assert get_json(server)["frozen"] == 0
+    finally:
+        assert server.stop() == 0
