@@ -18,6 +18,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/net/frame_pool.hpp"
+
 namespace updraft {
 
 namespace detail {
@@ -34,6 +36,8 @@ class Cancellable {
 // The part of every Task's promise that does not depend on T.
 class TaskPromiseBase : public Cancellable {
  public:
+  static void* operator new(std::size_t size) { return allocate_frame(size); }
+  static void operator delete(void* frame, std::size_t size) noexcept { free_frame(frame, size); }
   std::suspend_never initial_suspend() noexcept { return {}; }
   struct FinalAwaiter {
     TaskPromiseBase* promise;
