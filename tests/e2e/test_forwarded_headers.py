@@ -72,6 +72,12 @@ def test_x_forwarded_headers_take_precedence_over_forwarded(wsgi):
     assert (v["REMOTE_ADDR"], v["wsgi.url_scheme"]) == ("203.0.113.9", "http")
 
 
+@pytest.mark.parametrize("source", ["127.0.0.1", "127.10.200.255", "127.99.0.100", "127.0.90.9"])
+def test_the_peer_address_is_the_clients_own(wsgi, source):
+    v, port = environ(wsgi, source=source)  # every octet width, as the accepted socket's address is written out
+    assert (v["REMOTE_ADDR"], v["REMOTE_PORT"]) == (source, str(port))
+
+
 def test_a_spoofed_header_from_an_untrusted_peer_is_ignored(wsgi):
     v, port = environ(wsgi, SPOOF, source="127.0.0.2")
     assert (v["REMOTE_ADDR"], v["REMOTE_PORT"]) == ("127.0.0.2", str(port))
