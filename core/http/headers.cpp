@@ -62,8 +62,7 @@ void HeaderList::set(std::string_view name, std::string_view value) {
 }
 
 void HeaderList::remove(std::string_view name) {
-  auto kept = std::remove_if(fields_.begin(), fields_.end(),
-                             [&](const Slot& s) { return iequals(all().substr(s.name_off, s.name_len), name); });
+  auto kept = std::remove_if(fields_.begin(), fields_.end(), [&](const Slot& s) { return named(s, name); });
   fields_.erase(kept, fields_.end());
 }
 
@@ -94,26 +93,30 @@ void HeaderList::clear() {
 
 HeaderList::Field HeaderList::operator[](std::size_t i) const {
   const Slot& s = fields_[i];
-  return {all().substr(s.name_off, s.name_len), all().substr(s.value_off, s.value_len)};
+  return {{storage_.data() + s.name_off, s.name_len}, {storage_.data() + s.value_off, s.value_len}};
+}
+
+// The length first: most fields a lookup passes differ in it, and then no byte is compared.
+bool HeaderList::named(const Slot& s, std::string_view name) const {
+  return s.name_len == name.size() && iequals({storage_.data() + s.name_off, s.name_len}, name);
 }
 
 std::optional<std::string_view> HeaderList::get(std::string_view name) const {
-  for (std::size_t i = 0; i < fields_.size(); ++i) {
-    Field f = (*this)[i];
-    if (iequals(f.name, name)) return f.value;
-  }
+  for (const Slot& s : fields_)
+    if (named(s, name)) return std::string_view(storage_.data() + s.value_off, s.value_len);
   return std::nullopt;
 }
 
 std::optional<std::string> HeaderList::get_joined(std::string_view name) const {
   std::optional<std::string> joined;
-  for (Field f : *this) {
-    if (!iequals(f.name, name)) continue;
+  for (const Slot& s : fields_) {
+    if (!named(s, name)) continue;
+    std::string_view value(storage_.data() + s.value_off, s.value_len);
     if (joined) {
       joined->append(", ");
-      joined->append(f.value);
+      joined->append(value);
     } else {
-      joined.emplace(f.value);
+      joined.emplace(value);
     }
   }
   return joined;
@@ -121,7 +124,7 @@ std::optional<std::string> HeaderList::get_joined(std::string_view name) const {
 
 std::size_t HeaderList::count(std::string_view name) const {
   std::size_t n = 0;
-  for (Field f : *this) n += iequals(f.name, name) ? 1 : 0;
+  for (const Slot& s : fields_) n += named(s, name) ? 1 : 0;
   return n;
 }
 

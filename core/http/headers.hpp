@@ -33,7 +33,7 @@ class HeaderList {
   // Every value of name joined with ", " (RFC 9110 list semantics).
   std::optional<std::string> get_joined(std::string_view name) const;
   std::size_t count(std::string_view name) const;
-  bool contains(std::string_view name) const { return count(name) != 0; }
+  bool contains(std::string_view name) const { return get(name).has_value(); }
 
   std::size_t size() const { return fields_.size(); }
   bool empty() const { return fields_.empty(); }
@@ -70,7 +70,7 @@ class HeaderList {
   struct Slot {
     std::uint32_t name_off, name_len, value_off, value_len;
   };
-  std::string_view all() const { return {storage_.data(), storage_.size()}; }
+  bool named(const Slot& s, std::string_view name) const;
   // Whether a vector's elements are in its inline room, inside the list, rather than on the heap.
   bool holds_inline(const void* data) const;
   void append_bytes(std::string_view piece);
