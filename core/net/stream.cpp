@@ -2,7 +2,6 @@
 // lingering, and hand-over, on one loop thread (the coroutine awaiters are in stream_awaiters.cpp).
 #include "core/net/stream.hpp"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
@@ -11,7 +10,6 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
-#include <charconv>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -21,6 +19,7 @@
 
 #include "core/net/loop_impl.hpp"
 #include "core/net/net_context.hpp"
+#include "core/net/peer_address.hpp"
 #include "core/net/socket_stream.hpp"
 #include "core/net/tls_context.hpp"
 #include "core/net/tls_session.hpp"
@@ -47,35 +46,6 @@ Stream::Clock::duration ticks(std::chrono::duration<double> d) {
 
 SocketStream::Socket& socket_of(Stream& s) { return static_cast<SocketStream&>(s).socket; }
 
-// A dotted quad as inet_ntop writes it, without the sprintf it formats with (a tenth of a new connection's user time).
-std::string dotted_quad(const in_addr& in) {
-  auto* bytes = reinterpret_cast<const unsigned char*>(&in.s_addr);
-  char text[INET_ADDRSTRLEN];
-  char* end = text;
-  for (int i = 0; i < 4; ++i) {
-    if (i > 0) *end++ = '.';
-    end = std::to_chars(end, text + sizeof text, bytes[i]).ptr;
-  }
-  return std::string(text, end);
-}
-
-// The peer's address and port (empty for a unix socket); false if it is not a TCP socket.
-bool describe_peer(const sockaddr_storage& peer, std::string& address, std::uint16_t& port) {
-  if (peer.ss_family == AF_INET) {
-    auto* in4 = reinterpret_cast<const sockaddr_in*>(&peer);
-    address = dotted_quad(in4->sin_addr);
-    port = ntohs(in4->sin_port);
-  } else if (peer.ss_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<const sockaddr_in6*>(&peer);
-    char text[INET6_ADDRSTRLEN] = {};
-    ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
-    address = text;
-    port = ntohs(in6->sin6_port);
-  } else {
-    return false;  // unix socket: no address
-  }
-  return true;
-}
 }  // namespace
 
 void StreamHandler::on_timeout(Stream& stream) { stream.close(); }
