@@ -31,6 +31,9 @@ WsgiService::WsgiService(py::WsgiApp& app, const WsgiContainerOptions& options)
   m.add_sampler("updraft_wsgi_held_back_total",
                 "Requests that waited, with a thread free, for the running ones to leave the CPU (--dispatch fair).",
                 "counter", [&pool] { return static_cast<double>(pool.held_back()); });
+  m.add_sampler("updraft_wsgi_dropped_client_gone_total",
+                "Queued WSGI requests dropped before they started because their client hung up.", "counter",
+                [&pool] { return static_cast<double>(pool.dropped_for_gone_clients()); });
   m.add_sampler("updraft_gil_wait_seconds_total", "Time WSGI threads spent waiting for the GIL.", "counter",
                 [] { return py::gil_wait_seconds(); });
 }

@@ -94,6 +94,11 @@ void WorkerPool::discard(const std::shared_ptr<Exchange>& exchange) {
   std::erase(queue_, exchange);
 }
 
+void WorkerPool::drop_for_gone_client(const std::shared_ptr<Exchange>& exchange) {
+  discard(exchange);
+  client_gone_.fetch_add(1, std::memory_order_relaxed);
+}
+
 std::size_t WorkerPool::queue_depth() {
   std::lock_guard lock(mutex_);
   return queue_.size();

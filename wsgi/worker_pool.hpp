@@ -45,6 +45,8 @@ class WorkerPool {
   bool submit(std::shared_ptr<Exchange> exchange);
   // Drops an exchange that expired while queued, so it stops taking a queue slot.
   void discard(const std::shared_ptr<Exchange>& exchange);
+  // discard() for a queued exchange whose client hung up (claimed with expire_in_queue() first), counted.
+  void drop_for_gone_client(const std::shared_ptr<Exchange>& exchange);
   // The exchange ran past its deadline: a new thread takes its thread's place at once, and an exception is raised in
   // the old one, which exits when it unwinds (a C call it is blocked in may keep it a while).
   void interrupt(const std::shared_ptr<Exchange>& exchange);
@@ -62,6 +64,8 @@ class WorkerPool {
   std::size_t computing_requests() const { return computing_.load(std::memory_order_relaxed); }
   // Requests that waited in the queue, with a thread free, for the running ones to let go of the CPU.
   std::uint64_t held_back() const { return held_back_.load(std::memory_order_relaxed); }
+  // Queued requests dropped before they started because their client hung up.
+  std::uint64_t dropped_for_gone_clients() const { return client_gone_.load(std::memory_order_relaxed); }
 
  private:
   struct Worker {
@@ -111,6 +115,7 @@ class WorkerPool {
   std::atomic<std::size_t> abandoned_{0};  // replaced threads not exited yet
   std::atomic<std::size_t> computing_{0};
   std::atomic<std::uint64_t> held_back_{0};
+  std::atomic<std::uint64_t> client_gone_{0};
   std::thread watchdog_;
 };
 

@@ -56,7 +56,12 @@ class WsgiRequest final : public RequestDelegate, public ExchangeSink {
     exchange_->end_body();
     if (!submitted_) submit();
   }
-  void on_connection_close() override { exchange_->cancel(); }
+  // The client hung up: a request still queued is dropped unrun (nobody is left to read its answer, and under
+  // overload the live clients behind it wait less); a running one is told (writes fail, iteration stops).
+  void on_connection_close() override {
+    if (submitted_ && exchange_->expire_in_queue()) container_.pool().drop_for_gone_client(exchange_);
+    exchange_->cancel();
+  }
 
   // The worker's output goes to the writer one batch at a time; while the client is slow to take it, the worker goes
   // on into the exchange's spool (the channel, then a temporary file), never the loop.

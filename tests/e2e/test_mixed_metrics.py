@@ -25,6 +25,7 @@ def test_every_series_is_declared_with_its_type(server_factory):
         "updraft_wsgi_abandoned_threads": "gauge",
         "updraft_wsgi_computing_requests": "gauge",
         "updraft_wsgi_held_back_total": "counter",
+        "updraft_wsgi_dropped_client_gone_total": "counter",
         "updraft_gil_wait_seconds_total": "counter",
         "updraft_route_duration_seconds": "histogram",
         "updraft_wsgi_duration_seconds": "histogram",

@@ -1,4 +1,5 @@
-"""Client disconnects: iteration stops and close() runs, write() raises, a cut upload ends the read, threads come back."""
+"""Client disconnects: iteration stops and close() runs, write() raises, a cut upload ends the read, threads come back,
+and a request still queued when its client leaves never runs."""
 import re
 import socket
 import time
@@ -7,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from support import SLACK, http_request, serve
+from support import SLACK, http_request, metrics, serve, wait_metric
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +16,7 @@ def server():
     # Bodies over 64 KiB stream to the app, so that a cut upload reaches it (smaller ones are read whole first); a
     # spool of 4 MiB, so that how far a generator runs ahead of a client that leaves stays small and checkable.
     yield from serve("disconnect_app:app", "--threads", "2", "--buffer-request-body", "65536",
-                     "--response-spool-max", str(4 << 20))
+                     "--response-spool-max", str(4 << 20), "--metrics-path", "/metrics")
 
 
 def events(server, ident):
@@ -108,6 +109,30 @@ def test_disconnect_before_the_app_answers(server):
     s.close()
     assert wait_events(server, ident, lambda e: len(e) >= 2) == ["woke up", "close"]
     assert_serving(server)
+
+
+def test_a_queued_request_whose_client_leaves_never_runs(server):
+    dropped = "updraft_wsgi_dropped_client_gone_total"
+    before = metrics(server, "/metrics")[dropped]
+    blockers = [new_id(), new_id()]
+    held = [server.connect() for _ in blockers]
+    for s, ident in zip(held, blockers):  # both threads sleep
+        http_request(s, "GET", f"/slow-start?id={ident}&delay={SLACK}")
+    queued = new_id()
+    s = server.connect()
+    http_request(s, "GET", f"/slow-start?id={queued}&delay=0")
+    wait_metric(server, "updraft_wsgi_queue_depth", lambda depth: depth == 1, path="/metrics")
+    s.close()
+    m = wait_metric(server, dropped, lambda n: n == before + 1, path="/metrics")
+    assert m["updraft_wsgi_queue_depth"] == 0  # its slot is free at once
+    for s, ident in zip(held, blockers):
+        assert s.recv(65536).startswith(b"HTTP/1.1 200 OK")
+        s.close()
+        wait_events(server, ident, lambda e: len(e) >= 2)
+    assert_serving(server)  # queued after it, were it still there
+    assert_serving(server)
+    assert events(server, queued) == [], "the app ran a request whose client had left"
+    assert metrics(server, "/metrics")[dropped] == before + 1
 
 
 def test_worker_threads_come_back_after_many_disconnects(server):
