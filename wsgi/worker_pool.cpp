@@ -140,11 +140,12 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
   PyGILState_Ensure();
   PyEval_SaveThread();
   std::unique_lock lock(mutex_);
-  bool pass_on = false;
-  while (std::shared_ptr<Exchange> exchange = next_locked(lock, *self, pass_on)) {
+  bool just_ran = false;
+  while (std::shared_ptr<Exchange> exchange = next_locked(lock, *self, just_ran)) {
     lock.unlock();
     run_(exchange);
-    pass_on = waited_most(*self);
+    self->ended = Clock::now();
+    just_ran = true;
     lock.lock();
     // An interrupt still being raised must finish, and then be cleared, before the next request starts.
     interrupt_cv_.wait(lock, [&] { return !self->interrupting; });
@@ -163,10 +164,10 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
 }
 
 // The next request this worker runs, once it may start; null when the worker is to exit. The worker that just
-// finished a request asks first, so back-to-back requests stay on one warm thread; pass_on: its request mostly waited,
-// so the others were already running beside a waiting request and the next one in the queue takes its place at once.
-std::shared_ptr<Exchange> WorkerPool::next_locked(std::unique_lock<std::mutex>& lock, Worker& self, bool pass_on) {
-  for (;; pass_on = false) {
+// finished a request asks first, so back-to-back requests stay on one warm thread; if that request mostly waited, the
+// others were already running beside a waiting request, and the next one in the queue takes its place at once.
+std::shared_ptr<Exchange> WorkerPool::next_locked(std::unique_lock<std::mutex>& lock, Worker& self, bool just_ran) {
+  for (;; just_ran = false) {
     if (self.retired) return nullptr;
     if (queue_.empty()) {
       if (stopping_) {
@@ -176,7 +177,7 @@ std::shared_ptr<Exchange> WorkerPool::next_locked(std::unique_lock<std::mutex>& 
       cv_.wait(lock);
       continue;
     }
-    if (!pass_on && !may_start_locked()) {
+    if (!may_start_locked() && !(just_ran && waited_most(self))) {
       if (std::exchange(last_held_, queue_.front().get()) != queue_.front().get())
         held_back_.fetch_add(1, std::memory_order_relaxed);
       if (probing_) {
@@ -194,15 +195,19 @@ std::shared_ptr<Exchange> WorkerPool::next_locked(std::unique_lock<std::mutex>& 
     if (!exchange->start_running()) continue;  // expired in the queue
     self.current = exchange;
     self.started = Clock::now();
-    self.cpu_at_start = cpu_ns(self.cpu_clock);
+    // Reading a thread's CPU clock is a system call: made only for a request that starts beside others, the one case
+    // where whether it waited can matter when it ends (see waited_most).
+    self.cpu_at_start = busy_.load(std::memory_order_relaxed) > 0 ? cpu_ns(self.cpu_clock) : -1;
     busy_.fetch_add(1, std::memory_order_relaxed);
     return exchange;
   }
 }
 
-// Whether the request this worker just ran spent more than half its time off the CPU.
+// Whether the request this worker just ran spent more than half its time off the CPU. Asked only while others run
+// and compute; one that started alone was not measured, and counts as computing: the queue then waits for the look.
 bool WorkerPool::waited_most(const Worker& self) {
-  const auto wall = std::chrono::nanoseconds(Clock::now() - self.started).count();
+  if (self.cpu_at_start < 0) return false;
+  const auto wall = std::chrono::nanoseconds(self.ended - self.started).count();
   return 2 * (cpu_ns(self.cpu_clock) - self.cpu_at_start) < wall;
 }
 

@@ -76,7 +76,8 @@ class WorkerPool {
     bool interrupted = false;   // an exception was raised in its current request
     bool interrupting = false;  // the watchdog is raising in it: it must not start another request meanwhile
     std::chrono::steady_clock::time_point started;  // when its current request started
-    std::int64_t cpu_at_start = 0;                  // its thread's CPU time then, in ns
+    std::chrono::steady_clock::time_point ended;    // when its last request ended
+    std::int64_t cpu_at_start = -1;                 // its thread's CPU time at the start, in ns; -1: not measured
     clockid_t cpu_clock{};
     int stat_fd = -1;                               // its thread's /proc stat, open for the life of the thread
     // Whether its thread is on a CPU or ready for one (state R), not waiting on I/O, a lock or the GIL.
@@ -86,7 +87,7 @@ class WorkerPool {
   void spawn_locked();
   bool abandon_locked(const std::shared_ptr<Worker>& worker);
   void work(std::shared_ptr<Worker> self);
-  std::shared_ptr<Exchange> next_locked(std::unique_lock<std::mutex>& lock, Worker& self, bool pass_on);
+  std::shared_ptr<Exchange> next_locked(std::unique_lock<std::mutex>& lock, Worker& self, bool just_ran);
   static bool waited_most(const Worker& self);
   bool may_start_locked();
   void watch();
