@@ -177,7 +177,9 @@ std::shared_ptr<Exchange> WorkerPool::next_locked(std::unique_lock<std::mutex>& 
       cv_.wait(lock);
       continue;
     }
-    if (!may_start_locked() && !(just_ran && waited_most(self))) {
+    // Its own request mostly waited while others ran: the next one takes its place without a look.
+    bool pass_on = just_ran && fair_ && busy_.load(std::memory_order_relaxed) > 0 && waited_most(self);
+    if (!pass_on && !may_start_locked()) {
       if (std::exchange(last_held_, queue_.front().get()) != queue_.front().get())
         held_back_.fetch_add(1, std::memory_order_relaxed);
       if (probing_) {
@@ -203,8 +205,8 @@ std::shared_ptr<Exchange> WorkerPool::next_locked(std::unique_lock<std::mutex>& 
   }
 }
 
-// Whether the request this worker just ran spent more than half its time off the CPU. Asked only while others run
-// and compute; one that started alone was not measured, and counts as computing: the queue then waits for the look.
+// Whether the request this worker just ran spent more than half its time off the CPU. Asked only while others run;
+// one that started alone was not measured, and counts as computing: the queue then waits for the look.
 bool WorkerPool::waited_most(const Worker& self) {
   if (self.cpu_at_start < 0) return false;
   const auto wall = std::chrono::nanoseconds(self.ended - self.started).count();
