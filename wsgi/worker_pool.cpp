@@ -79,14 +79,36 @@ void WorkerPool::spawn_locked() {
 }
 
 bool WorkerPool::submit(std::shared_ptr<Exchange> exchange) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     std::size_t free_threads = workers_.size() - busy_.load(std::memory_order_relaxed);  // take theirs at once
     if (stopping_ || queue_.size() >= max_queue_ + free_threads) return false;
     queue_.push_back(std::move(exchange));
+    wake = wake_one_locked();
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
   return true;
+}
+
+// Whether a queued request needs an idle worker woken (counted as waking until it is). With fair dispatch, one worker
+// on its way is enough: it takes the front request, or measures the running ones, and wakes the next for the rest;
+// waking one for each request of a batch would send all but one back to sleep, two switches each. Shared dispatch
+// wakes a worker per request.
+bool WorkerPool::wake_one_locked() {
+  if (idle_ <= waking_ || (fair_ && waking_ > 0)) return false;
+  ++waking_;
+  return true;
+}
+
+void WorkerPool::wait_locked(std::unique_lock<std::mutex>& lock, std::optional<Clock::duration> timeout) {
+  ++idle_;
+  if (timeout)
+    cv_.wait_for(lock, *timeout);
+  else
+    cv_.wait(lock);
+  --idle_;
+  if (waking_ > 0) --waking_;
 }
 
 void WorkerPool::discard(const std::shared_ptr<Exchange>& exchange) {
@@ -174,7 +196,7 @@ std::shared_ptr<Exchange> WorkerPool::next_locked(std::unique_lock<std::mutex>& 
         cv_.notify_all();  // the others waiting behind a measuring worker exit too
         return nullptr;
       }
-      cv_.wait(lock);
+      wait_locked(lock);
       continue;
     }
     // Its own request mostly waited while others ran: the next one takes its place without a look.
@@ -183,17 +205,17 @@ std::shared_ptr<Exchange> WorkerPool::next_locked(std::unique_lock<std::mutex>& 
       if (std::exchange(last_held_, queue_.front().get()) != queue_.front().get())
         held_back_.fetch_add(1, std::memory_order_relaxed);
       if (probing_) {
-        cv_.wait(lock);  // woken when a request finishes or the measuring worker takes one
+        wait_locked(lock);  // woken when the measuring worker takes a request
       } else {
         probing_ = true;
-        cv_.wait_for(lock, kLook);
+        wait_locked(lock, kLook);
         probing_ = false;
       }
       continue;
     }
     std::shared_ptr<Exchange> exchange = std::move(queue_.front());
     queue_.pop_front();
-    if (!queue_.empty()) cv_.notify_one();  // another worker measures for the rest
+    if (!queue_.empty() && wake_one_locked()) cv_.notify_one();  // another worker measures for the rest
     if (!exchange->start_running()) continue;  // expired in the queue
     self.current = exchange;
     self.started = Clock::now();

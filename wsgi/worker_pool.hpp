@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -90,6 +91,9 @@ class WorkerPool {
   std::shared_ptr<Exchange> next_locked(std::unique_lock<std::mutex>& lock, Worker& self, bool just_ran);
   static bool waited_most(const Worker& self);
   bool may_start_locked();
+  bool wake_one_locked();
+  void wait_locked(std::unique_lock<std::mutex>& lock,
+                   std::optional<std::chrono::steady_clock::duration> timeout = std::nullopt);
   void watch();
   static void clear_pending_interrupt(unsigned long ident);
 
@@ -109,6 +113,8 @@ class WorkerPool {
   std::deque<std::shared_ptr<Exchange>> to_interrupt_;
   bool stopping_ = false;
   bool abandon_limit_reached_ = false;
+  std::size_t idle_ = 0;    // workers waiting on cv_
+  std::size_t waking_ = 0;  // of them, notified and not yet awake
   bool probing_ = false;                   // an idle worker is re-measuring the running requests on a short timer
   const Exchange* last_held_ = nullptr;  // the queued request last counted in held_back_
   std::atomic<std::size_t> busy_{0};  // changed under mutex_; read without it by the metrics
