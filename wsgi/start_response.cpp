@@ -94,12 +94,24 @@ bool parse_headers(PyObject* obj, HeaderList& headers) {
   return true;
 }
 
-PyObject* start_response_call(StartResponse* self, PyObject* args, PyObject* kwargs) {
+// The usual call, start_response(status, headers[, exc_info]) by position, skips the keyword parser.
+bool start_response_args(PyObject* args, PyObject* kwargs, PyObject*& status, PyObject*& headers,
+                         PyObject*& exc_info) {
+  Py_ssize_t n = PyTuple_GET_SIZE(args);
+  if (!kwargs && (n == 2 || n == 3)) {
+    status = PyTuple_GET_ITEM(args, 0);
+    headers = PyTuple_GET_ITEM(args, 1);
+    if (n == 3) exc_info = PyTuple_GET_ITEM(args, 2);
+    return true;
+  }
   static const char* keywords[] = {"status", "headers", "exc_info", nullptr};
+  return PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O:start_response", const_cast<char**>(keywords), &status,
+                                     &headers, &exc_info);
+}
+
+PyObject* start_response_call(StartResponse* self, PyObject* args, PyObject* kwargs) {
   PyObject *status_obj, *headers_obj, *exc_info = Py_None;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O:start_response", const_cast<char**>(keywords), &status_obj,
-                                   &headers_obj, &exc_info))
-    return nullptr;
+  if (!start_response_args(args, kwargs, status_obj, headers_obj, exc_info)) return nullptr;
   ResponseState& state = **self->state;
   if (exc_info != Py_None) {
     if (!PyTuple_Check(exc_info) || PyTuple_GET_SIZE(exc_info) != 3) {
@@ -129,7 +141,8 @@ PyObject* start_response_call(StartResponse* self, PyObject* args, PyObject* kwa
   state.reason = std::move(reason);
   state.headers = std::move(headers);
   state.started = true;
-  return PyObject_GetAttrString(reinterpret_cast<PyObject*>(self), "write");
+  static PyObject* write_name = PyUnicode_InternFromString("write");
+  return PyObject_GetAttr(reinterpret_cast<PyObject*>(self), write_name);
 }
 
 PyObject* write_method(StartResponse* self, PyObject* data) {

@@ -166,9 +166,13 @@ bool send_with_sendfile(ResponseState& state, PyObject* wrapper) {
   return true;
 }
 
+// One lookup of an interned name, which raises nothing when there is no close() (a list has none).
 void call_close(PyObject* result, const WsgiRequestInfo& info) {
-  if (!PyObject_HasAttrString(result, "close")) return;
-  PyObject* r = PyObject_CallMethod(result, "close", nullptr);
+  static PyObject* close_name = PyUnicode_InternFromString("close");
+  PyObject* close = nullptr;
+  if (_PyObject_LookupAttr(result, close_name, &close) <= 0) return PyErr_Clear();
+  PyObject* r = PyObject_CallNoArgs(close);
+  Py_DECREF(close);
   if (r) {
     Py_DECREF(r);
   } else {

@@ -140,3 +140,12 @@ def test_latin1_header_values_go_out_as_latin1_bytes(server):
 def test_the_apps_reason_phrase_is_sent(server, target, status_line):
     r = get_then_ok(server, target)
     assert r.raw_head.split(b"\r\n")[0] == status_line
+
+
+def test_start_response_takes_its_arguments_by_keyword(server):
+    r = get_then_ok(server, "/keywords")
+    assert (r.status, r.body) == (201, b"by keyword")
+
+
+def test_start_response_without_headers_gives_500(server):
+    assert_clean_500(get_then_ok(server, "/one-argument"))

@@ -164,12 +164,23 @@ def teapot(environ, start_response):
     return [b"short and stout"]
 
 
+def keywords(environ, start_response):
+    start_response(status="201 Created", headers=TEXT, exc_info=None)
+    return [b"by keyword"]
+
+
+def one_argument(environ, start_response):
+    start_response("200 OK")
+    return [b"Injected body"]
+
+
 ROUTES = {
     "/headers-tuple": headers_tuple, "/twice": twice, "/exc-before": exc_info_before_body,
     "/exc-after": exc_info_after_body, "/exc-after-write": exc_info_after_write, "/exc-first": exc_info_first_call,
     "/write-mixed": write_mixed, "/write-generator": write_then_generator, "/write-only": write_only,
     "/write-str": write_str, "/empty-then-raise": empty_then_raise, "/write-empty-then-raise": write_empty_then_raise,
     "/late-start": late_start_app, "/latin1-value": latin1_value, "/custom-reason": custom_reason, "/teapot": teapot,
+    "/keywords": keywords, "/one-argument": one_argument,
 }
 
 
