@@ -13,6 +13,7 @@ SERVER_CPU=${SERVER_CPU:-0}   # the server, all its threads
 CLIENT_CPU=${CLIENT_CPU:-1}   # wrk
 DURATION=${DURATION:-5s}
 WARMUP=${WARMUP:-1s}
+REPS=${REPS:-1}   # interleaved rounds: the report takes each figure's median, so one stall does not decide a cell
 read -r -a APPS <<<"${APPS:-django flask io}"
 read -r -a CONNS <<<"${CONNS:-32 256}"
 read -r -a THREADS <<<"${THREADS:-1 4 8}"
@@ -29,25 +30,27 @@ export DJANGO_DB_PATH=$BENCH_TMP/notes.sqlite3 DJANGO_ALLOWED_HOSTS=127.0.0.1
   "$PY" manage.py shell -c "from notes.models import Note
 for i in range(20): Note.objects.create(title=f'Note {i}', body='A note of a few words, as a person writes them. ' * 4)")
 
-echo "servers on cpu $SERVER_CPU, wrk -t1 on cpu $CLIENT_CPU for $DURATION after $WARMUP; apps: ${APPS[*]};"
-echo "connections: ${CONNS[*]}; threads: ${THREADS[*]}; servers: ${SERVERS[*]}"
+echo "servers on cpu $SERVER_CPU, wrk -t1 on cpu $CLIENT_CPU for $DURATION after $WARMUP, $REPS interleaved round(s);"
+echo "apps: ${APPS[*]}; connections: ${CONNS[*]}; threads: ${THREADS[*]}; servers: ${SERVERS[*]}"
 print_machine_load
-for app in "${APPS[@]}"; do
-  for threads in "${THREADS[@]}"; do
-    for server in "${SERVERS[@]}"; do
-      port=$(free_port)
-      start_wsgi_server "$server" "$threads" "${MODULE[$app]}" "${DIR[$app]}" "$port" "$BENCH_TMP/$server-$port.log"
-      for conns in "${CONNS[@]}"; do
-        CONNECTIONS=$conns measure_wrk /dev/null "$APP_PID" "$WARMUP" "http://127.0.0.1:$port/"
-        out=$BENCH_TMP/wrk-$app-c$conns-t$threads-$server.txt
-        CONNECTIONS=$conns measure_wrk "$out" "$APP_PID" "$DURATION" "http://127.0.0.1:$port/" -s bench/percentiles.lua
-        echo "$app -c$conns --threads $threads $server: $(grep 'Requests/sec' "$out" | tr -s ' ')"
+for rep in $(seq "$REPS"); do
+  for app in "${APPS[@]}"; do
+    for threads in "${THREADS[@]}"; do
+      for server in "${SERVERS[@]}"; do
+        port=$(free_port)
+        start_wsgi_server "$server" "$threads" "${MODULE[$app]}" "${DIR[$app]}" "$port" "$BENCH_TMP/$server-$port.log"
+        for conns in "${CONNS[@]}"; do
+          CONNECTIONS=$conns measure_wrk /dev/null "$APP_PID" "$WARMUP" "http://127.0.0.1:$port/"
+          out=$BENCH_TMP/wrk-$app-c$conns-t$threads-$server-r$rep.txt
+          CONNECTIONS=$conns measure_wrk "$out" "$APP_PID" "$DURATION" "http://127.0.0.1:$port/" -s bench/percentiles.lua
+          echo "round $rep: $app -c$conns --threads $threads $server: $(grep 'Requests/sec' "$out" | tr -s ' ')"
+        done
+        stop_server "$STARTED_PID"
       done
-      stop_server "$STARTED_PID"
     done
   done
 done
 print_machine_load
 echo
 "$PY" bench/wsgi_tail_report.py "$BENCH_TMP" --apps "${APPS[@]}" --conns "${CONNS[@]}" --threads "${THREADS[@]}" \
-  --servers "${SERVERS[@]}"
+  --servers "${SERVERS[@]}" --reps "$REPS"
