@@ -4,6 +4,7 @@
 
 #include "wsgi/environ.hpp"
 
+#include <charconv>
 #include <unordered_map>
 
 #include "core/http/url.hpp"
@@ -16,6 +17,8 @@ struct Keys {
       *content_type, *content_length, *server_name, *server_port, *wsgi_input, *http_host, *url_scheme;
 };
 Keys keys;
+PyObject* http_1_0;  // SERVER_PROTOCOL's two values, made once
+PyObject* http_1_1;
 std::unordered_map<std::string, PyObject*> header_keys;  // guarded by the GIL
 constexpr std::size_t kMaxCachedHeaderKeys = 512;
 
@@ -48,6 +51,8 @@ EnvironBuilder::EnvironBuilder(const ServerIdentity& identity) : identity_(ident
                 intern("SERVER_PROTOCOL"), intern("REMOTE_ADDR"),   intern("REMOTE_PORT"),  intern("CONTENT_TYPE"),
                 intern("CONTENT_LENGTH"),  intern("SERVER_NAME"),   intern("SERVER_PORT"),  intern("wsgi.input"),
                 intern("HTTP_HOST"),       intern("wsgi.url_scheme")};
+    http_1_0 = intern("HTTP/1.0");
+    http_1_1 = intern("HTTP/1.1");
   }
   template_ = PyDict_New();
   PyObject* sys_stderr = PySys_GetObject("stderr");
@@ -128,9 +133,13 @@ PyObject* EnvironBuilder::build(const WsgiRequestInfo& r, PyObject* input) {
   set(env, keys.request_method, latin1(r.method));
   set(env, keys.path_info, latin1(path_info));
   if (q != std::string_view::npos) set(env, keys.query_string, latin1(target.substr(q + 1)));
-  set(env, keys.server_protocol, PyUnicode_FromString(r.version_minor ? "HTTP/1.1" : "HTTP/1.0"));
+  PyDict_SetItem(env, keys.server_protocol, r.version_minor ? http_1_1 : http_1_0);
   set(env, keys.remote_addr, latin1(r.remote_ip));
-  if (r.remote_port) set(env, keys.remote_port, PyUnicode_FromString(std::to_string(r.remote_port).c_str()));
+  if (r.remote_port) {
+    char port[8];
+    auto end = std::to_chars(port, port + sizeof port, r.remote_port).ptr;
+    set(env, keys.remote_port, latin1(std::string_view(port, static_cast<std::size_t>(end - port))));
+  }
   if (r.protocol != identity_.url_scheme) set(env, keys.url_scheme, latin1(r.protocol));
   PyDict_SetItem(env, keys.wsgi_input, input);
 

@@ -19,16 +19,18 @@ struct StartResponse {
 
 PyTypeObject* start_response_type = nullptr;
 
-bool is_tchar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
+// By length first: the usual response fields (Content-Type, Content-Length, ...) match none, and compare nothing.
 bool is_hop_by_hop(std::string_view name) {
-  for (std::string_view h : {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-                             "trailers", "transfer-encoding", "upgrade"})
-    if (iequals(name, h)) return true;
-  return false;
+  switch (name.size()) {
+    case 2: return iequals(name, "te");
+    case 7: return iequals(name, "upgrade");
+    case 8: return iequals(name, "trailers");
+    case 10: return iequals(name, "connection") || iequals(name, "keep-alive");
+    case 17: return iequals(name, "transfer-encoding");
+    case 18: return iequals(name, "proxy-authenticate");
+    case 19: return iequals(name, "proxy-authorization");
+    default: return false;
+  }
 }
 
 // latin-1 text of a str, or nullopt with a Python error set.
@@ -37,7 +39,13 @@ bool latin1(PyObject* obj, const char* what, std::string& out) {
     PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", what, Py_TYPE(obj)->tp_name);
     return false;
   }
-  PyObject* bytes = PyUnicode_AsLatin1String(obj);
+  if (PyUnicode_READY(obj) < 0) return false;
+  if (PyUnicode_KIND(obj) == PyUnicode_1BYTE_KIND) {  // every character fits a byte: it is latin-1 already
+    out.assign(reinterpret_cast<const char*>(PyUnicode_1BYTE_DATA(obj)),
+               static_cast<std::size_t>(PyUnicode_GET_LENGTH(obj)));
+    return true;
+  }
+  PyObject* bytes = PyUnicode_AsLatin1String(obj);  // raises UnicodeEncodeError: a wider kind holds a character > 255
   if (!bytes) return false;
   out.assign(PyBytes_AS_STRING(bytes), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes)));
   Py_DECREF(bytes);
@@ -76,7 +84,7 @@ bool parse_headers(PyObject* obj, HeaderList& headers) {
         !latin1(PyTuple_GET_ITEM(item, 1), "header value", value))
       return false;
     bool name_ok = !name.empty();
-    for (unsigned char c : name) name_ok = name_ok && is_tchar(c);
+    for (char c : name) name_ok = name_ok && is_tchar(c);
     if (!name_ok) {
       PyErr_Format(PyExc_ValueError, "invalid response header name %R", PyTuple_GET_ITEM(item, 0));
       return false;
