@@ -81,7 +81,7 @@ start_updraft() {
 }
 
 # nginx, one worker, non-daemon, everything under a temp prefix; STARTED_PID is the master. NGINX_LISTEN (e.g. "ssl")
-# is added to its listen directive, NGINX_SERVER (directives) to its server block.
+# is added to its listen directive, NGINX_SERVER (directives) to its server block, NGINX_HTTP to its http block.
 start_nginx() {
   local port=$1 cpus=$2 prefix="$BENCH_TMP/nginx-$1"
   mkdir -p "$prefix"
@@ -103,6 +103,7 @@ http {
   fastcgi_temp_path $prefix/fastcgi;
   uwsgi_temp_path $prefix/uwsgi;
   scgi_temp_path $prefix/scgi;
+  ${NGINX_HTTP:-}
   server {
     listen 127.0.0.1:$port ${NGINX_LISTEN:-};
     ${NGINX_SERVER:-}

@@ -1,6 +1,7 @@
 """Turns the wrk --latency outputs of the bench scripts into a table of medians and first-server/peer ratios; with
---target, checks the first server's requests/s against the second's; with --extra-cpu NAME, the CPU per request of the
-processes a script recorded as "NAME-cpu-ticks: N" (PostgreSQL, an upstream)."""
+--target, checks the first server's requests/s against the second's (--ratio A B: A's against B's, no target); with
+--extra-cpu NAME, the CPU per request of the processes a script recorded as "NAME-cpu-ticks: N" (PostgreSQL, an
+upstream)."""
 import argparse
 import os
 import re
@@ -45,6 +46,8 @@ def main():
     args = argparse.ArgumentParser()
     args.add_argument("--target", type=float, help="the least first/second requests/s ratio")
     args.add_argument("--extra-cpu", help="NAME of other processes' CPU ticks recorded beside each run")
+    args.add_argument("--ratio", nargs=2, action="append", metavar=("FIRST", "SECOND"),
+                      help="also print FIRST's requests/s over SECOND's, and per core of server CPU")
     args.add_argument("tmp")
     args.add_argument("reps", type=int)
     args.add_argument("servers", nargs="+")
@@ -87,17 +90,22 @@ def main():
             us = statistics.median(extra_cpu_us(path, args.extra_cpu) for path in paths)
             print(f"{s}: {args.extra_cpu} CPU per request {us:.1f} us (median)")
     if args.target is not None:
-        peer = servers[1]
-        ratio = med[base]["rps"] / med[peer]["rps"]
-        print(f"\n{base} / {peer} requests/s: {ratio:.2f}x"
-              f" (target >= {args.target:g}x: {'met' if ratio >= args.target else 'MISSED'})")
-        # When the load generator, not a server's core, limits a server, requests/s flatter the other: a saturated
-        # core answers requests in inverse proportion to the CPU each costs.
-        per_core = med[peer]["cpu"] / med[base]["cpu"]
-        print(f"per core of server CPU ({peer}'s CPU per request / {base}'s): {per_core:.2f}x;"
-              f" {base} used {med[base]['rps'] * med[base]['cpu'] / 1e4:.0f}% of its core,"
-              f" {peer} {med[peer]['rps'] * med[peer]['cpu'] / 1e4:.0f}%")
+        print_ratio(med, base, servers[1], args.target)
+    for first, second in args.ratio or []:
+        print_ratio(med, first, second)
 
+
+def print_ratio(med, first, second, target=None):
+    """first's requests/s over second's (against the target, if any), and the same per core of server CPU."""
+    ratio = med[first]["rps"] / med[second]["rps"]
+    verdict = f" (target >= {target:g}x: {'met' if ratio >= target else 'MISSED'})" if target is not None else ""
+    print(f"\n{first} / {second} requests/s: {ratio:.2f}x{verdict}")
+    # When the load generator, not a server's core, limits a server, requests/s flatter the other: a saturated
+    # core answers requests in inverse proportion to the CPU each costs.
+    per_core = med[second]["cpu"] / med[first]["cpu"]
+    print(f"per core of server CPU ({second}'s CPU per request / {first}'s): {per_core:.2f}x;"
+          f" {first} used {med[first]['rps'] * med[first]['cpu'] / 1e4:.0f}% of its core,"
+          f" {second} {med[second]['rps'] * med[second]['cpu'] / 1e4:.0f}%")
 
 if __name__ == "__main__":
     main()
