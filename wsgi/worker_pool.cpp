@@ -6,6 +6,7 @@
 #include <Python.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -24,6 +25,9 @@ constexpr auto kLook = std::chrono::milliseconds(1);
 // A request running this long (a report, or stuck until --timeout) no longer holds the queue back: the next ones run
 // beside it, taking turns on the GIL.
 constexpr auto kLongRequest = std::chrono::seconds(1);
+// A worker that has run requests back to back this long yields its core before the next one, so the loop writes the
+// answers that are done and reads the requests that came, instead of at the end of the worker's time slice.
+constexpr auto kYieldAfter = std::chrono::milliseconds(1);
 
 std::int64_t cpu_ns(clockid_t clock) {
   timespec ts{};
@@ -161,12 +165,17 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
   // request's GIL take is a plain re-acquire instead of creating and destroying a thread state.
   PyGILState_Ensure();
   PyEval_SaveThread();
+  self->running_since = Clock::now();
   std::unique_lock lock(mutex_);
   bool just_ran = false;
   while (std::shared_ptr<Exchange> exchange = next_locked(lock, *self, just_ran)) {
     lock.unlock();
     run_(exchange);
     self->ended = Clock::now();
+    if (self->ended - self->running_since >= kYieldAfter) {
+      ::sched_yield();
+      self->running_since = Clock::now();
+    }
     just_ran = true;
     lock.lock();
     // An interrupt still being raised must finish, and then be cleared, before the next request starts.
@@ -197,6 +206,7 @@ std::shared_ptr<Exchange> WorkerPool::next_locked(std::unique_lock<std::mutex>& 
         return nullptr;
       }
       wait_locked(lock);
+      self.running_since = Clock::now();
       continue;
     }
     // Its own request mostly waited while others ran: the next one takes its place without a look.
@@ -211,6 +221,7 @@ std::shared_ptr<Exchange> WorkerPool::next_locked(std::unique_lock<std::mutex>& 
         wait_locked(lock, kLook);
         probing_ = false;
       }
+      self.running_since = Clock::now();
       continue;
     }
     std::shared_ptr<Exchange> exchange = std::move(queue_.front());
