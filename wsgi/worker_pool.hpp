@@ -78,7 +78,6 @@ class WorkerPool {
     bool interrupting = false;  // the watchdog is raising in it: it must not start another request meanwhile
     std::chrono::steady_clock::time_point started;  // when its current request started
     std::chrono::steady_clock::time_point ended;    // when its last request ended
-    std::chrono::steady_clock::time_point running_since;  // when it last woke or yielded: it has run since
     std::int64_t cpu_at_start = -1;                 // its thread's CPU time at the start, in ns; -1: not measured
     clockid_t cpu_clock{};
     int stat_fd = -1;                               // its thread's /proc stat, open for the life of the thread
