@@ -176,11 +176,6 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
     self->ended = Clock::now();
     just_ran = true;
     lock.lock();
-    if (self->ended - self->started >= kYieldAfter && !probing_) {
-      lock.unlock();
-      ::sched_yield();
-      lock.lock();
-    }
     // An interrupt still being raised must finish, and then be cleared, before the next request starts.
     interrupt_cv_.wait(lock, [&] { return !self->interrupting; });
     if (std::exchange(self->interrupted, false)) {
@@ -194,6 +189,12 @@ void WorkerPool::work(std::shared_ptr<Worker> self) {
       return;
     }
     busy_.fetch_sub(1, std::memory_order_relaxed);
+    // Counted free first: a request the loop reads meanwhile is not refused for want of a thread.
+    if (self->ended - self->started >= kYieldAfter && !probing_) {
+      lock.unlock();
+      ::sched_yield();
+      lock.lock();
+    }
   }
 }
 
