@@ -107,5 +107,6 @@ def print_ratio(med, first, second, target=None):
           f" {first} used {med[first]['rps'] * med[first]['cpu'] / 1e4:.0f}% of its core,"
           f" {second} {med[second]['rps'] * med[second]['cpu'] / 1e4:.0f}%")
 
+
 if __name__ == "__main__":
     main()
