@@ -38,6 +38,12 @@ urls::encoding_opts form_options(bool plus_as_space) {
   options.space_as_plus = plus_as_space;
   return options;
 }
+
+// A key or value with nothing to decode (no %XX escape, no '+') is copied as it is, without Boost.URL's decoder.
+std::string decode_form(urls::pct_string_view s, const urls::encoding_opts& options) {
+  if (s.decoded_size() == s.size() && s.find('+') == urls::pct_string_view::npos) return std::string(s.data(), s.size());
+  return s.decode(options);
+}
 }  // namespace
 
 // Empty input returns early: Boost.URL 1.81 reads a null data() as a C string.
@@ -57,7 +63,7 @@ void parse_query(std::string_view query, Arguments& args) {
   if (!params) params = urls::parse_query(repaired = escape_strays(query));
   for (auto param : params.value()) {
     if (param.key.empty() && !param.has_value) continue;  // "a=1&&b=2"
-    args.emplace_back(param.key.decode(options), param.value.decode(options));
+    args.emplace_back(decode_form(param.key, options), decode_form(param.value, options));
   }
 }
 
