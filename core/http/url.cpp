@@ -41,7 +41,8 @@ urls::encoding_opts form_options(bool plus_as_space) {
 
 // A key or value with nothing to decode (no %XX escape, no '+') is copied as it is, without Boost.URL's decoder.
 std::string decode_form(urls::pct_string_view s, const urls::encoding_opts& options) {
-  if (s.decoded_size() == s.size() && s.find('+') == urls::pct_string_view::npos) return std::string(s.data(), s.size());
+  const bool as_is = s.decoded_size() == s.size() && s.find('+') == urls::pct_string_view::npos;
+  if (as_is) return std::string(s.data(), s.size());
   return s.decode(options);
 }
 }  // namespace
