@@ -68,8 +68,9 @@ void KeepAliveReads::on_tick() {
   auto runnable = runnable_time();
   auto wall = read_clock(CLOCK_MONOTONIC);
   // The first tick compares with the thread's start and the boot: a small share, so no deferring yet.
-  deferring_ = static_cast<double>((runnable - last_runnable_).count()) >=
+  saturated_ = static_cast<double>((runnable - last_runnable_).count()) >=
                kSaturated * static_cast<double>((wall - last_wall_).count());
+  deferring_ = saturated_;
   last_runnable_ = runnable;
   last_wall_ = wall;
   found_ = empty_ = 0;

@@ -30,6 +30,9 @@ class KeepAliveReads {
   // Called on the loop thread every tick: reads are deferred while the thread was runnable (running or waiting
   // for a core) for most of the last tick.
   void on_tick();
+  // Whether the loop thread was runnable for most of the last tick (and deferring is allowed): what else the loop
+  // puts off when that saves system calls (Stream's hang-up watch, AsyncHTTPClient's reads) asks this.
+  bool saturated() const { return saturated_; }
 
  private:
   static constexpr double kSaturated = 0.9;  // share of the wall-clock time the loop thread was runnable
@@ -50,6 +53,7 @@ class KeepAliveReads {
   unsigned empty_ = 0;
   static constexpr int kUnopened = -2;
   int schedstat_fd_ = kUnopened;  // the loop thread's /proc/thread-self/schedstat, opened on its first tick
+  bool saturated_ = false;
   bool deferring_ = false;
   bool posted_ = false;
 };

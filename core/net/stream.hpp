@@ -175,7 +175,7 @@ class Stream {
   void dispatch();
   void after_dispatch();
   void arm_next_read();
-  void arm_read();
+  void arm_read(bool watch_now = false);
   bool make_room();
   void read_now();
   void on_read(int error, std::size_t n, bool eof);
@@ -235,6 +235,7 @@ class Stream {
   bool dispatching_ : 1 = false;
   bool wrote_ : 1 = false;       // something was queued during this dispatch
   bool deferred_ : 1 = false;    // in KeepAliveReads' list
+  bool watch_at_tick_ : 1 = false;  // the hang-up watch of a busy stream waits for the next tick
   bool batched_ : 1 = false;     // in WriteBatch's list
   bool dispatch_posted_ : 1 = false;
   bool close_after_writes_ : 1 = false;

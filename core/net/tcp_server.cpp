@@ -68,7 +68,9 @@ struct TCPServer::LoopWorker {
   };
 
   LoopWorker(TCPServer& s, const NetOptions& options, std::size_t i)
-      : server(s), index(i), net(loop, options), tick(loop.impl().io) {}
+      : server(s), index(i), net(loop, options), tick(loop.impl().io) {
+    loop.impl().keepalive_reads = &net.keepalive_reads;
+  }
 
   void adopt(int fd) {
     auto& listening = acceptors.emplace_back(loop.impl().io);

@@ -1,6 +1,7 @@
 """Native handlers awaiting Asio operations through use_task (tests/native/asio_test_app.cpp): a timer, the resolver,
 a socket to an upstream, asio::awaitable, Task<T> values and errors; and a handler waiting on an upstream that never
-answers is cancelled when its client hangs up, the upstream connection closing with it."""
+answers is cancelled when its client hangs up, the upstream connection closing with it, also while the loop is
+saturated (its hang-up watches then start at the next tick)."""
 import socket
 import threading
 import time
@@ -9,6 +10,7 @@ import pytest
 import requests
 
 from support import SLACK
+from test_http1_saturated_loop import Saturation, deferred_reads
 
 
 @pytest.fixture
@@ -133,6 +135,29 @@ def test_hanging_up_cancels_the_wait_on_a_slow_upstream_and_closes_it(asio_app, 
     assert c["awaitable_cancelled"] == (1 if via == "awaitable" else 0)
     r = requests.get(asio_app.url + "/timer?ms=1")
     assert (r.status_code, r.text) == (200, "waited 1")
+
+
+def test_a_saturated_loop_still_proxies_and_notices_a_hang_up(asio_app, hello):
+    # A saturated loop puts off a busy stream's hang-up watch to its next tick, and AsyncHTTPClient's response reads
+    # until after the loop's turn: neither may be lost.
+    with Saturation(asio_app) as load:
+        deadline = time.monotonic() + 20 * SLACK
+        while deferred_reads(asio_app) == 0:  # deferring: the loop found itself saturated
+            assert not load.failures and time.monotonic() < deadline, "the busy loop was never saturated"
+            time.sleep(0.25)
+        for _ in range(5):
+            r = requests.get(f"{asio_app.url}/proxy", params={"url": hello.url + "/"}, timeout=30 * SLACK)
+            assert (r.status_code, r.text) == (200, "Hello, World!")
+        upstream = Upstream()
+        try:
+            client = asio_app.connect()
+            client.sendall(f"GET /slow-upstream?port={upstream.port} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            assert upstream.accepted.wait(10 * SLACK)
+            client.close()
+            assert upstream.eof.wait(10 * SLACK), "the busy loop never noticed the client hanging up"
+        finally:
+            upstream.close()
+    assert counters(asio_app)["connection_closed"] == 1
 
 
 def test_many_hang_ups_leave_the_server_serving(asio_app):

@@ -1,6 +1,7 @@
 // asio_test_app: native handlers awaiting Asio operations (timers, the resolver, sockets, asio::awaitable) and Task<T>
-// values, and being cancelled when their client hangs up; AsyncHTTPClient's fetches and the routes they fetch. Driven
-// by tests/e2e/test_native_asio.py, tests/e2e/test_async_http_client*.py and bench/proxy_hop.sh.
+// values, and being cancelled when their client hangs up; AsyncHTTPClient's fetches and the routes they fetch; /spin to
+// keep the loop busy. Driven by tests/e2e/test_native_asio*.py, tests/e2e/test_async_http_client*.py and
+// bench/proxy_hop.sh.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -24,6 +25,7 @@
 #include "core/httpclient/async_http_client.hpp"
 #include "native/application.hpp"
 #include "native/asio.hpp"
+#include "native/ops_handlers.hpp"
 
 using namespace updraft;
 namespace asio = boost::asio;
@@ -264,6 +266,15 @@ struct EchoHandler : RequestHandler {
   }
 };
 
+// Keeps the loop thread busy for ?us= microseconds, then answers "spun".
+struct SpinHandler : RequestHandler {
+  void get() {
+    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(get_argument<long>("us"));
+    while (std::chrono::steady_clock::now() < until) continue;
+    write("spun");
+  }
+};
+
 struct CountersHandler : RequestHandler {
   void get() {
     write(boost::json::value{{"connection_closed", connection_closed.load()},
@@ -297,6 +308,8 @@ int main(int argc, char** argv) {
     app.add<RedirectHandler>("/redirect");
     app.add<BigHandler>("/big");
     app.add<EchoHandler>("/echo");
+    app.add<SpinHandler>("/spin");
+    app.add<MetricsHandler>("/metrics");
     HTTPServer server(flags.server, app);
     return serve(server, "asio_test_app", [&] { server.bind(); }, flags.processes);
   } catch (const std::exception& e) {
