@@ -32,6 +32,8 @@ class RouteDelegate : public RequestDelegate {
   void data_received(std::string_view chunk) override;
   void finish() override;
   void on_connection_close() override;
+  // A handler is cancelled when its client leaves, and a tick late costs it nothing but the wait.
+  bool hang_up_may_wait() const override { return true; }
 
  protected:
   RouteDelegate() = default;

@@ -69,6 +69,9 @@ class RequestDelegate {
   virtual void finish() = 0;
   // The connection closed before the response finished; the delegate is destroyed right after.
   virtual void on_connection_close() {}
+  // Whether a saturated loop may notice the client hanging up during this request at its next tick instead of at once
+  // (Stream::set_hang_up_watch_may_wait): not for a delegate that drops queued work the moment its client leaves.
+  virtual bool hang_up_may_wait() const { return false; }
 
   // Where the connection counts the request's time from head to response end (a route's or an app's series in
   // /metrics); none by default.

@@ -106,6 +106,7 @@ int Http1Connection::on_head(RequestHead& head) {
   const HttpConfig& cfg = ctx_.config;
   if (trusted_peer_) apply_proxy_headers(head, cfg.trusted_proxies);
   delegate_ = cfg.factory->start_request(head, *this);
+  stream_.set_hang_up_watch_may_wait(delegate_->hang_up_may_wait());
   body_received_ = 0;
   body_limit_ = delegate_->max_body_size().value_or(cfg.limits.max_body_size);
   if (head.content_length && *head.content_length > body_limit_) return 413;
@@ -235,6 +236,7 @@ void Http1Connection::switch_protocols(const HeaderList& headers, ProtocolFactor
   encode_switching_protocols(stream_.output(), headers, ctx_.loop.date_header());
   stream_.write({});
   stream_.stop_reading();  // what the client sends next is the next protocol's
+  stream_.set_hang_up_watch_may_wait(false);
   record_response();
   // The caller is the delegate, which moves on with the stream: the hand-over waits for a fresh stack.
   ctx_.loop.post([self = StreamRef(&stream_), this, next = std::move(next)] {
@@ -287,6 +289,7 @@ void Http1Connection::record_response() {
 void Http1Connection::complete_request() {
   record_response();
   delegate_.reset();
+  stream_.set_hang_up_watch_may_wait(false);
   release_head();
   bool body_left = phase_ == Phase::body;  // answered before its body ended: the client is still sending it
   phase_ = Phase::idle;

@@ -20,11 +20,9 @@
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/consign.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
@@ -34,7 +32,6 @@
 #include "core/httpclient/connection_pool.hpp"
 #include "core/httpclient/gunzip.hpp"
 #include "core/httpclient/response_parser.hpp"
-#include "core/net/keepalive_reads.hpp"
 #include "core/net/loop_impl.hpp"
 #include "core/net/use_task.hpp"
 
@@ -275,32 +272,6 @@ struct BodySink {
   }
 };
 
-// Completes after the loop's turn and its next look at its sockets, or with operation_aborted when cancelled first. A
-// saturated loop starts a response's read then, when the response has usually arrived: Asio tries a new read at once,
-// and right after the request that recv finds nothing (one in seven system calls of a proxied request,
-// bench/proxy_hop.sh).
-template <class Executor, class Token>
-auto async_after_turn(const Executor& executor, Token&& token) {
-  return asio::async_initiate<Token, void(boost::system::error_code)>(
-      [executor](auto handler) {
-        using Handler = decltype(handler);
-        auto pending = std::make_shared<std::optional<Handler>>(std::move(handler));
-        auto slot = asio::get_associated_cancellation_slot(**pending);
-        auto complete = [](const std::shared_ptr<std::optional<Handler>>& p, boost::system::error_code ec) {
-          if (!p || !*p) return;  // completed already
-          Handler h = std::move(**p);
-          p->reset();
-          std::move(h)(ec);
-        };
-        if (slot.is_connected())
-          slot.assign([executor, complete, weak = std::weak_ptr(pending)](asio::cancellation_type) {
-            asio::post(executor, [complete, weak] { complete(weak.lock(), asio::error::operation_aborted); });
-          });
-        asio::post(executor, [complete, pending] { complete(pending, {}); });
-      },
-      token);
-}
-
 // Writes what of the request the socket takes at once (plain TCP: no operation, no wake-up); returns how much.
 std::size_t send_now(ClientConnection& connection, const std::string& message) {
   if (connection.tls) return 0;
@@ -315,11 +286,10 @@ std::size_t send_now(ClientConnection& connection, const std::string& message) {
 // buffer whatever the body's size); a redirect that fetch() follows has its body read and dropped. Asio's operations
 // keep the connection (and so the buffer) alive with asio::consign until they complete, which may be after this
 // coroutine was destroyed (its client hung up).
-// reads_after_turn: the loop is saturated (async_after_turn).
 template <class Stream>
 Task<HTTPResponse> exchange(Stream& stream, std::shared_ptr<ClientConnection> connection, const std::string& message,
                             bool head, const HTTPRequest& request, Clock::time_point deadline,
-                            bool follows_redirects, bool reads_after_turn, ExchangeOutcome& outcome) {
+                            bool follows_redirects, ExchangeOutcome& outcome) {
   connection->expire_at(deadline);
   if (std::size_t sent = send_now(*connection, message); sent < message.size()) {
     auto rest = std::make_shared<const std::string>(message.substr(sent));
@@ -348,7 +318,6 @@ Task<HTTPResponse> exchange(Stream& stream, std::shared_ptr<ClientConnection> co
       connection->consume(used);
       if (parser.done()) break;
       if (connection->timed_out()) throw boost::system::system_error(asio::error::operation_aborted);
-      if (reads_after_turn && !parser.got_some()) co_await async_after_turn(stream.get_executor(), use_task);
       auto [error, n] = co_await stream.async_read_some(connection->room(),
                                                         asio::consign(asio::as_tuple(use_task), connection));
       // The end of the connection ends a body that runs to it (a TLS peer often closes without close_notify).
@@ -391,11 +360,9 @@ bool idempotent(const std::string& method) {
 
 // One request and its response, on a kept-alive connection if the pool has one (retried once on a new connection if
 // the server had closed it meanwhile), else on a new one. follows_redirects: fetch() still follows a redirect.
-Task<HTTPResponse> fetch_once(Loop::Impl& loop, const std::string& url, const HTTPRequest& request,
+Task<HTTPResponse> fetch_once(asio::io_context& io, const std::string& url, const HTTPRequest& request,
                               const std::string& method, const std::string& body, Clock::time_point deadline,
                               bool follows_redirects) {
-  asio::io_context& io = loop.io;
-  bool reads_after_turn = loop.keepalive_reads && loop.keepalive_reads->saturated();
   auto origin = origin_of(url);
   std::string message = make_request(*origin, request, method, body);
   bool head = method == "HEAD";
@@ -412,10 +379,10 @@ Task<HTTPResponse> fetch_once(Loop::Impl& loop, const std::string& url, const HT
       HTTPResponse response;  // (no co_await inside ?: : GCC 12 miscompiles it)
       if (connection->tls)
         response = co_await exchange(*connection->tls, connection, message, head, request, deadline,
-                                     follows_redirects, reads_after_turn, outcome);
+                                     follows_redirects, outcome);
       else
         response = co_await exchange(*connection->plain, connection, message, head, request, deadline,
-                                     follows_redirects, reads_after_turn, outcome);
+                                     follows_redirects, outcome);
       if (outcome.reusable) pool.give_back(std::move(connection));
       if (request.decompress_response) decode_gzip(response, request);
       co_return response;
@@ -439,13 +406,14 @@ Task<HTTPResponse> AsyncHTTPClient::fetch(std::string url, bool raise_error) {
 Task<HTTPResponse> AsyncHTTPClient::fetch(HTTPRequest request, bool raise_error) {
   auto start = Clock::now();
   auto deadline = start + request.request_timeout;
+  asio::io_context& io = loop_.impl().io;
   std::string url = std::move(request.url);  // the fetches below use these, and change them on redirects
   std::string method = request.method;
   std::string body = std::move(request.body);
   HTTPResponse response;
   for (int redirects = 0;; ++redirects) {
     bool follows_redirects = request.follow_redirects && redirects < request.max_redirects;
-    response = co_await fetch_once(loop_.impl(), url, request, method, body, deadline, follows_redirects);
+    response = co_await fetch_once(io, url, request, method, body, deadline, follows_redirects);
     if (!will_follow(response, follows_redirects)) break;
     url = resolve_location(url, *response.headers.get("Location"));
     // As browsers and Tornado: 303, and 301/302 after a POST, continue with a GET without the body.

@@ -30,8 +30,8 @@ class KeepAliveReads {
   // Called on the loop thread every tick: reads are deferred while the thread was runnable (running or waiting
   // for a core) for most of the last tick.
   void on_tick();
-  // Whether the loop thread was runnable for most of the last tick (and deferring is allowed): what else the loop
-  // puts off when that saves system calls (Stream's hang-up watch, AsyncHTTPClient's reads) asks this.
+  // Whether the loop thread was runnable for most of the last tick (and deferring is allowed): Stream's hang-up
+  // watch, which may then wait for the next tick, asks this.
   bool saturated() const { return saturated_; }
 
  private:

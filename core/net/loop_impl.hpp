@@ -8,16 +8,12 @@
 
 namespace updraft {
 
-class KeepAliveReads;
-
 struct Loop::Impl {
   // Sockets and timers are touched on their loop thread only (the thread-safety boundary), so Asio need not lock
   // each descriptor's state; post() from other threads stays locked.
   boost::asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   // Readable when other threads have posted (the inbox's eventfd, which the inbox owns).
   boost::asio::posix::stream_descriptor inbox_ready{io};
-  // The server's on this loop, if one runs here: whether the loop is saturated (AsyncHTTPClient's reads ask).
-  const KeepAliveReads* keepalive_reads = nullptr;
 };
 
 }  // namespace updraft

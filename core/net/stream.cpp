@@ -234,10 +234,11 @@ void Stream::arm_read(bool watch_now) {
   }
   // Records already in the TLS session are input enough: a wait would wait for more from the socket.
   if (tls_ && tls_->has_input()) return;
-  // A saturated loop watches a busy stream for a hang-up from its next tick on: most handlers answer before that, and
-  // the watch's epoll_ctl was one of the six system calls of a proxied request (bench/proxy_hop.sh). A client that
-  // hangs up meanwhile is noticed up to a tick later (or when its answer is written).
-  if (!wants_data() && !lingering_ && !watch_now && ctx_.keepalive_reads.saturated()) {
+  // A saturated loop watches a busy stream for a hang-up from its next tick on, where the protocol allows: most
+  // handlers answer before that, and the watch's epoll_ctl was one of the six system calls of a proxied request
+  // (bench/proxy_hop.sh). A client that hangs up meanwhile is noticed up to a tick later (or when its answer is
+  // written).
+  if (hang_up_may_wait_ && !wants_data() && !lingering_ && !watch_now && ctx_.keepalive_reads.saturated()) {
     watch_at_tick_ = true;
     return;
   }

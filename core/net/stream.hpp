@@ -78,6 +78,9 @@ class Stream {
   // No more on_data() until start_reading(); a peer hanging up meanwhile still closes the stream.
   void stop_reading();
   bool reading() const { return wants_read_; }
+  // While the loop is saturated and nothing is read, the watch for the peer hanging up may start at the next tick
+  // (one epoll_ctl less for a request answered before it): for a protocol that can hear of a hang-up a tick late.
+  void set_hang_up_watch_may_wait(bool may_wait) { hang_up_may_wait_ = may_wait; }
   std::string_view buffered() const;
   void consume(std::size_t n);
   // Room for a message of n bytes (at most 4 GiB) in one piece: the buffer grows past its pooled size until drained.
@@ -235,6 +238,7 @@ class Stream {
   bool dispatching_ : 1 = false;
   bool wrote_ : 1 = false;       // something was queued during this dispatch
   bool deferred_ : 1 = false;    // in KeepAliveReads' list
+  bool hang_up_may_wait_ : 1 = false;
   bool watch_at_tick_ : 1 = false;  // the hang-up watch of a busy stream waits for the next tick
   bool batched_ : 1 = false;     // in WriteBatch's list
   bool dispatch_posted_ : 1 = false;

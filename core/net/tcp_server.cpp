@@ -68,9 +68,7 @@ struct TCPServer::LoopWorker {
   };
 
   LoopWorker(TCPServer& s, const NetOptions& options, std::size_t i)
-      : server(s), index(i), net(loop, options), tick(loop.impl().io) {
-    loop.impl().keepalive_reads = &net.keepalive_reads;
-  }
+      : server(s), index(i), net(loop, options), tick(loop.impl().io) {}
 
   void adopt(int fd) {
     auto& listening = acceptors.emplace_back(loop.impl().io);

@@ -138,8 +138,8 @@ def test_hanging_up_cancels_the_wait_on_a_slow_upstream_and_closes_it(asio_app, 
 
 
 def test_a_saturated_loop_still_proxies_and_notices_a_hang_up(asio_app, hello):
-    # A saturated loop puts off a busy stream's hang-up watch to its next tick, and AsyncHTTPClient's response reads
-    # until after the loop's turn: neither may be lost.
+    # A saturated loop puts off a busy native handler's hang-up watch to its next tick: the hang-up is still noticed,
+    # and fetches on the same loop still complete.
     with Saturation(asio_app) as load:
         deadline = time.monotonic() + 20 * SLACK
         while deferred_reads(asio_app) == 0:  # deferring: the loop found itself saturated
