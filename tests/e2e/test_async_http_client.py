@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from support import BIN_DIR, SANITIZED, SLACK, ServerProcess
-from test_native_asio import Upstream
+from test_native_asio import Upstream, hangs_up_on_its_upstream
 from test_tls import certs, tls_flags  # noqa: F401 (certs: the test CA and a server certificate, a fixture)
 
 
@@ -264,16 +264,9 @@ def test_connections_are_kept_alive_and_reused_by_the_loop(app, python_server):
 
 
 def test_a_fetch_is_cancelled_when_the_handlers_client_hangs_up(app):
-    upstream = Upstream()
-    try:
-        query = urllib.parse.urlencode({"url": f"http://127.0.0.1:{upstream.port}/"})
-        client = app.connect()
-        client.sendall(f"GET /fetch?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-        assert upstream.accepted.wait(10 * SLACK)
-        client.close()
-        assert upstream.eof.wait(10 * SLACK), "the upstream connection stayed open after the client hung up"
-    finally:
-        upstream.close()
+    def target(port):
+        return "/fetch?" + urllib.parse.urlencode({"url": f"http://127.0.0.1:{port}/"})
+    assert hangs_up_on_its_upstream(app, target), "the upstream connection stayed open after the client hung up"
     assert fetch(app, app.url + "/echo")["code"] == 200
 
 

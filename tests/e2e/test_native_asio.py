@@ -59,6 +59,22 @@ class Upstream:
         self.listener.close()
 
 
+def hangs_up_on_its_upstream(app, target):
+    """GETs target(port), a route that connects to a fresh Upstream on that port, and hangs up once the route has
+    connected; true when the upstream then sees its connection closed."""
+    upstream = Upstream()
+    try:
+        client = app.connect()
+        client.sendall(f"GET {target(upstream.port)} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert upstream.accepted.wait(10 * SLACK)
+        time.sleep(0.1)
+        assert not upstream.eof.is_set()
+        client.close()
+        return upstream.eof.wait(10 * SLACK)
+    finally:
+        upstream.close()
+
+
 def counters(app):
     return requests.get(app.url + "/counters").json()
 
@@ -116,17 +132,8 @@ def test_task_values_and_exceptions_through_a_chain_of_tasks(asio_app):
 
 @pytest.mark.parametrize("via", ["task", "awaitable"])
 def test_hanging_up_cancels_the_wait_on_a_slow_upstream_and_closes_it(asio_app, via):
-    upstream = Upstream()
-    try:
-        client = asio_app.connect()
-        client.sendall(f"GET /slow-upstream?port={upstream.port}&via={via} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-        assert upstream.accepted.wait(10 * SLACK)
-        time.sleep(0.1)
-        assert not upstream.eof.is_set()
-        client.close()
-        assert upstream.eof.wait(10 * SLACK), "the upstream connection stayed open after the client hung up"
-    finally:
-        upstream.close()
+    assert hangs_up_on_its_upstream(asio_app, lambda port: f"/slow-upstream?port={port}&via={via}"), \
+        "the upstream connection stayed open after the client hung up"
     c = counters(asio_app)
     assert c["connection_closed"] == 1
     assert c["task_frames_destroyed"] == 1
@@ -148,15 +155,8 @@ def test_a_saturated_loop_still_proxies_and_notices_a_hang_up(asio_app, hello):
         for _ in range(5):
             r = requests.get(f"{asio_app.url}/proxy", params={"url": hello.url + "/"}, timeout=30 * SLACK)
             assert (r.status_code, r.text) == (200, "Hello, World!")
-        upstream = Upstream()
-        try:
-            client = asio_app.connect()
-            client.sendall(f"GET /slow-upstream?port={upstream.port} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-            assert upstream.accepted.wait(10 * SLACK)
-            client.close()
-            assert upstream.eof.wait(10 * SLACK), "the busy loop never noticed the client hanging up"
-        finally:
-            upstream.close()
+        assert hangs_up_on_its_upstream(asio_app, lambda port: f"/slow-upstream?port={port}"), \
+            "the busy loop never noticed the client hanging up"
     assert counters(asio_app)["connection_closed"] == 1
 
 
