@@ -1,9 +1,12 @@
-"""A WSGI app for the mixed-serving tests: sleeps (time.sleep), busy loops in Python (for a time, or a fixed amount of
-work that takes longer when threads share the GIL), holds the GIL in C, reads its body, and reports which thread served
-it."""
+"""A WSGI app for the mixed-serving tests: sleeps (time.sleep), busy loops in Python (for a time, or until the thread
+has had an amount of CPU, which takes longer when threads share the GIL), holds the GIL in C, reads its body, and
+reports which thread served it."""
+import ctypes
 import threading
 import time
 from urllib.parse import parse_qs
+
+_LIBC = ctypes.PyDLL(None)  # the process's C library; a PyDLL call keeps the GIL held
 
 # What the busy loop saw when it stopped: {"thread": ident, "error": exception name}.
 last_spin = {}
@@ -26,36 +29,21 @@ def _spin(seconds):
     return b"spun\n"
 
 
-def _sums_per_second():
-    start = time.perf_counter()
-    sum(range(2_000_000))
-    return 2_000_000 / (time.perf_counter() - start)
-
-
-SUMS_PER_SECOND = max(_sums_per_second() for _ in range(3))
-
-
-def _loops_per_second():
-    start = time.perf_counter()
-    for _ in range(200_000):
-        pass
-    return 200_000 / (time.perf_counter() - start)
-
-
-LOOPS_PER_SECOND = max(_loops_per_second() for _ in range(3))
-
-
 def _compute(seconds):
-    """About that long alone; Python bytecode all along, so threads running it take turns on the GIL."""
-    for _ in range(int(seconds * LOOPS_PER_SECOND)):
+    """About that long alone: Python bytecode until this thread has had that much CPU, so threads running it take turns
+    on the GIL and each takes longer. Counting the thread's own CPU time needs no calibration at import, which a busy
+    machine throws off."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
         pass
     return b"computed\n"
 
 
 def _hog(seconds):
-    """Holds the GIL for about that long: one C call (sum over a range) never lets another thread in."""
+    """Holds the GIL for that long: one C call (usleep through ctypes.PyDLL, which keeps the GIL) never lets another
+    thread in."""
     start = time.monotonic()
-    sum(range(int(seconds * SUMS_PER_SECOND)))
+    _LIBC.usleep(int(seconds * 1_000_000))
     return f"held the GIL {time.monotonic() - start:.3f}s\n".encode()
 
 
