@@ -214,6 +214,7 @@ class RequestHandler {
   void transform_output(bool finishing);  // compress_response, on buffer_ before it goes out
   HeaderList& headers();
   void parse_arguments();
+  const std::string* argument_text(std::string_view name);  // get_argument's: the body's last value, else the query's
   struct CookieState;  // the request's cookies, those to send, the XSRF token: made on first use
   CookieState& cookie_state();
   void add_cookie_headers();

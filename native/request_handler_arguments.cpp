@@ -25,10 +25,15 @@ std::vector<std::string> values_of(const Arguments& arguments, std::string_view 
   return values;
 }
 
-std::optional<std::string> last_value_of(const Arguments& arguments, std::string_view name) {
+// The last value of name, or null (a view: get_argument converts it without a copy first).
+const std::string* find_last(const Arguments& arguments, std::string_view name) {
   auto found = std::find_if(arguments.rbegin(), arguments.rend(), [&](const auto& a) { return a.first == name; });
-  if (found == arguments.rend()) return std::nullopt;
-  return found->second;
+  return found == arguments.rend() ? nullptr : &found->second;
+}
+
+std::optional<std::string> last_value_of(const Arguments& arguments, std::string_view name) {
+  if (const std::string* value = find_last(arguments, name)) return *value;
+  return std::nullopt;
 }
 
 // The message is the error page's reason too, so that the client learns which argument was wrong.
@@ -134,20 +139,22 @@ std::vector<std::string> RequestHandler::get_arguments(std::string_view name) {
   return values;
 }
 
+const std::string* RequestHandler::argument_text(std::string_view name) {
+  parse_arguments();
+  const std::string* text = find_last(body_arguments_, name);
+  return text ? text : find_last(query_arguments_, name);
+}
+
 template <typename T>
 T RequestHandler::get_argument(std::string_view name) {
-  parse_arguments();
-  auto text = last_value_of(body_arguments_, name);
-  if (!text) text = last_value_of(query_arguments_, name);
+  const std::string* text = argument_text(name);
   if (!text) throw missing(name);
   return convert<T>(name, *text);
 }
 
 template <typename T>
 T RequestHandler::get_argument(std::string_view name, std::type_identity_t<T> default_value) {
-  parse_arguments();
-  auto text = last_value_of(body_arguments_, name);
-  if (!text) text = last_value_of(query_arguments_, name);
+  const std::string* text = argument_text(name);
   return text ? convert<T>(name, *text) : default_value;
 }
 
