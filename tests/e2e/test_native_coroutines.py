@@ -33,6 +33,12 @@ def parse_chunks(body):
     return chunks, False
 
 
+def read_at_full_speed(s):
+    """Widens a socket's receive window again after SO_RCVBUF made it 4 KiB (read through that, 1 MiB takes 25 s)."""
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_WINDOW_CLAMP, 1 << 20)
+
+
 def test_coroutine_sleep(native_app):
     start = time.monotonic()
     r = requests.get(native_app.url + "/sleep?ms=200")
@@ -158,11 +164,12 @@ def test_error_after_streaming_started_cuts_the_response_short(native_app):
 
 
 def test_awaited_flush_waits_for_a_slow_reader(native_app):
-    n, size = 6, 256 * 1024
+    n, size = 24, 256 * 1024  # 6 MiB: more than the kernel buffers (4 MiB at most on the server's side)
     with native_app.connect(timeout=10) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.sendall(b"GET /stream?n=%d&size=%d&pause_ms=0 HTTP/1.1\r\nHost: x\r\n\r\n" % (n, size))
         time.sleep(0.5)  # the handler must now be parked in co_await flush()
+        read_at_full_speed(s)
         status, headers, body = ResponseReader(s, timeout=10).read()
         assert status == 200
         assert body == b"".join(bytes([ord("a") + i]) * size for i in range(n))
@@ -184,11 +191,12 @@ def test_client_leaving_while_the_handler_waits_on_flush(native_app):
 
 
 def test_unawaited_flush_of_a_large_body_then_finish(native_app):
-    size = 1 << 20
+    size = 6 << 20  # more than the kernel buffers (4 MiB at most on the server's side)
     with native_app.connect() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.sendall(b"GET /big-flush?size=%d HTTP/1.1\r\nHost: x\r\n\r\n" % size)
         time.sleep(0.3)  # let the server block on a full socket before we read
+        read_at_full_speed(s)
         r = ResponseReader(s)
         status, headers, body = r.read()
         assert status == 200
