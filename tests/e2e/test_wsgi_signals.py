@@ -123,6 +123,17 @@ def wait_for(predicate, what, timeout=10 * SLACK):
         time.sleep(0.05)
 
 
+def open_files(pid):
+    """The paths of the files process pid has open (a descriptor closed meanwhile is left out)."""
+    paths = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            paths.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except FileNotFoundError:
+            pass
+    return paths
+
+
 def test_usr1_reopens_the_log_files_of_master_and_workers(tmp_path):
     access, errors = tmp_path / "access.log", tmp_path / "error.log"
     server = start(tmp_path, "-w", "2", "--access-logfile", str(access), "--error-logfile", str(errors))
@@ -134,6 +145,9 @@ def test_usr1_reopens_the_log_files_of_master_and_workers(tmp_path):
     os.rename(errors, tmp_path / "error.log.1")
     server.proc.send_signal(signal.SIGUSR1)  # logrotate's postrotate
     wait_for(lambda: errors.exists() and "log files reopened" in errors.read_text(), "no new error log")
+    # The master signals the workers after it logged that line; each reopens in its signal handler, and a line a worker
+    # writes before then still goes to the old file, as with gunicorn.
+    wait_for(lambda: all(str(access) in open_files(kid) for kid in kids), "a worker did not reopen its access log")
     client.close()
     for i in range(10):
         assert Client(server.port).get(f"/after-{i}")[0] == 200
